@@ -1,0 +1,111 @@
+import { type CommandDef, renderUsage, runCommand } from "citty";
+import { parseCli, toCittyArgv } from "./cli-args.ts";
+import { REPEATABLE } from "./commands/_shared.ts";
+import { type Ctx, type Io, openHost } from "./context.ts";
+import { PptError } from "./core/errors.ts";
+import { colors, wantColor } from "./render/color.ts";
+import { createLogger } from "./render/log.ts";
+import { VERSION } from "./version.ts";
+
+type Loader = () => Promise<CommandDef<any>>;
+
+/** Lazy: `args` must not pay for loading `doctor`. */
+const COMMANDS: Record<string, { load: Loader; summary: string }> = {
+  doctor: { load: () => import("./commands/doctor.ts").then((m) => m.default), summary: "Check that this host can pass PCI devices to bhyve guests" },
+  plan: { load: () => import("./commands/plan.ts").then((m) => m.default), summary: "Turn device selectors into loader.conf pptdevs lines (--write to apply)" },
+  list: { load: () => import("./commands/list.ts").then((m) => m.default), summary: "Show passthrough devices and which VM has them" },
+  args: { load: () => import("./commands/args.ts").then((m) => m.default), summary: "Print bhyve -s slot arguments for a VM's passthru devices" },
+  capture: { load: () => import("./commands/capture.ts").then((m) => m.default), summary: "Record this host's outputs into a folder (for --from and bug reports)" },
+};
+
+/** Usage errors of doctor exit 3 (UNKNOWN), as monitoring plugins do. */
+const USAGE_EXIT: Record<string, number> = { doctor: 3 };
+
+export function rootUsage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return [
+    `pptctl ${VERSION} — bhyve PCI passthrough for FreeBSD`,
+    "",
+    "usage: pptctl [--from DIR] [--no-color] COMMAND [options]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run 'pptctl COMMAND --help' for a command's options.",
+    "",
+  ].join("\n");
+}
+
+function stripAnsi(s: string): string {
+  return s.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
+/** Our own entry point: returns the exit code; never prints a stack trace unless PPTCTL_DEBUG. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let name: string | undefined;
+  try {
+    const pre: string[] = [];
+    let i = 0;
+    for (; i < argv.length; i++) {
+      const tok = argv[i] ?? "";
+      if (!tok.startsWith("-") || /^-\d/.test(tok)) break;
+      if (tok === "-h" || tok === "--help") {
+        io.out(rootUsage());
+        return 0;
+      }
+      if (tok === "-V" || tok === "--version") {
+        io.out(`pptctl ${VERSION}\n`);
+        return 0;
+      }
+      pre.push(tok);
+      if (tok === "--from") pre.push(argv[++i] ?? "");
+    }
+    name = argv[i];
+    if (name === undefined) {
+      io.err(rootUsage());
+      return 2;
+    }
+    const entry = COMMANDS[name];
+    if (!entry) {
+      throw new PptError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(", ")} (see 'pptctl --help')`);
+    }
+    const cmd = await entry.load();
+    const rest = argv.slice(i + 1);
+    const dashdash = rest.indexOf("--");
+    const opts = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
+    if (opts.includes("--help") || opts.includes("-h")) {
+      const usage = await renderUsage(cmd);
+      const color = wantColor({ isTTY: io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") });
+      io.out(`${color ? usage : stripAnsi(usage)}\n`);
+      return 0;
+    }
+    const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
+    const parsed = parseCli(name, [...pre, ...rest], def ?? {}, REPEATABLE);
+    const colorEnabled = wantColor({ isTTY: io.stdoutIsTTY, env: io.env, noColorFlag: parsed.values.color === false });
+    const ctx: Ctx = {
+      io,
+      log: createLogger((s) => io.err(s)),
+      color: colors(colorEnabled),
+      colorEnabled,
+      lists: parsed.lists,
+      positionals: parsed.positionals,
+      openHost: (from) => openHost(io, from),
+    };
+    const { result } = await runCommand(cmd, { rawArgs: toCittyArgv(parsed), data: ctx });
+    return typeof result === "number" ? result : 0;
+  } catch (e) {
+    if (e instanceof PptError) {
+      io.err(`pptctl: ${e.message}\n`);
+      return e.exitCode === 2 && name ? (USAGE_EXIT[name] ?? 2) : e.exitCode;
+    }
+    const err = e as Error;
+    if (err?.name === "CLIError") {
+      io.err(`pptctl: ${name ?? ""}: ${stripAnsi(err.message)}; see 'pptctl ${name ?? ""} --help'\n`);
+      return name ? (USAGE_EXIT[name] ?? 2) : 2;
+    }
+    io.err(`pptctl: internal error: ${err?.message ?? String(e)} (please report it with a capture: 'pptctl capture DIR')\n`);
+    if (io.env.PPTCTL_DEBUG) io.err(`${err?.stack ?? ""}\n`);
+    return 1;
+  }
+}

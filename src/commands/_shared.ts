@@ -1,0 +1,21 @@
+import type { ArgsDef } from "citty";
+import type { Ctx } from "../context.ts";
+
+/** Options every command takes. */
+export const commonArgs = {
+  from: { type: "string", description: "Replay a recorded host folder instead of the live host", valueHint: "DIR" },
+  json: { type: "boolean", description: "Print stable, versioned JSON on stdout" },
+  color: { type: "boolean", description: "Colour output on a terminal (--no-color turns it off)", default: true },
+} as const satisfies ArgsDef;
+
+/** Options that may be given more than once; each value is kept. */
+export const REPEATABLE: ReadonlySet<string> = new Set(["vms", "remove", "reserved", "class"]);
+
+export function ctxOf(data: unknown): Ctx {
+  return data as Ctx;
+}
+
+/** Operands may also come comma- or space-separated in one argument. */
+export function splitList(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
+}

@@ -1,0 +1,52 @@
+import type { ConsolaInstance } from "consola/core";
+import { PptError } from "./core/errors.ts";
+import { type Host, MemoHost } from "./host/host.ts";
+import { LiveHost } from "./host/live.ts";
+import { RecordedHost } from "./host/recorded.ts";
+import type { Colors } from "./render/color.ts";
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  readonly env: Record<string, string | undefined>;
+  readonly stdoutIsTTY: boolean;
+  /** Terminal width for tables; 0 when not a terminal. */
+  readonly columns: number;
+  readonly platform: string;
+  now(): Date;
+}
+
+/** What every command gets besides its parsed arguments. */
+export interface Ctx {
+  readonly io: Io;
+  readonly log: ConsolaInstance;
+  readonly color: Colors;
+  readonly colorEnabled: boolean;
+  /** Values of repeatable options (--vms, --remove, …) in order. */
+  readonly lists: Record<string, string[]>;
+  /** Operands exactly as given (including `-1/0/0`). */
+  readonly positionals: string[];
+  /** Opens --from DIR, or the live host; every question is asked once. */
+  openHost(from: string | undefined): Promise<MemoHost>;
+}
+
+/**
+ * The live host only exists on FreeBSD. PPTCTL_ROOT points the live host at a fake tree
+ * (tests, demos); it never changes what a recording says.
+ */
+export async function openHost(io: Io, from: string | undefined): Promise<MemoHost> {
+  let host: Host;
+  if (from !== undefined) {
+    if (from === "") throw new PptError("--from needs a directory: a recorded host made by 'pptctl capture DIR'");
+    host = await RecordedHost.load(from);
+  } else if (io.env.PPTCTL_ROOT) {
+    host = new LiveHost({ root: io.env.PPTCTL_ROOT });
+  } else if (io.platform !== "freebsd") {
+    throw new PptError(
+      `this is ${io.platform}, not FreeBSD: pptctl reads a live host only on FreeBSD; replay a recorded one with --from DIR (try --from examples/hosts/gpu-workstation)`,
+    );
+  } else {
+    host = new LiveHost();
+  }
+  return new MemoHost(host);
+}

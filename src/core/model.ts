@@ -1,0 +1,90 @@
+import { type AcpiTables, parseAcpidump } from "./acpidump.ts";
+import { type BootFacts, parseDmesg } from "./dmesg.ts";
+import { parseKenv } from "./kenv.ts";
+import { type KldList, parseKldstat } from "./kldstat.ts";
+import { LOADER_CONF_DIR, type LoaderConfig, type LoaderFile, loaderFileOrder, mergeLoaderFiles, parseLoaderConf } from "./loader-conf.ts";
+import { type PciconfListing, parsePciconf } from "./pciconf.ts";
+import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult } from "./snapshot.ts";
+import { parseSysctl } from "./sysctl.ts";
+import { type VmInventory, discoverVms } from "./vm-configs.ts";
+
+/** A fact pptctl could establish, or why it could not. */
+export type Known<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+export interface HostModel {
+  readonly pci: Known<PciconfListing>;
+  readonly acpi: Known<AcpiTables>;
+  readonly kenv: Known<ReadonlyMap<string, string>>;
+  readonly kld: Known<KldList>;
+  readonly platform: Known<ReadonlyMap<string, string>>;
+  /** `sysctl hw.vmm`; when vmm is not loaded the tree is simply empty. */
+  readonly vmm: Known<ReadonlyMap<string, string>>;
+  readonly loader: LoaderConfig;
+  /** Loader files that could not be read (not the ones that do not exist). */
+  readonly loaderUnknown: readonly string[];
+  readonly boot: Known<BootFacts>;
+  readonly defaultRouteInterface: Known<string | null>;
+  readonly vms: VmInventory;
+}
+
+const ok = <T>(value: T): Known<T> => ({ ok: true, value });
+const no = <T>(reason: string): Known<T> => ({ ok: false, reason });
+
+export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = []): HostModel {
+  const pciOut = commandOutput(s, CMD.pciconf);
+  const acpiRun = commandResult(s, CMD.acpidump);
+  const kenvOut = commandOutput(s, CMD.kenv);
+  const kldOut = commandOutput(s, CMD.kldstat);
+  const platOut = commandOutput(s, CMD.sysctlPlatform);
+  const vmmRun = commandResult(s, CMD.sysctlVmm);
+  const dmesg = fileResult(s, "/var/run/dmesg.boot");
+
+  const confd = dirResult(s, LOADER_CONF_DIR);
+  const files: LoaderFile[] = [];
+  const loaderUnknown: string[] = [];
+  for (const path of loaderFileOrder(confd.kind === "dir" ? confd.entries : null)) {
+    const f = fileResult(s, path);
+    if (f.kind === "file") files.push(parseLoaderConf(path, f.text));
+    else if (f.kind === "unknown") loaderUnknown.push(f.reason);
+  }
+  if (confd.kind === "unknown") loaderUnknown.push(confd.reason);
+
+  return {
+    pci: pciOut.ok ? ok(parsePciconf(pciOut.stdout)) : no(pciOut.reason),
+    acpi: readAcpi(acpiRun),
+    kenv: kenvOut.ok ? ok(parseKenv(kenvOut.stdout).values) : no(kenvOut.reason),
+    kld: kldOut.ok ? ok(parseKldstat(kldOut.stdout)) : no(kldOut.reason),
+    platform: platOut.ok ? ok(parseSysctl(platOut.stdout).values) : no(platOut.reason),
+    // sysctl exits 1 with "unknown oid" when vmm.ko is not loaded: that is an empty tree.
+    vmm:
+      vmmRun.kind === "ran"
+        ? ok(parseSysctl(vmmRun.stdout).values)
+        : no(vmmRun.kind === "missing" ? vmmRun.reason : `sysctl hw.vmm did not answer within ${vmmRun.seconds} s`),
+    loader: mergeLoaderFiles(files),
+    loaderUnknown,
+    boot: dmesg.kind === "file" ? ok(parseDmesg(dmesg.text)) : no(dmesg.kind === "absent" ? "/var/run/dmesg.boot does not exist" : dmesg.reason),
+    defaultRouteInterface: readRoute(s),
+    vms: discoverVms(s, extraVmDirs).inventory,
+  };
+}
+
+function readAcpi(r: ReturnType<typeof commandResult>): Known<AcpiTables> {
+  switch (r.kind) {
+    case "ran":
+      return ok(parseAcpidump(r.stdout, r.stderr, r.exit));
+    case "missing":
+      return no(r.reason);
+    case "timeout":
+      return no(`acpidump did not answer within ${r.seconds} s`);
+  }
+}
+
+/** `route -n get default` prints `interface: em0`; no default route is a fact, not an error. */
+function readRoute(s: HostSnapshot): Known<string | null> {
+  const r = commandResult(s, CMD.route);
+  if (r.kind !== "ran") return no(r.kind === "missing" ? r.reason : "route timed out");
+  const m = /^\s*interface:\s*(\S+)/m.exec(r.stdout);
+  if (m) return ok(m[1] ?? null);
+  if (r.exit !== 0 && /not in table|no such process/i.test(r.stderr + r.stdout)) return ok(null);
+  return r.exit === 0 ? ok(null) : no(`route failed (exit ${r.exit})`);
+}

@@ -1,0 +1,33 @@
+import type { PciAddress } from "./pci-address.ts";
+import { isSelectorError, parseSelector } from "./selector.ts";
+
+/** One entry of a VM's passthru list: `1/0/0`, `-1/0/1`, `2/0/0,rom=/path/gpu.rom,bootindex=1`. */
+export interface PassthruEntry {
+  readonly addr: PciAddress;
+  /** `-` prefix: the device gets a guest slot of its own (Hoster's rule). */
+  readonly ownSlot: boolean;
+  /** bhyve passthru options after the address, as `key=value` strings, in order. */
+  readonly options: readonly string[];
+  readonly text: string;
+}
+
+const OPTION = /^[A-Za-z_][A-Za-z0-9_]*(=[^\s,]*)?$/;
+
+export function parsePassthruEntry(input: string): PassthruEntry | { error: string } {
+  const text = input.trim();
+  const bad = (why: string) => ({ error: `passthru entry '${input}': ${why}` });
+  if (text === "") return bad("empty entry");
+  const ownSlot = text.startsWith("-");
+  const [device = "", ...options] = (ownSlot ? text.slice(1) : text).split(",");
+  const sel = parseSelector(device);
+  if (isSelectorError(sel) || sel.kind !== "addr") {
+    return bad(`'${device}' is not a device address; write B/S/F as pciconf shows it (1/0/0)`);
+  }
+  if (sel.addr.domain !== 0) {
+    return bad(`domain ${sel.addr.domain}: bhyve passthru and pptdevs reach only PCI domain 0`);
+  }
+  for (const o of options) {
+    if (!OPTION.test(o)) return bad(`option '${o}' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)`);
+  }
+  return { addr: sel.addr, ownSlot, options, text };
+}

@@ -1,0 +1,183 @@
+import * as v from "valibot";
+import { parseLoaderConf } from "./loader-conf.ts";
+import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "./snapshot.ts";
+
+export type VmManager = "hoster" | "vm-bhyve" | "custom";
+
+export interface VmConfig {
+  readonly vm: string;
+  readonly manager: VmManager;
+  readonly path: string;
+  /** Passthru entries as written in the config (`1/0/0`, `-2/0/0`). */
+  readonly entries: readonly string[];
+}
+
+export interface VmConfigProblem {
+  readonly path: string;
+  readonly vm: string | null;
+  readonly problem: string;
+}
+
+export interface VmInventory {
+  readonly configs: readonly VmConfig[];
+  readonly problems: readonly VmConfigProblem[];
+  /** VM names with /dev/vmm/NAME (running), null when /dev/vmm could not be read. */
+  readonly running: readonly string[] | null;
+}
+
+/** Files and directories discovery still has to read before it can answer. */
+export interface Needs {
+  readonly files: string[];
+  readonly dirs: string[];
+}
+
+export const HOSTER_CONFIG_DIRS = [
+  "/opt/hoster-core/config_files",
+  "/opt/hoster/config_files",
+  "/usr/local/etc/hoster",
+  "/etc/hoster",
+  "/root/hoster/config_files",
+] as const;
+
+const HosterHostConfig = v.looseObject({ active_datasets: v.array(v.string()) });
+const HosterVmConfig = v.looseObject({ passthru: v.optional(v.nullable(v.array(v.string()))) });
+
+/**
+ * Finds VM configs (Hoster, vm-bhyve, extra dirs) in what has been read so far. Pure: when it
+ * needs more, it says what in `needs`, and the host layer reads it and calls again.
+ */
+export function discoverVms(s: HostSnapshot, extraDirs: readonly string[]): { inventory: VmInventory; needs: Needs } {
+  const needs: Needs = { files: [], dirs: [] };
+  const configs: VmConfig[] = [];
+  const problems: VmConfigProblem[] = [];
+  const file = (p: string) => {
+    if (!s.files.has(p)) needs.files.push(p);
+    return fileResult(s, p);
+  };
+  const dir = (p: string) => {
+    if (!s.dirs.has(p)) needs.dirs.push(p);
+    return dirResult(s, p);
+  };
+  const mounts = zfsMounts(s);
+
+  const scanDir = (root: string, manager: VmManager, layouts: ("hoster" | "vm-bhyve")[]) => {
+    const listing = dir(root);
+    if (listing.kind === "unknown") {
+      problems.push({ path: root, vm: null, problem: listing.reason });
+      return;
+    }
+    if (listing.kind === "absent") {
+      problems.push({ path: root, vm: null, problem: "directory does not exist" });
+      return;
+    }
+    for (const name of listing.entries) {
+      if (name.startsWith(".")) continue;
+      for (const layout of layouts) {
+        const path = layout === "hoster" ? `${root}/${name}/vm_config.json` : `${root}/${name}/${name}.conf`;
+        const f = file(path);
+        if (f.kind === "absent") continue;
+        if (f.kind === "unknown") {
+          problems.push({ path, vm: name, problem: f.reason });
+          continue;
+        }
+        const parsed = layout === "hoster" ? parseHosterVm(f.text) : parseVmBhyveConf(f.text);
+        if ("error" in parsed) problems.push({ path, vm: name, problem: parsed.error });
+        else configs.push({ vm: name, manager, path, entries: parsed.entries });
+      }
+    }
+  };
+
+  // Hoster: the first config dir holding host_config.json; ask for all of them at once.
+  for (const d of HOSTER_CONFIG_DIRS) file(`${d}/host_config.json`);
+  for (const d of HOSTER_CONFIG_DIRS) {
+    const path = `${d}/host_config.json`;
+    const f = file(path);
+    if (f.kind === "absent") continue;
+    if (f.kind === "unknown") {
+      if (!needs.files.includes(path)) problems.push({ path, vm: null, problem: f.reason });
+      break;
+    }
+    const hc = parseJson(f.text, HosterHostConfig);
+    if ("error" in hc) {
+      problems.push({ path, vm: null, problem: hc.error });
+      break;
+    }
+    for (const ds of hc.value.active_datasets) {
+      const mount = mounts.ok ? mounts.map.get(ds) : undefined;
+      if (mount === undefined) {
+        const why = mounts.ok ? `dataset ${ds} is not in 'zfs list'` : mounts.reason;
+        problems.push({ path, vm: null, problem: `cannot find VMs of ${ds}: ${why}` });
+        continue;
+      }
+      scanDir(mount, "hoster", ["hoster"]);
+    }
+    break;
+  }
+
+  // vm-bhyve: vm_dir in rc.conf (rc.conf.local wins), a path or zfs:DATASET.
+  let vmDir: string | undefined;
+  for (const p of ["/etc/rc.conf", "/etc/rc.conf.local"]) {
+    const f = file(p);
+    if (f.kind !== "file") continue;
+    for (const a of parseLoaderConf(p, f.text).assignments) if (a.name === "vm_dir") vmDir = a.value;
+  }
+  if (vmDir) {
+    if (vmDir.startsWith("zfs:")) {
+      const ds = vmDir.slice(4);
+      const mount = mounts.ok ? mounts.map.get(ds) : undefined;
+      if (mount === undefined) {
+        const why = mounts.ok ? `dataset ${ds} is not in 'zfs list'` : mounts.reason;
+        problems.push({ path: "/etc/rc.conf", vm: null, problem: `cannot find vm-bhyve's vm_dir ${vmDir}: ${why}` });
+      } else scanDir(mount, "vm-bhyve", ["vm-bhyve"]);
+    } else scanDir(vmDir, "vm-bhyve", ["vm-bhyve"]);
+  }
+
+  for (const d of extraDirs) scanDir(d.replace(/\/+$/, "") || "/", "custom", ["hoster", "vm-bhyve"]);
+
+  const vmm = dirResult(s, "/dev/vmm");
+  const running = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
+  return { inventory: { configs, problems, running }, needs };
+}
+
+function zfsMounts(s: HostSnapshot): { ok: true; map: Map<string, string> } | { ok: false; reason: string } {
+  const out = commandOutput(s, CMD.zfs);
+  if (!out.ok) return { ok: false, reason: out.reason };
+  const map = new Map<string, string>();
+  for (const line of out.stdout.split(/\r?\n/)) {
+    const [name, mount] = line.split("\t");
+    if (name && mount && mount.startsWith("/")) map.set(name, mount);
+  }
+  return { ok: true, map };
+}
+
+function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { value: T } | { error: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { error: `not valid JSON (${(e as Error).message})` };
+  }
+  const r = v.safeParse(schema, data);
+  if (!r.success) {
+    const first = r.issues[0];
+    const where = first?.path?.map((p) => String(p.key)).join(".") ?? "";
+    return { error: `${where ? `${where}: ` : ""}${first?.message ?? "invalid"}` };
+  }
+  return { value: r.output };
+}
+
+export function parseHosterVm(text: string): { entries: string[] } | { error: string } {
+  const r = parseJson(text, HosterVmConfig);
+  if ("error" in r) return r;
+  return { entries: (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "") };
+}
+
+/** vm-bhyve: passthru0="1/0/0" (optionally "1/0/0=8:0" to pin the guest slot). */
+export function parseVmBhyveConf(text: string): { entries: string[] } | { error: string } {
+  const entries: { n: number; value: string }[] = [];
+  for (const a of parseLoaderConf("vm.conf", text).assignments) {
+    const m = /^passthru(\d+)$/.exec(a.name);
+    if (m) entries.push({ n: Number(m[1]), value: (a.value.split("=")[0] ?? "").trim() });
+  }
+  return { entries: entries.sort((x, y) => x.n - y.n).map((e) => e.value).filter((e) => e !== "") };
+}

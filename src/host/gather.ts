@@ -1,0 +1,57 @@
+import { LOADER_CONF_DIR } from "../core/loader-conf.ts";
+import {
+  CORE_COMMANDS,
+  CORE_DIRS,
+  CORE_FILES,
+  type CommandResult,
+  type DirResult,
+  type FileResult,
+  type HostSnapshot,
+  commandKey,
+  dirResult,
+} from "../core/snapshot.ts";
+import { discoverVms } from "../core/vm-configs.ts";
+import type { MemoHost } from "./host.ts";
+
+export interface GatherOptions {
+  /** Also find VM configs (list, doctor, args --vm). */
+  readonly vms?: boolean;
+  readonly extraVmDirs?: readonly string[];
+}
+
+/** Discovery reads in rounds (config → dataset → VM dirs → VM files); this bounds them. */
+const MAX_ROUNDS = 8;
+
+/** Asks the host the core set concurrently (each once), then whatever discovery needs. */
+export async function gather(host: MemoHost, opts: GatherOptions = {}): Promise<HostSnapshot> {
+  await Promise.all([
+    ...CORE_COMMANDS.map((c) => host.run(c)),
+    ...CORE_FILES.map((f) => host.readFile(f)),
+    ...CORE_DIRS.map((d) => host.listDir(d)),
+  ]);
+  let snap = await snapshotOf(host);
+  const confd = dirResult(snap, LOADER_CONF_DIR);
+  if (confd.kind === "dir") {
+    await Promise.all(confd.entries.filter((n) => n.endsWith(".conf")).map((n) => host.readFile(`${LOADER_CONF_DIR}/${n}`)));
+    snap = await snapshotOf(host);
+  }
+  if (!opts.vms) return snap;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { needs } = discoverVms(snap, opts.extraVmDirs ?? []);
+    if (needs.files.length === 0 && needs.dirs.length === 0) break;
+    await Promise.all([...needs.files.map((f) => host.readFile(f)), ...needs.dirs.map((d) => host.listDir(d))]);
+    snap = await snapshotOf(host);
+  }
+  return snap;
+}
+
+/** Everything the host has answered so far, as plain data. */
+export async function snapshotOf(host: MemoHost): Promise<HostSnapshot> {
+  const commands = new Map<string, CommandResult>();
+  for (const { argv, result } of host.commands.values()) commands.set(commandKey(argv), await result);
+  const files = new Map<string, FileResult>();
+  for (const [path, r] of host.files) files.set(path, await r);
+  const dirs = new Map<string, DirResult>();
+  for (const [path, r] of host.dirs) dirs.set(path, await r);
+  return { commands, files, dirs };
+}

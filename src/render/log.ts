@@ -1,0 +1,24 @@
+import { type ConsolaInstance, createConsola } from "consola/core";
+
+/**
+ * Messages go to stderr only, one plain line each, in the base system's style
+ * (`pptctl: warning: …`). stdout carries the payload alone: `$(pptctl args …)` must never
+ * capture a log line.
+ */
+export function createLogger(writeErr: (s: string) => void): ConsolaInstance {
+  return createConsola({
+    level: 3,
+    throttle: 0,
+    stdout: process.stderr,
+    stderr: process.stderr,
+    reporters: [
+      {
+        log(obj) {
+          const text = obj.args.map((a) => (typeof a === "string" ? a : String(a))).join(" ");
+          const prefix = obj.type === "warn" ? "pptctl: warning: " : "pptctl: ";
+          writeErr(`${prefix}${text}\n`);
+        },
+      },
+    ],
+  });
+}
