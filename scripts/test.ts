@@ -1,3 +1,5 @@
+export {};
+
 /**
  * Runs the whole bun:test suite and ends with the line CI reads: `N passed, N failed`.
  * Extra arguments go to `bun test` (a file filter, -t NAME, …).

@@ -1,0 +1,115 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildModel } from "../src/core/model.ts";
+import { gather } from "../src/host/gather.ts";
+import { MemoHost } from "../src/host/host.ts";
+import { LiveHost } from "../src/host/live.ts";
+import { RecordedHost } from "../src/host/recorded.ts";
+import { makeFakeHost } from "./fake-host.ts";
+import { SAMPLE, cli, tempDir } from "./helpers.ts";
+
+async function modelOf(host: MemoHost) {
+  return buildModel(await gather(host, { vms: true }));
+}
+
+describe("capture and replay", () => {
+  test("capture of a fake live host replays to the same model", async () => {
+    const root = makeFakeHost();
+    const live = await modelOf(new MemoHost(new LiveHost({ root })));
+    expect(live.pci.ok && live.pci.value.devices.length).toBe(33);
+    expect(live.vms.running).toEqual(["test-vm-1"]);
+
+    const dir = join(tempDir(), "capture");
+    const r = await cli(["capture", dir], { env: { PPTCTL_ROOT: root } });
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    expect(r.stderr).toContain(`into ${dir}`);
+    const json = JSON.parse(readFileSync(join(dir, "host.json"), "utf8"));
+    expect(json.format).toBe("pptctl-host/1");
+    expect(json.commands[0]).toEqual({ argv: ["/usr/sbin/pciconf", "-lvc"], exit: 0, stdout: "pciconf-lvc.txt", stderr: null });
+
+    const replay = await modelOf(new MemoHost(await RecordedHost.load(dir)));
+    expect(replay).toEqual(live);
+  });
+
+  test("a hung command times out, is recorded as failed, and replays as unknown", async () => {
+    const root = makeFakeHost({ hang: true });
+    const memo = new MemoHost(new LiveHost({ root, timeoutMs: 300 }));
+    const t0 = performance.now();
+    const model = await modelOf(memo);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(model.acpi).toEqual({ ok: false, reason: "acpidump did not answer within 0.3 s" });
+    expect(model.pci.ok).toBe(true);
+  });
+
+  test("stderr and exit status of a failed command are kept", async () => {
+    const root = makeFakeHost({ acpidumpDenied: true });
+    const dir = join(tempDir(), "c");
+    expect((await cli(["capture", dir], { env: { PPTCTL_ROOT: root } })).code).toBe(0);
+    const json = JSON.parse(readFileSync(join(dir, "host.json"), "utf8"));
+    const acpi = json.commands.find((c: { argv: string[] }) => c.argv[0] === "/usr/sbin/acpidump");
+    expect(acpi).toMatchObject({ exit: 1, stdout: null, stderr: "acpidump-t.stderr.txt" });
+    const model = await modelOf(new MemoHost(await RecordedHost.load(dir)));
+    expect(model.acpi).toMatchObject({ ok: true, value: { status: "denied" } });
+  });
+
+  test("refuses a non-empty directory and writes nothing", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "keep"), "x");
+    const r = await cli(["capture", dir], { env: { PPTCTL_ROOT: makeFakeHost() } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`pptctl: capture: ${dir} is not empty; give a new or empty directory (nothing was written)\n`);
+    expect(existsSync(join(dir, "host.json"))).toBe(false);
+  });
+
+  test("without --from on a non-FreeBSD system: one clear line", async () => {
+    const r = await cli(["capture", join(tempDir(), "x")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pptctl: this is linux, not FreeBSD: .* --from DIR .*\n$/);
+  });
+});
+
+describe("broken recordings: one line naming the input, exit 2", () => {
+  const broken = async (files: Record<string, string>) => {
+    const dir = tempDir();
+    for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+    return { dir, r: await cli(["--from", dir, "capture", join(tempDir(), "out")]) };
+  };
+  test("not JSON", async () => {
+    const { dir, r } = await broken({ "host.json": "{ nope" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toStartWith(`pptctl: ${dir}/host.json: not valid JSON (`);
+    expect(r.stderr.split("\n")).toHaveLength(2);
+  });
+  test("wrong format", async () => {
+    const { dir, r } = await broken({ "host.json": JSON.stringify({ format: "pptctl-host/9", commands: [], files: [], dirs: [] }) });
+    expect(r.stderr).toStartWith(`pptctl: ${dir}/host.json: not a pptctl-host/1 recording (format: `);
+  });
+  test("a path escaping the folder", async () => {
+    const { r } = await broken({
+      "host.json": JSON.stringify({ format: "pptctl-host/1", commands: [{ argv: ["/bin/kenv"], exit: 0, stdout: "../../etc/passwd", stderr: null }], files: [], dirs: [] }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("commands.0.stdout: must be a path inside the folder");
+  });
+  test("a referenced output file is missing", async () => {
+    const { dir, r } = await broken({
+      "host.json": JSON.stringify({ format: "pptctl-host/1", commands: [{ argv: ["/bin/kenv"], exit: 0, stdout: "kenv.txt", stderr: null }], files: [], dirs: [] }),
+    });
+    expect(r.stderr).toBe(`pptctl: ${dir}/host.json names kenv.txt, which is missing from ${dir}; copy the whole folder\n`);
+  });
+  test("no host.json at all", async () => {
+    const r = await cli(["--from", "/nonexistent/dir", "capture", "/tmp/x"]);
+    expect(r.stderr).toBe("pptctl: /nonexistent/dir is not a recorded host: no host.json in it; make one with 'pptctl capture DIR' on the FreeBSD host\n");
+  });
+  test("a recording missing commands gives unknowns, not a crash", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "host.json"), JSON.stringify({ format: "pptctl-host/1", commands: [], files: [], dirs: [] }));
+    const model = await modelOf(new MemoHost(await RecordedHost.load(dir)));
+    expect(model.pci).toEqual({ ok: false, reason: "/usr/sbin/pciconf -lvc is not in the recording" });
+    expect(model.vms.running).toBeNull();
+  });
+  test("the sample host loads", async () => {
+    expect((await RecordedHost.load(SAMPLE)).label).toBe(`recorded host ${SAMPLE}`);
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../src/cli.ts";
+
+export const FIXTURES = join(import.meta.dir, "fixtures");
+export const HOSTS = join(FIXTURES, "hosts");
+export const SAMPLE = join(import.meta.dir, "..", "examples", "hosts", "gpu-workstation");
+export const CORPUS = join(FIXTURES, "corpus");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs pptctl in-process, as a pipe (no TTY) unless told otherwise. */
+export async function cli(
+  argv: string[],
+  opts: { tty?: boolean; columns?: number; env?: Record<string, string>; platform?: string } = {},
+): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(argv, {
+    out: (s) => {
+      stdout += s;
+    },
+    err: (s) => {
+      stderr += s;
+    },
+    env: { ...opts.env },
+    stdoutIsTTY: opts.tty ?? false,
+    columns: opts.columns ?? (opts.tty ? 120 : 0),
+    platform: opts.platform ?? "linux",
+    now: () => new Date("2026-11-24T12:00:00Z"),
+  });
+  return { code, stdout, stderr };
+}
+
+export function tempDir(prefix = "pptctl-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function host(name: string): string {
+  return join(HOSTS, name);
+}

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { parseAcpidump } from "../src/core/acpidump.ts";
+import { parseKenv } from "../src/core/kenv.ts";
+import { loaderFileOrder, mergeLoaderFiles, parseLoaderConf } from "../src/core/loader-conf.ts";
+import { parseSysctl } from "../src/core/sysctl.ts";
+
+describe("acpidump -t", () => {
+  test("table headers and DMAR sub-tables", () => {
+    const text = "/*\n  RSD PTR: OEM=INTEL, ACPI_Rev=2.0x (2)\n */\n/*\n  DMAR: Length=168, Revision=1, Checksum=206,\n\tHost Address Width=39\n\n\tType=DRHD\n\tLength=24\n\n\tType=DRHD\n\n\tType=RMRR\n */\n/*\n  IVRS: Length=208, Revision=2, Checksum=1,\n */\n";
+    const r = parseAcpidump(text);
+    expect(r).toMatchObject({ status: "ok", tables: ["DMAR", "IVRS"] });
+    expect(r.entries.DMAR).toEqual({ DRHD: 2, RMRR: 1 });
+  });
+  test("not root: /dev/mem permission denied", () => {
+    const r = parseAcpidump("", "acpidump: opening /dev/mem: Permission denied\n", 1);
+    expect(r).toMatchObject({ status: "denied", tables: [], message: "acpidump: opening /dev/mem: Permission denied" });
+  });
+  test("other failure", () => {
+    expect(parseAcpidump("", "acpidump: RSDP not found\n", 1).status).toBe("failed");
+  });
+});
+
+describe("kenv and sysctl", () => {
+  test("kenv name=\"value\" lines; odd lines kept", () => {
+    const r = parseKenv('pptdevs="1/0/0 1/0/1"\nvmm_load="YES"\nkernel_options=""\ngarbage line\n');
+    expect(r.values.get("pptdevs")).toBe("1/0/0 1/0/1");
+    expect(r.values.get("kernel_options")).toBe("");
+    expect(r.unparsed).toEqual([{ line: 4, text: "garbage line" }]);
+  });
+  test("sysctl name: value, multi-line values join", () => {
+    const r = parseSysctl("hw.vmm.ppt.devices: 2\nhw.model: Intel(R) Xeon(R)\nkern.conftxt: options\tA\nB\n");
+    expect(r.values.get("hw.vmm.ppt.devices")).toBe("2");
+    expect(r.values.get("kern.conftxt")).toBe("options\tA\nB");
+  });
+});
+
+describe("loader.conf family", () => {
+  test("quotes, comments, unquoted values, malformed lines with file:line", () => {
+    const f = parseLoaderConf(
+      "/boot/loader.conf",
+      '# comment\nvmm_load="YES"   # inline\nhw.vmm.amdvi.enable=1\n\npptdevs="2/0/0\nbad line here\n  pptdevs2 = "3/0/0"\r\n',
+    );
+    expect(f.assignments.map((a) => [a.name, a.value, a.line])).toEqual([
+      ["vmm_load", "YES", 2],
+      ["hw.vmm.amdvi.enable", "1", 3],
+      ["pptdevs2", "3/0/0", 7],
+    ]);
+    expect(f.problems).toEqual([
+      { file: "/boot/loader.conf", line: 5, text: 'pptdevs="2/0/0', problem: "unterminated quote" },
+      { file: "/boot/loader.conf", line: 6, text: "bad line here", problem: "not a name=value assignment" },
+    ]);
+  });
+  test("reading order: loader.conf, loader.conf.d/*.conf sorted, then .local; last wins", () => {
+    expect(loaderFileOrder(["b.conf", "a.conf", "README"])).toEqual([
+      "/boot/loader.conf",
+      "/boot/loader.conf.d/a.conf",
+      "/boot/loader.conf.d/b.conf",
+      "/boot/loader.conf.local",
+    ]);
+    const cfg = mergeLoaderFiles([
+      parseLoaderConf("/boot/loader.conf", 'pptdevs="1/0/0"\n'),
+      parseLoaderConf("/boot/loader.conf.local", 'pptdevs="2/0/0"\n'),
+    ]);
+    expect(cfg.effective.get("pptdevs")).toMatchObject({ value: "2/0/0", file: "/boot/loader.conf.local" });
+  });
+});
