@@ -1,0 +1,18 @@
+/** Build targets: the two FreeBSD binaries users copy to hosts, plus this machine's for local runs. */
+export const TARGETS = [
+  { target: "bun-freebsd-x64", out: "dist/pptctl-freebsd-x64", machine: 0x3e, arch: "x86-64" },
+  { target: "bun-freebsd-aarch64", out: "dist/pptctl-freebsd-arm64", machine: 0xb7, arch: "aarch64" },
+] as const;
+
+export const HOST_OUT = "dist/pptctl";
+
+export const BUILD_FLAGS = [
+  "--compile",
+  "--minify",
+  // Bytecode needs ESM output here: consola uses import.meta.
+  "--bytecode",
+  "--format=esm",
+  // cron runs pptctl from any directory: never read a stray .env or bunfig.toml there.
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+] as const;
