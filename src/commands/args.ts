@@ -1,10 +1,91 @@
 import { defineCommand } from "citty";
 import { PptError } from "../core/errors.ts";
+import { formatBhyve, formatSelector } from "../core/pci-address.ts";
+import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
+import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
+import { commonArgs, ctxOf } from "./_shared.ts";
+import { checkBound, vmEntries } from "./args-host.ts";
 
 export default defineCommand({
-  meta: { name: "args", description: "not yet built" },
-  args: {},
-  run() {
-    throw new PptError("args: not built yet", 1);
+  meta: { name: "args", description: "Print bhyve -s slot arguments for passthru entries (B/S/F, -B/S/F for a slot of its own) or a VM's config" },
+  args: {
+    entries: { type: "positional", description: "Passthru entries: 1/0/0 1/0/1, '1/0/0,1/0/1', -2/0/0, 1/0/0,rom=/path/gpu.rom", required: false },
+    vm: { type: "string", description: "Read the passthru list of this VM (Hoster or vm-bhyve config)", valueHint: "NAME" },
+    vms: { type: "string", description: "With --vm: also look for VM configs under this directory (repeatable)", valueHint: "PATH" },
+    "first-slot": { type: "string", description: `First guest slot to use (default ${DEFAULT_FIRST_SLOT})`, valueHint: "N" },
+    reserved: { type: "string", description: "Guest slots already used by the VM's other devices, e.g. 7,9 (repeatable)", valueHint: "LIST" },
+    wired: { type: "boolean", description: "Prepend -S (wired guest memory, which passthrough needs)" },
+    format: { type: "enum", options: ["shell", "json", "config"], description: "shell (default), json (pptctl-args/1), config (bhyve_config(5) lines)" },
+    "next-slot": { type: "boolean", description: "Print only the first guest slot left free after passthrough" },
+    check: { type: "boolean", description: "Also check that every device is bound to ppt on the host (exit 1 if not)" },
+    from: commonArgs.from,
+    json: { type: "boolean", description: "Same as --format json" },
+    color: commonArgs.color,
+  },
+  async run({ args, data }) {
+    const ctx = ctxOf(data);
+    const firstSlot = slotNumber("--first-slot", args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
+    const reserved = new Set((ctx.lists.reserved ?? []).flatMap((l) => l.split(/[\s,]+/)).filter((s) => s !== "").map((s) => slotNumber("--reserved", s)));
+    const format = args.json ? "json" : (args.format ?? "shell");
+
+    let texts: string[];
+    const host = args.vm !== undefined || args.check ? await ctx.openHost(args.from) : null;
+    if (args.vm !== undefined) {
+      if (ctx.positionals.length > 0) throw new PptError(`args: give entries or --vm ${args.vm}, not both`);
+      texts = await vmEntries(host!, args.vm, ctx.lists.vms ?? []);
+    } else {
+      texts = splitEntries(ctx.positionals);
+      if (texts.length === 0) throw new PptError("args: no passthru entries; give B/S/F entries (pptctl args 1/0/0 1/0/1) or --vm NAME");
+    }
+    const entries: PassthruEntry[] = texts.map((t) => {
+      const e = parsePassthruEntry(t);
+      if ("error" in e) throw new PptError(e.error);
+      return e;
+    });
+    const plan = allocateSlots(entries, { firstSlot, reserved });
+    if (args.check) {
+      const problems = await checkBound(host!, entries);
+      if (problems.length > 0) {
+        for (const p of problems) ctx.io.err(`pptctl: ${p}\n`);
+        return 1;
+      }
+    }
+    for (const n of plan.notes) ctx.log.info(`note: ${n}`);
+
+    if (args["next-slot"]) {
+      if (plan.nextSlot === null) throw new PptError(`args: no guest slot is left free after passthrough (slots up to ${MAX_SLOT - 1} are taken)`, 1);
+      ctx.io.out(`${plan.nextSlot}\n`);
+      return 0;
+    }
+    if (format === "json") {
+      const doc = {
+        format: "pptctl-args/1",
+        wired: args.wired === true,
+        slots: plan.assignments.map((a) => ({
+          slot: a.slot,
+          function: a.func,
+          host: formatBhyve(a.entry.addr),
+          selector: formatSelector(a.entry.addr),
+          options: a.entry.options,
+          renumbered: a.renumbered,
+        })),
+        nextSlot: plan.nextSlot,
+        argv: slotArgv(plan, args.wired === true),
+        notes: plan.notes,
+      };
+      ctx.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      const lines = format === "config" ? slotConfig(plan, args.wired === true) : [slotArgv(plan, args.wired === true).join(" ")];
+      const text = lines.join("\n");
+      if (text !== "") ctx.io.out(`${text}\n`);
+    }
+    return 0;
   },
 });
+
+function slotNumber(flag: string, text: string): number {
+  if (!/^\d{1,2}$/.test(text.trim()) || Number(text) > MAX_SLOT) {
+    throw new PptError(`args: ${flag} '${text}' is not a guest slot; slots are 0-${MAX_SLOT}`);
+  }
+  return Number(text);
+}

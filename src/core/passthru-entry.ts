@@ -11,7 +11,7 @@ export interface PassthruEntry {
   readonly text: string;
 }
 
-const OPTION = /^[A-Za-z_][A-Za-z0-9_]*(=[^\s,]*)?$/;
+const OPTION = /^[A-Za-z_][A-Za-z0-9_]*=[^\s,]+$/;
 
 export function parsePassthruEntry(input: string): PassthruEntry | { error: string } {
   const text = input.trim();
@@ -30,4 +30,21 @@ export function parsePassthruEntry(input: string): PassthruEntry | { error: stri
     if (!OPTION.test(o)) return bad(`option '${o}' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)`);
   }
   return { addr: sel.addr, ownSlot, options, text };
+}
+
+/**
+ * Splits operands into entries: `1/0/0 1/0/1`, `"1/0/0,1/0/1"`, and `1/0/0,rom=/x.rom,bootindex=1`
+ * all work. A comma-separated piece that is a device address starts a new entry; anything else
+ * is an option of the entry before it.
+ */
+export function splitEntries(operands: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const word of operands.flatMap((o) => o.split(/\s+/)).filter((w) => w !== "")) {
+    for (const piece of word.split(",")) {
+      const looksLikeDevice = /^-?(\d+\/\d+\/\d+|pci\d+:\d+:\d+(:\d+)?:?|\d+:\d+:\d+(:\d+)?)$/.test(piece);
+      if (looksLikeDevice || out.length === 0) out.push(piece);
+      else out[out.length - 1] += `,${piece}`;
+    }
+  }
+  return out;
 }

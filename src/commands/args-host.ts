@@ -1,0 +1,46 @@
+import { PptError } from "../core/errors.ts";
+import { buildModel } from "../core/model.ts";
+import { formatBhyve, sameAddr } from "../core/pci-address.ts";
+import type { PassthruEntry } from "../core/passthru-entry.ts";
+import { gather } from "../host/gather.ts";
+import type { MemoHost } from "../host/host.ts";
+
+/** The passthru list of one VM, from the configs `list` finds. */
+export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<string[]> {
+  const model = buildModel(await gather(host, { vms: true, extraVmDirs: extraDirs }), extraDirs);
+  const broken = model.vms.problems.find((p) => p.vm === vm);
+  if (broken) throw new PptError(`args: VM ${vm}: cannot read ${broken.path}: ${broken.problem}`);
+  const found = model.vms.configs.filter((c) => c.vm === vm);
+  if (found.length > 1) {
+    throw new PptError(`args: VM ${vm} has configs in ${found.map((c) => c.path).join(" and ")}; give its entries directly`);
+  }
+  const cfg = found[0];
+  if (!cfg) {
+    const known = model.vms.configs.map((c) => c.vm);
+    const where = model.vms.problems.length > 0 ? `; also: ${model.vms.problems[0]?.path}: ${model.vms.problems[0]?.problem}` : "";
+    throw new PptError(
+      `args: no config for VM '${vm}' (${known.length > 0 ? `known VMs: ${known.join(", ")}` : "no Hoster or vm-bhyve configs found; use --vms PATH"})${where}`,
+    );
+  }
+  // A VM without passthrough gets empty output, so `bhyve $(pptctl args --vm X) …` still works.
+  return [...cfg.entries];
+}
+
+/** Reasons why entries are not usable right now (not on the bus, not bound to ppt). */
+export async function checkBound(host: MemoHost, entries: readonly PassthruEntry[]): Promise<string[]> {
+  const model = buildModel(await gather(host));
+  if (!model.pci.ok) return [`cannot check devices: ${model.pci.reason}`];
+  const devices = model.pci.value.devices;
+  const problems: string[] = [];
+  for (const e of entries) {
+    const d = devices.find((x) => sameAddr(x.addr, e.addr));
+    const b = formatBhyve(e.addr);
+    if (!d) problems.push(`${b} is not on the PCI bus; check the address with 'pptctl list --all'`);
+    else if (d.driver !== "ppt") {
+      problems.push(
+        `${b} is ${d.driver === "none" ? "not attached to any driver" : `attached to ${d.name}`}, not ppt; reserve it with 'pptctl plan ${b} --write' and reboot, or 'devctl set driver -f ${d.name} ppt'`,
+      );
+    }
+  }
+  return problems;
+}
