@@ -25,6 +25,8 @@ export interface HostModel {
   readonly boot: Known<BootFacts>;
   readonly defaultRouteInterface: Known<string | null>;
   readonly vms: VmInventory;
+  /** rc.conf then rc.conf.local, last assignment wins (kld_list, vm_dir, …). */
+  readonly rc: ReadonlyMap<string, string>;
 }
 
 const ok = <T>(value: T): Known<T> => ({ ok: true, value });
@@ -45,9 +47,9 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
   for (const path of loaderFileOrder(confd.kind === "dir" ? confd.entries : null)) {
     const f = fileResult(s, path);
     if (f.kind === "file") files.push(parseLoaderConf(path, f.text));
-    else if (f.kind === "unknown") loaderUnknown.push(f.reason);
+    else if (f.kind === "unknown") loaderUnknown.push(`${path} (${f.reason})`);
   }
-  if (confd.kind === "unknown") loaderUnknown.push(confd.reason);
+  if (confd.kind === "unknown") loaderUnknown.push(`${LOADER_CONF_DIR} (${confd.reason})`);
 
   return {
     pci: pciOut.ok ? ok(parsePciconf(pciOut.stdout)) : no(pciOut.reason),
@@ -62,10 +64,20 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
         : no(vmmRun.kind === "missing" ? vmmRun.reason : `sysctl hw.vmm did not answer within ${vmmRun.seconds} s`),
     loader: mergeLoaderFiles(files),
     loaderUnknown,
-    boot: dmesg.kind === "file" ? ok(parseDmesg(dmesg.text)) : no(dmesg.kind === "absent" ? "/var/run/dmesg.boot does not exist" : dmesg.reason),
+    boot: dmesg.kind === "file" ? ok(parseDmesg(dmesg.text)) : no(`/var/run/dmesg.boot ${dmesg.kind === "absent" ? "does not exist" : `is ${dmesg.reason}`}`),
     defaultRouteInterface: readRoute(s),
     vms: discoverVms(s, extraVmDirs).inventory,
+    rc: readRc(s),
   };
+}
+
+function readRc(s: HostSnapshot): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const path of ["/etc/rc.conf", "/etc/rc.conf.local"]) {
+    const f = fileResult(s, path);
+    if (f.kind === "file") for (const a of parseLoaderConf(path, f.text).assignments) values.set(a.name, a.value);
+  }
+  return values;
 }
 
 function readAcpi(r: ReturnType<typeof commandResult>): Known<AcpiTables> {

@@ -33,11 +33,11 @@ export function commandResult(s: HostSnapshot, argv: readonly string[]): Command
 }
 
 export function fileResult(s: HostSnapshot, path: string): FileResult {
-  return s.files.get(path) ?? { kind: "unknown", reason: `${path} was not read` };
+  return s.files.get(path) ?? { kind: "unknown", reason: "not read" };
 }
 
 export function dirResult(s: HostSnapshot, path: string): DirResult {
-  return s.dirs.get(path) ?? { kind: "unknown", reason: `${path} was not listed` };
+  return s.dirs.get(path) ?? { kind: "unknown", reason: "not listed" };
 }
 
 /** What the command printed when it ran and succeeded, otherwise why not. */

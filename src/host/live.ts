@@ -69,7 +69,7 @@ export class LiveHost implements Host {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
-      return { kind: "unknown", reason: `${path}: ${describeErrno(e)}` };
+      return { kind: "unknown", reason: describeErrno(e) };
     }
   }
 
@@ -79,7 +79,7 @@ export class LiveHost implements Host {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
-      return { kind: "unknown", reason: `${path}: ${describeErrno(e)}` };
+      return { kind: "unknown", reason: describeErrno(e) };
     }
   }
 }

@@ -58,11 +58,11 @@ export class RecordedHost implements Host {
   }
 
   async readFile(path: string): Promise<FileResult> {
-    return this.files.get(path) ?? { kind: "unknown", reason: `${path} is not in the recording` };
+    return this.files.get(path) ?? { kind: "unknown", reason: "not in the recording" };
   }
 
   async listDir(path: string): Promise<DirResult> {
-    return this.dirs.get(path) ?? { kind: "unknown", reason: `${path} is not in the recording` };
+    return this.dirs.get(path) ?? { kind: "unknown", reason: "not in the recording" };
   }
 }
 

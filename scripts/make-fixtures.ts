@@ -1,0 +1,250 @@
+/**
+ * Writes the recorded hosts under test/fixtures/hosts/ from the sample host and real outputs in
+ * test/fixtures/corpus/. Each scenario states what it changes; run `bun scripts/make-fixtures.ts`
+ * after editing and commit the result (test/fixtures.test.ts checks they are current).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const SAMPLE = join(ROOT, "examples/hosts/gpu-workstation");
+const CORPUS = join(ROOT, "test/fixtures/corpus");
+export const OUT = join(ROOT, "test/fixtures/hosts");
+
+const sample = (f: string) => readFileSync(join(SAMPLE, f), "utf8");
+const corpus = (f: string) => readFileSync(join(CORPUS, f), "utf8");
+
+type Cmd = { stdout: string; exit?: number; stderr?: string } | null;
+export interface Spec {
+  note: string;
+  commands: Record<string, Cmd>;
+  files: Record<string, string | null>;
+  dirs: Record<string, string[] | null>;
+}
+
+const ARGV: Record<string, string[]> = {
+  pciconf: ["/usr/sbin/pciconf", "-lvc"],
+  acpidump: ["/usr/sbin/acpidump", "-t"],
+  kenv: ["/bin/kenv"],
+  kldstat: ["/sbin/kldstat"],
+  platform: ["/sbin/sysctl", "kern.osrelease", "hw.machine", "hw.machine_arch", "hw.model"],
+  vmm: ["/sbin/sysctl", "hw.vmm"],
+  route: ["/sbin/route", "-n", "get", "default"],
+  zfs: ["/sbin/zfs", "list", "-H", "-o", "name,mountpoint"],
+};
+
+/** hw-probe's pciconf -lvcb: drop its blank lines and bar lines to get plain `pciconf -lvc`. */
+function plainPciconf(text: string): string {
+  return `${text.split("\n").filter((l) => l.trim() !== "" && !/^\s*bar\s+\[/.test(l)).join("\n")}\n`;
+}
+
+function rename(text: string, from: string, to: string): string {
+  if (!text.includes(`${from}@`)) throw new Error(`no ${from} in pciconf text`);
+  return text.replace(new RegExp(`^${from}@`, "m"), `${to}@`);
+}
+
+function withKenv(text: string, changes: Record<string, string | null>): string {
+  const lines = text.trimEnd().split("\n").filter((l) => !Object.hasOwn(changes, l.split("=")[0] ?? ""));
+  for (const [k, v] of Object.entries(changes)) if (v !== null) lines.push(`${k}="${v}"`);
+  return `${lines.sort().join("\n")}\n`;
+}
+
+function base(note: string): Spec {
+  return {
+    note,
+    commands: {
+      pciconf: { stdout: sample("pciconf-lvc.txt") },
+      acpidump: { stdout: sample("acpidump-t.txt") },
+      kenv: { stdout: sample("kenv.txt") },
+      kldstat: { stdout: sample("kldstat.txt") },
+      platform: { stdout: sample("sysctl-platform.txt") },
+      vmm: { stdout: sample("sysctl-hw.vmm.txt") },
+      route: { stdout: sample("route-default.txt") },
+      zfs: { stdout: sample("zfs-list.txt") },
+    },
+    files: {
+      "/boot/loader.conf": sample("files/boot/loader.conf"),
+      "/boot/loader.conf.local": null,
+      "/var/run/dmesg.boot": sample("files/var/run/dmesg.boot"),
+      "/etc/rc.conf": 'hostname="nuc11"\nifconfig_igc0="DHCP"\nzfs_enable="YES"\nsshd_enable="YES"\n',
+      "/etc/rc.conf.local": null,
+      "/opt/hoster-core/config_files/host_config.json": sample("files/opt/hoster-core/config_files/host_config.json"),
+      "/opt/hoster/config_files/host_config.json": null,
+      "/usr/local/etc/hoster/host_config.json": null,
+      "/etc/hoster/host_config.json": null,
+      "/root/hoster/config_files/host_config.json": null,
+      "/zroot/vm-encrypted/test-vm-1/vm_config.json": sample("files/zroot/vm-encrypted/test-vm-1/vm_config.json"),
+      "/zroot/vm-encrypted/test-vm-2/vm_config.json": sample("files/zroot/vm-encrypted/test-vm-2/vm_config.json"),
+    },
+    dirs: {
+      "/dev/vmm": ["test-vm-1"],
+      "/boot/loader.conf.d": null,
+      "/zroot/vm-encrypted": ["test-vm-1", "test-vm-2"],
+    },
+  };
+}
+
+const loaderConf = (pptdevs: string, extra = "") =>
+  sample("files/boot/loader.conf").replace('pptdevs="1/0/0 1/0/1"', pptdevs) + extra;
+
+/** The NUC's real RTX 2060 functions (vgapci, hdac, xhci, none) in place of the P600 pair. */
+function nucWithRtx(gpuDriver: string): string {
+  const real = plainPciconf(corpus("pciconf-lvc/bsdhw-ppt-intel-nuc11-14current-igpu-tb4.txt"));
+  let t = rename(rename(rename(rename(real, "ppt0", "vgapci1"), "ppt1", "xhci2"), "ppt2", "none6"), "ppt3", "none7");
+  if (gpuDriver !== "vgapci0") t = rename(t, "vgapci0", gpuDriver);
+  return t;
+}
+
+function amdHost(note: string): Spec {
+  const s = base(note);
+  const dmesg = corpus("dmesg/bsdhw-b550m-ppt-gpu-ivhd-errors-multiboot.txt").split("\n");
+  s.commands.pciconf = { stdout: plainPciconf(corpus("pciconf-lvc/bsdhw-ppt-gigabyte-b550m-gt710-audio.txt")) };
+  // Older acpidump has no IVRS decoder: it prints the header only.
+  s.commands.acpidump = {
+    stdout: sample("acpidump-t.txt")
+      .replace(/\/\*\n {2}DMAR:[\s\S]*$/, "")
+      .replaceAll("INTEL ", "ALASKA")
+      .concat("/*\n  IVRS: Length=208, Revision=2, Checksum=47,\n\tOEMID=AMD, OEM Table ID=AmdTable, OEM Revision=0x1,\n\tCreator ID=AMD , Creator Revision=0x1\n */\n"),
+  };
+  s.commands.platform = { stdout: "kern.osrelease: 14.2-RELEASE-p1\nhw.machine: amd64\nhw.machine_arch: amd64\nhw.model: AMD Ryzen 7 5700X 8-Core Processor             \n" };
+  s.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace(/^hw\.vmm\.vmx\..*\n/gm, "").replace("hw.vmm.iommu.initialized: 1", "hw.vmm.iommu.initialized: 0").concat("hw.vmm.svm.num_asids: 32768\nhw.vmm.svm.disable_npf_assist: 0\nhw.vmm.svm.features: 113919\nhw.vmm.svm.vmcb_clean: 1023\nhw.vmm.svm.initialized: 1\n") };
+  s.commands.route = { stdout: sample("route-default.txt").replace("igc0", "re0") };
+  s.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "3/0/0 3/0/1" }) };
+  s.files["/var/run/dmesg.boot"] = `${dmesg.slice(0, 160).join("\n")}\n`;
+  s.files["/boot/loader.conf"] = loaderConf('pptdevs="3/0/0 3/0/1"');
+  s.files["/zroot/vm-encrypted/test-vm-1/vm_config.json"] = sample("files/zroot/vm-encrypted/test-vm-1/vm_config.json").replace('["1/0/0", "1/0/1"]', '["3/0/0", "3/0/1"]');
+  s.dirs["/dev/vmm"] = [];
+  return s;
+}
+
+export function scenarios(): Record<string, Spec> {
+  const h: Record<string, Spec> = {};
+
+  h["intel-healthy"] = base("The sample host: Intel, DMAR, vmm by the loader, Quadro P600 + audio on ppt, test-vm-1 running.");
+
+  h["amd-no-amdvi"] = amdHost("AMD B550M (real pciconf + dmesg), IVRS present, GT 710 + audio on ppt, but hw.vmm.amdvi.enable not set.");
+  h["amd-healthy"] = amdHost("AMD B550M with hw.vmm.amdvi.enable=1.");
+  h["amd-healthy"]!.files["/boot/loader.conf"] = loaderConf('pptdevs="3/0/0 3/0/1"', 'hw.vmm.amdvi.enable="1"\n');
+  h["amd-healthy"]!.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "3/0/0 3/0/1", "hw.vmm.amdvi.enable": "1" }) };
+
+  h["no-dmar"] = base("Intel host whose firmware has VT-d off: no DMAR table.");
+  h["no-dmar"].commands.acpidump = { stdout: sample("acpidump-t.txt").replace(/\/\*\n {2}DMAR:[\s\S]*$/, "") };
+
+  h["vmm-kld-list"] = base("vmm.ko loaded from rc.conf kld_list, not the loader: pptdevs never took effect, the GPU stayed on vgapci/hdac.");
+  h["vmm-kld-list"].files["/boot/loader.conf"] = sample("files/boot/loader.conf").replace('vmm_load="YES"\n', "");
+  h["vmm-kld-list"].files["/etc/rc.conf"] += 'kld_list="vmm nmdm"\n';
+  h["vmm-kld-list"].commands.kenv = { stdout: withKenv(sample("kenv.txt"), { vmm_load: null }) };
+  h["vmm-kld-list"].commands.pciconf = { stdout: sample("pciconf-lvc.txt").replace("ppt0@pci0:1:0:0:", "vgapci1@pci0:1:0:0:").replace("ppt1@pci0:1:0:1:", "hdac0@pci0:1:0:1:") };
+  h["vmm-kld-list"].commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 0") };
+  h["vmm-kld-list"].dirs["/dev/vmm"] = [];
+
+  h["ppt-on-host-driver"] = base("pptdevs lists 89/0/0, the igc0 NIC that carries the default route; the kernel got it but igc0 kept the device.");
+  h["ppt-on-host-driver"].files["/boot/loader.conf"] = loaderConf('pptdevs="1/0/0 1/0/1 89/0/0"');
+  h["ppt-on-host-driver"].commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "1/0/0 1/0/1 89/0/0" }) };
+
+  h["entry-not-on-bus"] = base("pptdevs lists 5/0/0, which is not on the bus (card removed).");
+  h["entry-not-on-bus"].files["/boot/loader.conf"] = loaderConf('pptdevs="1/0/0 1/0/1 5/0/0"');
+  h["entry-not-on-bus"].commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "1/0/0 1/0/1 5/0/0" }) };
+
+  h["bridge-in-pptdevs"] = base("pptdevs lists 0/28/0, a PCI-PCI bridge (pcib6).");
+  h["bridge-in-pptdevs"].files["/boot/loader.conf"] = loaderConf('pptdevs="0/28/0 1/0/0 1/0/1"');
+  h["bridge-in-pptdevs"].commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "0/28/0 1/0/0 1/0/1" }) };
+
+  const long = Array.from({ length: 26 }, (_, i) => `${100 + i}/0/0`).join(" ");
+  h["pptdevs-overlong"] = base(`A pptdevs record of ${long.length} characters and a pptdevs4 the kernel never reads.`);
+  h["pptdevs-overlong"].files["/boot/loader.conf"] = loaderConf(`pptdevs="1/0/0 1/0/1"\npptdevs2="${long}"\npptdevs4="2/0/0"`);
+  h["pptdevs-overlong"].commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs2: long, pptdevs4: "2/0/0" }) };
+
+  h["gpu-audio-left"] = base("Only the GPU function (1/0/0) is reserved; its HDMI audio (hdac0), USB (xhci0) stay on the host. Real NUC11 RTX 2060 functions.");
+  h["gpu-audio-left"].commands.pciconf = { stdout: nucWithRtx("ppt0") };
+  h["gpu-audio-left"].files["/boot/loader.conf"] = loaderConf('pptdevs="1/0/0"');
+  h["gpu-audio-left"].commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "1/0/0" }) };
+  h["gpu-audio-left"].commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 1") };
+  h["gpu-audio-left"].files["/zroot/vm-encrypted/test-vm-1/vm_config.json"] = sample("files/zroot/vm-encrypted/test-vm-1/vm_config.json").replace('["1/0/0", "1/0/1"]', '["1/0/0"]');
+
+  h["reboot-pending"] = base("loader.conf gained 0/20/0 (xhci1) since boot; the running kernel still has the old list.");
+  h["reboot-pending"].files["/boot/loader.conf"] = loaderConf('pptdevs="1/0/0 1/0/1 0/20/0"');
+
+  h["acpidump-denied"] = base("Captured by a non-root user: acpidump cannot open /dev/mem.");
+  h["acpidump-denied"].commands.acpidump = { stdout: "", exit: 1, stderr: "acpidump: opening /dev/mem: Permission denied\n" };
+
+  h["missing-commands"] = base("A partial recording: only pciconf and the loader.conf were captured.");
+  for (const k of Object.keys(ARGV)) if (k !== "pciconf") h["missing-commands"].commands[k] = null;
+  h["missing-commands"].files = { "/boot/loader.conf": sample("files/boot/loader.conf") };
+  h["missing-commands"].dirs = {};
+
+  // list: VM status from Hoster and vm-bhyve configs.
+  const vb = base("vm-bhyve host (vm_dir=zfs:zroot/vm) plus Hoster: running, stopped, two VMs on one device, a broken config, an entry not bound.");
+  vb.files["/etc/rc.conf"] += 'vm_enable="YES"\nvm_dir="zfs:zroot/vm"\n';
+  vb.commands.zfs = { stdout: `${sample("zfs-list.txt")}zroot/vm\t/zroot/vm\nzroot/vm/win11\t/zroot/vm/win11\nzroot/vm/gw\t/zroot/vm/gw\n` };
+  vb.dirs["/zroot/vm"] = [".config", ".iso", ".templates", "gw", "win11", "lab"];
+  vb.files["/zroot/vm/win11/win11.conf"] = 'loader="uefi"\ncpu=4\nmemory=8G\nnetwork0_type="virtio-net"\nnetwork0_switch="public"\ndisk0_type="nvme"\ndisk0_name="disk0.img"\npassthru0="0/20/0"\n';
+  vb.files["/zroot/vm/gw/gw.conf"] = 'loader="bhyveload"\ncpu=1\nmemory=512M\npassthru0="89/0/0"\npassthru1="1/0/1"\n';
+  // lab.conf is left out of the recording: it reads as unknown, like a file root cannot read.
+  vb.dirs["/zroot/vm-encrypted"] = ["test-vm-1", "test-vm-2", "test-vm-3"];
+  vb.files["/zroot/vm-encrypted/test-vm-3/vm_config.json"] = '{ "passthru": ["1/0/0", ';
+  vb.files["/boot/loader.conf"] = loaderConf('pptdevs="0/20/0 1/0/0 1/0/1 89/0/0"');
+  vb.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "0/20/0 1/0/0 1/0/1 89/0/0" }) };
+  vb.commands.pciconf = { stdout: sample("pciconf-lvc.txt").replace("xhci1@pci0:0:20:0:", "ppt2@pci0:0:20:0:") };
+  vb.dirs["/dev/vmm"] = ["test-vm-1", "win11"];
+  h["list-vms"] = vb;
+
+  // The seed's plan example: the Supermicro 12.1 host with its iGPU and xHCI back on host drivers.
+  const sm = base("Supermicro X11 (real pciconf, 12.1 card= format) with vgapci0 at 0:2:0 and xhci0 at 0:20:0 not yet reserved; no pptdevs.");
+  sm.commands.pciconf = {
+    stdout: rename(rename(plainPciconf(corpus("pciconf-lvc/bsdhw-ppt-supermicro-igpu-xhci-cardfmt-12.1.txt")), "ppt0", "vgapci0"), "ppt1", "xhci0"),
+  };
+  sm.files["/boot/loader.conf"] = 'zfs_load="YES"\n';
+  sm.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: null, vmm_load: null }) };
+  sm.commands.kldstat = { stdout: sample("kldstat.txt").replace(/^.*vmm\.ko\n/m, "") };
+  sm.commands.vmm = { stdout: "", exit: 1, stderr: "sysctl: unknown oid 'hw.vmm'\n" };
+  sm.commands.route = { stdout: sample("route-default.txt").replace("igc0", "em0") };
+  sm.dirs["/dev/vmm"] = null;
+  sm.files["/opt/hoster-core/config_files/host_config.json"] = null;
+  h["supermicro-igpu-xhci"] = sm;
+  return h;
+}
+
+function writeHost(dir: string, spec: Spec): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const put = (rel: string, text: string) => {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+    return rel;
+  };
+  const json = {
+    format: "pptctl-host/1",
+    captured: "2026-11-24T12:00:00Z",
+    commands: Object.entries(spec.commands)
+      .filter(([, c]) => c !== null)
+      .map(([k, c]) => {
+        const argv = ARGV[k]!;
+        const name = argv.map((a) => a.split("/").pop()!.replace(/^-+/, "")).join("-").replace(/[^A-Za-z0-9._-]+/g, "_");
+        return {
+          argv,
+          exit: c!.exit ?? 0,
+          stdout: c!.stdout === "" ? null : put(`${name}.txt`, c!.stdout),
+          stderr: c!.stderr ? put(`${name}.stderr.txt`, c!.stderr) : null,
+        };
+      }),
+    files: Object.entries(spec.files).map(([path, text]) => ({ path, copy: text === null ? null : put(`files${path}`, text) })),
+    dirs: Object.entries(spec.dirs).map(([path, entries]) => ({ path, entries })),
+  };
+  put("host.json", `${JSON.stringify(json, null, 2)}\n`);
+  put("NOTES.md", `# ${dir.split("/").pop()}\n\n${spec.note}\n\nGenerated by scripts/make-fixtures.ts from examples/hosts/gpu-workstation and test/fixtures/corpus.\n`);
+}
+
+export function writeAll(out = OUT): string[] {
+  const names: string[] = [];
+  for (const [name, spec] of Object.entries(scenarios())) {
+    writeHost(join(out, name), spec);
+    names.push(name);
+  }
+  return names;
+}
+
+if (import.meta.main) {
+  rmSync(OUT, { recursive: true, force: true });
+  console.log(`wrote ${writeAll().length} recorded hosts into ${OUT}`);
+}

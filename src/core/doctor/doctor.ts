@@ -1,0 +1,37 @@
+import { assignmentsOf } from "../assignments.ts";
+import type { HostModel } from "../model.ts";
+import { readPptdevsConfig } from "../pptdevs-config.ts";
+import { cpuVirtCheck, iommuCheck, platformCheck, vmmCheck } from "./platform.ts";
+import { boundCheck, bridgeCheck, msiCheck, siblingsCheck, syntaxCheck } from "./pptdevs.ts";
+import { conflictsCheck, rebootCheck } from "./state.ts";
+import { type Check, type Overall, overall } from "./types.ts";
+
+export interface DoctorReport {
+  readonly status: Overall;
+  readonly checks: readonly Check[];
+  /** Devices attached to ppt now, null when pciconf could not be read. */
+  readonly pptDevices: number | null;
+}
+
+/** Every readiness check, in the order an admin fixes things. Pure. */
+export function runDoctor(m: HostModel): DoctorReport {
+  const cfg = readPptdevsConfig(m.loader);
+  const checks = [
+    platformCheck(m),
+    cpuVirtCheck(m),
+    iommuCheck(m),
+    vmmCheck(m, cfg.records.length > 0),
+    syntaxCheck(cfg),
+    boundCheck(m, cfg),
+    bridgeCheck(m, cfg),
+    msiCheck(m),
+    siblingsCheck(m, cfg),
+    rebootCheck(m),
+    conflictsCheck(m, assignmentsOf(m.vms)),
+  ];
+  return {
+    status: overall(checks),
+    checks,
+    pptDevices: m.pci.ok ? m.pci.value.devices.filter((d) => d.driver === "ppt").length : null,
+  };
+}

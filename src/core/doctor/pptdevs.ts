@@ -1,0 +1,110 @@
+import { type PciAddress, formatBhyve, sameAddr, sameDevice } from "../pci-address.ts";
+import { type PciDevice, isBridgeHeader } from "../pci-device.ts";
+import type { HostModel } from "../model.ts";
+import { type PptdevsConfig, kenvPptdevs } from "../pptdevs-config.ts";
+import { type Check, check } from "./types.ts";
+
+const list = (items: readonly string[]) => listSome(items);
+
+/**
+ * Host-driver functions beside reserved functions of the same card. Bus 0 is skipped: there
+ * functions sharing a slot are separate chipset devices (xHCI, Wi-Fi, SMBus…), not one card.
+ */
+export function leftBehind(devices: readonly PciDevice[], reserved: readonly PciAddress[]): PciDevice[] {
+  const cards = reserved.filter((a) => a.bus !== 0 && !devices.some((d) => sameAddr(d.addr, a) && isBridgeHeader(d)));
+  return devices.filter(
+    (d) =>
+      d.driver !== "ppt" &&
+      d.driver !== "none" &&
+      !isBridgeHeader(d) &&
+      cards.some((a) => sameDevice(a, d.addr)) &&
+      !reserved.some((a) => sameAddr(a, d.addr)),
+  );
+}
+
+/** At most `max` items, then how many more. */
+export function listSome(items: readonly string[], max = 4): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+export function syntaxCheck(cfg: PptdevsConfig): Check {
+  const area = "pptdevs";
+  if (cfg.errors.length > 0) {
+    return check("pptdevs-syntax", area, "fail", cfg.errors.join("; "), "fix the lines named above; 'pptctl plan --write' rewrites the records correctly");
+  }
+  if (cfg.records.length === 0) return check("pptdevs-syntax", area, "skip", "no pptdevs configured in the loader.conf family");
+  const names = cfg.records.map((r) => r.name).join(" + ");
+  if (cfg.warnings.length > 0) return check("pptdevs-syntax", area, "warn", cfg.warnings.join("; "), "run 'pptctl plan --write' to rewrite the records cleanly");
+  return check("pptdevs-syntax", area, "pass", `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${names}, well-formed, within 128 characters`);
+}
+
+export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
+  const area = "ppt binding";
+  if (cfg.entries.length === 0) return check("pptdevs-bound", area, "skip", "no pptdevs entries");
+  if (!m.pci.ok) return check("pptdevs-bound", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
+  const devices = m.pci.value.devices;
+  const applied = m.kenv.ok ? kenvPptdevs(m.kenv.value) : null;
+  const fails: string[] = [];
+  const pending: string[] = [];
+  for (const a of cfg.entries) {
+    const b = formatBhyve(a);
+    const d = devices.find((x) => sameAddr(x.addr, a));
+    // Bridges are reported by their own check.
+    if (d?.driver === "ppt" || (d && isBridgeHeader(d))) continue;
+    const notYet = applied !== null && !applied.some((x) => sameAddr(x, a));
+    const what = d ? (d.driver === "none" ? `${b} has no driver` : `${b} is still ${d.name}`) : `${b} is not on the PCI bus`;
+    (notYet && d ? pending : fails).push(what);
+  }
+  const pptCount = devices.filter((d) => d.driver === "ppt").length;
+  const sysctl = m.vmm.ok ? m.vmm.value.get("hw.vmm.ppt.devices") : undefined;
+  if (fails.length > 0) {
+    return check("pptdevs-bound", area, "fail", list(fails), "check each address with 'pptctl list --all'; a device on a host driver can be moved with 'devctl set driver -f <dev> ppt' when nothing uses it");
+  }
+  if (pending.length > 0) return check("pptdevs-bound", area, "warn", `${list(pending)} (configured, not yet applied)`, "reboot to apply pptdevs");
+  if (sysctl !== undefined && Number(sysctl) !== pptCount) {
+    return check("pptdevs-bound", area, "warn", `pciconf shows ${pptCount} ppt devices but hw.vmm.ppt.devices is ${sysctl}`, "run 'pptctl list' to compare; a reboot re-reads pptdevs");
+  }
+  return check("pptdevs-bound", area, "pass", `all ${cfg.entries.length} entries are attached to ppt`);
+}
+
+export function msiCheck(m: HostModel): Check {
+  const area = "MSI/MSI-X";
+  if (!m.pci.ok) return check("ppt-msi", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
+  const ppt = m.pci.value.devices.filter((d) => d.driver === "ppt");
+  if (ppt.length === 0) return check("ppt-msi", area, "skip", "no ppt devices");
+  const noCaps = ppt.filter((d) => !d.hasCapInfo);
+  const none = ppt.filter((d) => d.hasCapInfo && !d.msi && !d.msix);
+  if (none.length > 0 || noCaps.length > 0) {
+    const parts = [
+      ...none.map((d) => `${d.name} (${formatBhyve(d.addr)}) has neither MSI nor MSI-X`),
+      ...noCaps.map((d) => `pciconf shows no capabilities for ${d.name} (${formatBhyve(d.addr)}): the device may be wedged`),
+    ];
+    return check("ppt-msi", area, "warn", list(parts), "bhyve passthrough needs MSI or MSI-X; try another slot or device, or reset it with a reboot");
+  }
+  return check("ppt-msi", area, "pass", `every ppt device has MSI or MSI-X (${ppt.map((d) => d.name).join(", ")})`);
+}
+
+export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
+  const area = "bridges";
+  if (cfg.entries.length === 0) return check("ppt-bridge", area, "skip", "no pptdevs entries");
+  if (!m.pci.ok) return check("ppt-bridge", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
+  const bridges = cfg.entries
+    .map((a) => m.pci.ok && m.pci.value.devices.find((d) => sameAddr(d.addr, a)))
+    .filter((d): d is PciDevice => !!d && isBridgeHeader(d));
+  if (bridges.length > 0) {
+    return check("ppt-bridge", area, "fail", `${list(bridges.map((d) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${(d.hdr ?? 0).toString(16).padStart(2, "0")})`))}: ppt never claims bridges`, "remove it from pptdevs and reserve the devices behind it instead");
+  }
+  return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
+}
+
+export function siblingsCheck(m: HostModel, cfg: PptdevsConfig): Check {
+  const area = "functions";
+  if (cfg.entries.length === 0) return check("siblings", area, "skip", "no pptdevs entries");
+  if (!m.pci.ok) return check("siblings", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
+  const left = leftBehind(m.pci.value.devices, cfg.entries);
+  if (left.length > 0) {
+    const add = left.map((d) => formatBhyve(d.addr));
+    return check("siblings", area, "warn", `${list(left.map((d) => `${d.name} (${formatBhyve(d.addr)})`))} stay${left.length === 1 ? "s" : ""} on the host beside reserved functions of the same device`, `add ${add.join(" ")} with 'pptctl plan ${add.join(" ")} --write' so the guest gets the whole device`);
+  }
+  return check("siblings", area, "pass", "every reserved device is passed whole");
+}
