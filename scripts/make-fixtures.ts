@@ -192,7 +192,8 @@ export function scenarios(): Record<string, Spec> {
   // The seed's plan example: the Supermicro 12.1 host with its iGPU and xHCI back on host drivers.
   const sm = base("Supermicro X11 (real pciconf, 12.1 card= format) with vgapci0 at 0:2:0 and xhci0 at 0:20:0 not yet reserved; no pptdevs.");
   sm.commands.pciconf = {
-    stdout: rename(rename(plainPciconf(corpus("pciconf-lvc/bsdhw-ppt-supermicro-igpu-xhci-cardfmt-12.1.txt")), "ppt0", "vgapci0"), "ppt1", "xhci0"),
+    // Probe order puts the chipset xHCI (bus 0) first, so it becomes xhci0 and the card's xhci1.
+    stdout: rename(rename(rename(plainPciconf(corpus("pciconf-lvc/bsdhw-ppt-supermicro-igpu-xhci-cardfmt-12.1.txt")), "xhci0", "xhci1"), "ppt0", "vgapci0"), "ppt1", "xhci0"),
   };
   sm.files["/boot/loader.conf"] = 'zfs_load="YES"\n';
   sm.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: null, vmm_load: null }) };

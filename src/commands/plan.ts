@@ -1,10 +1,105 @@
 import { defineCommand } from "citty";
+import { unifiedDiff } from "../core/diff.ts";
 import { PptError } from "../core/errors.ts";
+import { formatBhyve } from "../core/pci-address.ts";
+import { buildModel } from "../core/model.ts";
+import { type Plan, makePlan, sysrcCommands } from "../core/plan.ts";
+import { parseSelectorOrThrow } from "../core/selector.ts";
+import { gather } from "../host/gather.ts";
+import { commonArgs, ctxOf, splitList } from "./_shared.ts";
+import { prepareEdit, writeEdit } from "./plan-write.ts";
 
 export default defineCommand({
-  meta: { name: "plan", description: "not yet built" },
-  args: {},
-  run() {
-    throw new PptError("plan: not built yet", 1);
+  meta: { name: "plan", description: "Turn device selectors into the loader.conf lines that reserve them for passthrough (pptdevs, pptdevs2, pptdevs3)" },
+  args: {
+    selectors: { type: "positional", description: "Devices: vgapci0, pci0:1:0:0, 1:0:0, 1/0/0 or 10de:1cb2", required: false },
+    class: { type: "string", description: "Also select every device of this class: display, network, 0x03… (repeatable)", valueHint: "CLASS" },
+    "with-functions": { type: "boolean", description: "Add every function of each selected device (GPU + its audio)" },
+    remove: { type: "string", description: "Drop this device from the configured list (repeatable)", valueHint: "SEL" },
+    replace: { type: "boolean", description: "Start from an empty list instead of what is configured" },
+    force: { type: "boolean", description: "Allow reserving a storage controller or the NIC of the default route" },
+    format: { type: "enum", options: ["lines", "sysrc", "json"], description: "lines (default), sysrc (sysrc -f commands), json (pptctl-plan/1)" },
+    diff: { type: "boolean", description: "Print a unified diff against the current file instead" },
+    write: { type: "boolean", description: "Edit the file in place: diff, backup, temp file + rename" },
+    file: { type: "string", description: "File to diff or write (default /boot/loader.conf)", valueHint: "PATH" },
+    check: { type: "boolean", description: "Exit 0 when the loader.conf family already says this, 1 when not" },
+    from: commonArgs.from,
+    json: commonArgs.json,
+    color: commonArgs.color,
+  },
+  async run({ args, data }) {
+    const ctx = ctxOf(data);
+    if (args.write && args.from !== undefined && args.file === undefined) {
+      throw new PptError("plan --write: --from replays a recording, which pptctl never edits; give --file PATH to write a copy");
+    }
+    const select = splitList(ctx.positionals).map(parseSelectorOrThrow);
+    const remove = splitList(ctx.lists.remove ?? []).map(parseSelectorOrThrow);
+    const host = await ctx.openHost(args.from);
+    const snap = await gather(host);
+    const model = buildModel(snap);
+    const plan = makePlan(model, {
+      select,
+      classes: splitList(ctx.lists.class ?? []),
+      remove,
+      replace: args.replace === true,
+      withFunctions: args["with-functions"] === true,
+      force: args.force === true,
+    });
+    for (const w of plan.warnings) ctx.log.warn(w);
+
+    if (args.check) {
+      if (!plan.inSync) ctx.io.err(`pptctl: plan: not in sync: ${describeChange(plan)}\n`);
+      return plan.inSync ? 0 : 1;
+    }
+    const file = args.file ?? "/boot/loader.conf";
+    if (args.write || args.diff) {
+      const edit = await prepareEdit(host, snap, model, plan, args.file, args.from !== undefined, args.write === true);
+      const diff = unifiedDiff(edit.before ?? "", edit.after, edit.path, edit.path);
+      if (diff === "") {
+        ctx.log.info(`${edit.path} already says this; nothing to change`);
+        return 0;
+      }
+      ctx.io.out(diff);
+      if (!args.write) return 0;
+      const { backup } = await writeEdit(edit, ctx.io.now());
+      ctx.log.info(`wrote ${edit.path}${backup ? ` (previous version kept as ${backup})` : ""}; reboot to apply`);
+      if (plan.added.length > 0) {
+        ctx.log.info(`without a reboot, a device nothing uses can be moved now: devctl set driver -f <device> ppt (e.g. for ${plan.added.map(formatBhyve).join(", ")})`);
+      }
+      return 0;
+    }
+    const format = args.json ? "json" : (args.format ?? "lines");
+    if (format === "json") {
+      ctx.io.out(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+    } else if (format === "sysrc") {
+      const lines = sysrcCommands(plan, file);
+      if (lines.length > 0) ctx.io.out(`${lines.join("\n")}\n`);
+    } else {
+      const lines = plan.settings.map((s) => `${s.name}="${s.value}"`);
+      if (lines.length > 0) ctx.io.out(`${lines.join("\n")}\n`);
+      for (const n of plan.unset) ctx.log.info(`${n} is no longer needed: remove it (--write does)`);
+    }
+    return 0;
   },
 });
+
+function describeChange(p: Plan): string {
+  const parts = [
+    ...p.settings.map((s) => `${s.name}="${s.value}"`),
+    ...p.unset.map((n) => `remove ${n}`),
+  ];
+  return parts.join(", ");
+}
+
+function planJson(p: Plan) {
+  return {
+    format: "pptctl-plan/1",
+    entries: p.entries.map(formatBhyve),
+    added: p.added.map(formatBhyve),
+    removed: p.removed.map(formatBhyve),
+    settings: p.settings,
+    unset: p.unset,
+    warnings: p.warnings,
+    inSync: p.inSync,
+  };
+}

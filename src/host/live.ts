@@ -24,6 +24,11 @@ export class LiveHost implements Host {
     this.label = this.root === "/" ? "live host" : `live host under ${this.root}`;
   }
 
+  /** Where a host path lives on this machine's file system (differs under a test root). */
+  localPath(path: string): string {
+    return this.at(path);
+  }
+
   private at(path: string): string {
     return this.root === "/" ? path : join(this.root, path);
   }

@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { PptError } from "../core/errors.ts";
+import { describeErrno } from "./live.ts";
+
+/** The file system calls the writer makes; tests swap some to simulate crashes and errors. */
+export interface WriteOps {
+  stat(path: string): Promise<{ mode: number; uid: number; gid: number } | null>;
+  read(path: string): Promise<string | null>;
+  /** Creates `path` exclusively with `mode`, writes, fsyncs, closes. */
+  writeNew(path: string, data: string, mode: number): Promise<void>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  fsyncDir(dir: string): Promise<void>;
+}
+
+export const realOps: WriteOps = {
+  async stat(path) {
+    try {
+      const s = await fs.stat(path);
+      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw e;
+    }
+  },
+  async read(path) {
+    try {
+      return await fs.readFile(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw e;
+    }
+  },
+  async writeNew(path, data, mode) {
+    const fh = await fs.open(path, "wx", mode);
+    try {
+      await fh.writeFile(data);
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  chown: (path, uid, gid) => fs.chown(path, uid, gid),
+  rename: (from, to) => fs.rename(from, to),
+  unlink: (path) => fs.unlink(path),
+  async fsyncDir(dir) {
+    const fh = await fs.open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+};
+
+export interface WriteResult {
+  readonly backup: string | null;
+}
+
+/**
+ * Replaces `path` with `next` so that a crash at any point leaves either the old or the new
+ * file: temp file in the same directory, fsync, backup copy, re-check, rename, fsync the
+ * directory. Refuses when the file is read-only or no longer holds `expected`.
+ */
+export async function atomicReplace(path: string, expected: string | null, next: string, now: Date, ops: WriteOps = realOps): Promise<WriteResult> {
+  const fail = (why: string) => new PptError(`plan --write: ${path}: ${why}`, 1);
+  const st = await ops.stat(path).catch((e) => {
+    throw fail(describeErrno(e));
+  });
+  if (st && (st.mode & 0o222) === 0) {
+    throw fail(`is read-only (mode ${st.mode.toString(8).padStart(4, "0")}); make it writable (chmod u+w ${path}) or write another file with --file`);
+  }
+  const changed = async () => (await ops.read(path)) !== expected;
+  if (await changed()) throw fail("changed since pptctl read it; run the command again");
+
+  const mode = st?.mode ?? 0o644;
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.pptctl-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const cleanup = () => ops.unlink(temp).catch(() => undefined);
+  try {
+    await ops.writeNew(temp, next, mode);
+    if (st) await ops.chown(temp, st.uid, st.gid).catch(() => undefined);
+  } catch (e) {
+    await cleanup();
+    throw fail(`cannot write a temporary file in ${dir}: ${describeErrno(e)}`);
+  }
+
+  let backup: string | null = null;
+  try {
+    if (expected !== null) {
+      backup = (await ops.stat(`${path}.bak`)) === null ? `${path}.bak` : `${path}.bak-${stamp(now)}`;
+      await ops.writeNew(backup, expected, mode);
+    }
+    // Last look before the switch: another editor may have saved meanwhile.
+    if (await changed()) {
+      await cleanup();
+      throw fail("changed while pptctl was writing; nothing was replaced, run the command again");
+    }
+    await ops.rename(temp, path);
+  } catch (e) {
+    if (e instanceof PptError) throw e;
+    await cleanup();
+    throw fail(`could not replace the file (${describeErrno(e)}); it is unchanged${backup ? `, a copy is in ${backup}` : ""}`);
+  }
+  await ops.fsyncDir(dir).catch(() => undefined);
+  return { backup };
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}

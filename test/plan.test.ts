@@ -1,0 +1,281 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { editLoaderConf } from "../src/core/loader-edit.ts";
+import { addr, formatBhyve } from "../src/core/pci-address.ts";
+import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries, packPptdevs } from "../src/core/pptdevs.ts";
+import { atomicReplace, realOps } from "../src/host/atomic-write.ts";
+import { makeFakeHost } from "./fake-host.ts";
+import { cli, host, tempDir } from "./helpers.ts";
+
+const bsf = (s: string) => {
+  const [b, sl, f] = s.split("/").map(Number);
+  return addr(b!, sl!, f!);
+};
+
+describe("packer", () => {
+  test("orders by bus, slot, function and drops duplicates", () => {
+    const r = packPptdevs(["10/0/0", "2/0/1", "2/0/0", "2/0/1", "2/10/0"].map(bsf));
+    expect(r).toEqual({ ok: true, records: [{ name: "pptdevs", value: "2/0/0 2/0/1 2/10/0 10/0/0" }] });
+  });
+  test("a record of exactly 128 characters stays; one more character spills into pptdevs2", () => {
+    // 16 entries of "1NN/0/0" (7 chars) + 15 spaces = 127; one more entry "9/0/0" makes 133.
+    const base = Array.from({ length: 16 }, (_, i) => `${100 + i}/0/0`);
+    const exact = [...base.slice(0, 15), "115/10/0"]; // 15*7 + 8 + 15 = 128
+    const r128 = packPptdevs(exact.map(bsf));
+    expect(r128.ok && r128.records.map((r) => r.value.length)).toEqual([128]);
+    const r129 = packPptdevs([...base.slice(0, 15), "115/10/10"].map(bsf)); // 129
+    expect(r129.ok && r129.records.map((r) => [r.name, r.value.length])).toEqual([
+      ["pptdevs", 119],
+      ["pptdevs2", 9],
+    ]);
+  });
+  test("more than three records: says how many fit and which do not", () => {
+    const many = Array.from({ length: 60 }, (_, i) => addr(100 + i, 10, 0));
+    const r = packPptdevs(many);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.fitted.length + r.overflow.length).toBe(60);
+      // "1NN/10/0" is 8 characters: 14 fit in 128 with their spaces, 42 in three records.
+      expect(r.fitted.length).toBe(42);
+      expect(formatBhyve(r.overflow[0]!)).toBe("142/10/0");
+    }
+  });
+  const entries = fc.array(
+    fc.record({ bus: fc.integer({ min: 0, max: 255 }), slot: fc.integer({ min: 0, max: 31 }), func: fc.integer({ min: 0, max: 255 }) }).map((a) => addr(a.bus, a.slot, a.func)),
+    { maxLength: 50 },
+  );
+  test("properties: records ≤ 128, only the three names, parse(plan(x)) = x, plan(plan(x)) = plan(x)", () => {
+    fc.assert(
+      fc.property(entries, (x) => {
+        const r = packPptdevs(x);
+        if (!r.ok) {
+          expect(normalizeEntries(x).length).toBeGreaterThan(30);
+          return;
+        }
+        r.records.forEach((rec, i) => {
+          expect(rec.value.length).toBeLessThanOrEqual(128);
+          expect(rec.name).toBe(PPTDEVS_NAMES[i]!);
+          expect(checkPptdevsValue(rec.value)).toMatchObject({ errors: [], warnings: [] });
+        });
+        const back = r.records.flatMap((rec) => checkPptdevsValue(rec.value).entries);
+        expect(back).toEqual(normalizeEntries(x));
+        expect(packPptdevs(back)).toEqual(r);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("editing loader.conf keeps every unrelated byte", () => {
+  const set = [{ name: "pptdevs", value: "1/0/0 1/0/1" }];
+  const rows: { name: string; before: string; settings?: { name: string; value: string }[]; remove?: string[]; after: string }[] = [
+    { name: "replace in place, comments and blank lines kept", before: '# top\n\nzfs_load="YES"\npptdevs="1/0/0"\n# tail\n', after: '# top\n\nzfs_load="YES"\npptdevs="1/0/0 1/0/1"\n# tail\n' },
+    { name: "odd spacing and an inline comment survive", before: '  pptdevs =  "2/0/0"   # the GPU\nx=1\n', after: '  pptdevs =  "1/0/0 1/0/1"   # the GPU\nx=1\n' },
+    { name: "CRLF file stays CRLF", before: 'a="1"\r\npptdevs="2/0/0"\r\nb="2"\r\n', after: 'a="1"\r\npptdevs="1/0/0 1/0/1"\r\nb="2"\r\n' },
+    { name: "CRLF file: appended lines use CRLF", before: 'a="1"\r\n', settings: [{ name: "vmm_load", value: "YES" }], after: 'a="1"\r\nvmm_load="YES"\r\n' },
+    { name: "no trailing newline: replaced line keeps none", before: 'a="1"\npptdevs="2/0/0"', after: 'a="1"\npptdevs="1/0/0 1/0/1"' },
+    { name: "no trailing newline: appending adds one first", before: 'a="1"', after: 'a="1"\npptdevs="1/0/0 1/0/1"\n' },
+    { name: "records split across pptdevs and pptdevs2 merge; the stale one goes", before: 'pptdevs="1/0/0"\nfoo="x"\npptdevs2="1/0/1"\n', remove: ["pptdevs2"], after: 'pptdevs="1/0/0 1/0/1"\nfoo="x"\n' },
+    { name: "a duplicate assignment is dropped, the first keeps its place", before: 'pptdevs="3/0/0"\nx=1\npptdevs="4/0/0"\n', after: 'pptdevs="1/0/0 1/0/1"\nx=1\n' },
+    { name: "commented-out pptdevs is left alone", before: '#pptdevs="9/0/0"\n', after: '#pptdevs="9/0/0"\npptdevs="1/0/0 1/0/1"\n' },
+    { name: "empty file", before: "", after: 'pptdevs="1/0/0 1/0/1"\n' },
+  ];
+  for (const r of rows) {
+    test(r.name, () => {
+      expect(editLoaderConf(r.before, r.settings ?? set, r.remove ?? [])).toBe(r.after);
+    });
+  }
+  test("property: lines that are not managed settings are kept in order", () => {
+    const line = fc.oneof(fc.constantFrom("# c", "", "  # indented", 'zfs_load="YES"', "kern.x=1", 'a_load="NO" # x'), fc.string({ maxLength: 20 }).filter((s) => !/[\r\n]/.test(s) && !/pptdevs|vmm_load/.test(s)));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.boolean(), (lines, crlf) => {
+        const eol = crlf ? "\r\n" : "\n";
+        const before = lines.map((l) => l + eol).join("");
+        const after = editLoaderConf(before, set, ["pptdevs2"]);
+        expect(after.startsWith(before)).toBe(true);
+        // An empty file has no line-end style of its own: it gets \n.
+        expect(after.slice(before.length)).toBe(`pptdevs="1/0/0 1/0/1"${before === "" ? "\n" : eol}`);
+      }),
+    );
+  });
+});
+
+describe("pptctl plan", () => {
+  test("the seed's example", async () => {
+    const r = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "vgapci0", "xhci0"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('vmm_load="YES"\npptdevs="0/2/0 0/20/0"\n');
+  });
+  test("merges with what is configured; --replace starts over; --remove drops", async () => {
+    const from = ["--from", host("intel-healthy"), "plan"];
+    expect((await cli([...from, "0/20/0", "--force"])).stdout).toBe('pptdevs="0/20/0 1/0/0 1/0/1"\n');
+    expect((await cli([...from, "--replace", "0/20/0"])).stdout).toBe('pptdevs="0/20/0"\n');
+    expect((await cli([...from, "--remove", "ppt1"])).stdout).toBe('pptdevs="1/0/0"\n');
+  });
+  test("--with-functions takes the whole card", async () => {
+    const r = await cli(["--from", host("gpu-audio-left"), "plan", "--with-functions", "1/0/0"]);
+    expect(r.stdout).toBe('pptdevs="1/0/0 1/0/1 1/0/2 1/0/3"\n');
+    expect(r.stderr).toBe("");
+  });
+  test("sibling functions left behind are a warning", async () => {
+    const r = await cli(["--from", host("gpu-audio-left"), "plan", "1/0/0"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("pptctl: warning: hdac0 (1/0/1), xhci0 (1/0/2) stay on the host beside the reserved functions; add them or use --with-functions\n");
+  });
+  test("--class display", async () => {
+    const r = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "--class", "display"]);
+    expect(r.stdout).toBe('vmm_load="YES"\npptdevs="0/2/0"\n');
+    expect(r.stderr).toContain("only display device");
+  });
+  test("AMD host gets the amdvi tunable", async () => {
+    expect((await cli(["--from", host("amd-no-amdvi"), "plan"])).stdout).toBe('hw.vmm.amdvi.enable="1"\npptdevs="3/0/0 3/0/1"\n');
+  });
+  test("sysrc format and json", async () => {
+    const s = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "vgapci0", "--format", "sysrc"]);
+    expect(s.stdout).toBe("sysrc -f /boot/loader.conf vmm_load=YES\nsysrc -f /boot/loader.conf pptdevs=0/2/0\n");
+    const j = JSON.parse((await cli(["--from", host("intel-healthy"), "plan", "--remove", "1/0/1", "--json"])).stdout);
+    expect(j).toMatchObject({ format: "pptctl-plan/1", entries: ["1/0/0"], removed: ["1/0/1"], inSync: false });
+  });
+  test("--check: 0 in sync, 1 not", async () => {
+    expect((await cli(["--from", host("intel-healthy"), "plan", "--check"])).code).toBe(0);
+    const r = await cli(["--from", host("intel-healthy"), "plan", "--check", "--remove", "1/0/1"]);
+    expect(r).toEqual({ code: 1, stdout: "", stderr: 'pptctl: plan: not in sync: pptdevs="1/0/0"\n' });
+  });
+  test("more than three records is an error naming what does not fit", async () => {
+    const sels = Array.from({ length: 40 }, (_, i) => `${100 + i}/10/0`);
+    const r = await cli(["--from", host("intel-healthy"), "plan", "--replace", ...sels]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+  });
+  const refusals: [string, string[], RegExp][] = [
+    ["bridge", ["0/28/0"], /^pptctl: plan: pcib6 \(pci0:0:28:0, .*\) is a bridge \(header type 0x01\); ppt never claims bridges/],
+    ["unknown selector", ["vgapci9"], /^pptctl: selector 'vgapci9' matches no PCI device on this host; close matches: vgapci0 /],
+    ["unparseable selector", ["the-gpu"], /^pptctl: selector 'the-gpu': not understood; give a device name/],
+    ["NIC of the default route", ["igc0"], /carries the default route: the host loses its network after the reboot; add --force if that is what you want\n$/],
+    ["storage controller", ["nvme1"], /is a storage controller: if the host boots from it, it will not come back; add --force/],
+    ["domain", ["pci1:0:0:0"], /^pptctl: selector 'pci1:0:0:0' matches no PCI device/],
+  ];
+  for (const [name, argv, msg] of refusals) {
+    test(`refuses: ${name}`, async () => {
+      const r = await cli(["--from", host("intel-healthy"), "plan", ...argv]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    });
+  }
+});
+
+describe("plan --write", () => {
+  const writeArgs = (root: string, ...argv: string[]) => cli(["plan", "--write", ...argv], { env: { PPTCTL_ROOT: root } });
+
+  test("edits in place, keeps a backup, mode and every other byte; prints the diff", async () => {
+    const root = makeFakeHost();
+    const path = join(root, "boot/loader.conf");
+    const before = readFileSync(path, "utf8");
+    chmodSync(path, 0o600);
+    const r = await writeArgs(root, "0/20/0", "--force");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('--- /boot/loader.conf\n+++ /boot/loader.conf\n@@ -8,4 +8,4 @@\n # bhyve: vmm must come from the loader for pptdevs to apply\n vmm_load="YES"\n # Quadro P600 and its HDMI audio for test-vm-1\n-pptdevs="1/0/0 1/0/1"\n+pptdevs="0/20/0 1/0/0 1/0/1"\n');
+    expect(readFileSync(path, "utf8")).toBe(before.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="0/20/0 1/0/0 1/0/1"'));
+    expect(readFileSync(`${path}.bak`, "utf8")).toBe(before);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(r.stderr).toContain("reboot to apply");
+    expect(r.stderr).toContain("devctl set driver -f <device> ppt");
+    expect(readdirSync(join(root, "boot")).filter((f) => f.includes(".tmp"))).toEqual([]);
+    // A second run finds nothing to do and keeps the first backup.
+    const again = await writeArgs(root, "0/20/0", "--force");
+    expect(again).toMatchObject({ code: 0, stdout: "" });
+    expect(readFileSync(`${path}.bak`, "utf8")).toBe(before);
+  });
+
+  test("a second backup does not overwrite the first", async () => {
+    const root = makeFakeHost();
+    await writeArgs(root, "--remove", "1/0/1");
+    await writeArgs(root, "--remove", "1/0/0");
+    const names = readdirSync(join(root, "boot")).filter((f) => f.startsWith("loader.conf.bak")).sort();
+    expect(names).toEqual(["loader.conf.bak", "loader.conf.bak-20261124T120000Z"]);
+  });
+
+  test("refuses when loader.conf.local would override what is written", async () => {
+    const root = makeFakeHost();
+    writeFileSync(join(root, "boot/loader.conf.local"), '# local\npptdevs="1/0/0"\n');
+    const before = readFileSync(join(root, "boot/loader.conf"), "utf8");
+    const r = await writeArgs(root, "0/20/0", "--force");
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "pptctl: plan: pptdevs is also set in /boot/loader.conf.local:2, which the loader reads after /boot/loader.conf and which would win; remove it there, or write that file with --file /boot/loader.conf.local\n",
+    });
+    expect(readFileSync(join(root, "boot/loader.conf"), "utf8")).toBe(before);
+  });
+
+  test("a read-only file fails with one line and leaves no temp file", async () => {
+    const root = makeFakeHost();
+    const path = join(root, "boot/loader.conf");
+    chmodSync(path, 0o444);
+    const r = await writeArgs(root, "--remove", "1/0/1");
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").filter(Boolean)).toEqual([
+      `pptctl: plan --write: ${path}: is read-only (mode 0444); make it writable (chmod u+w ${path}) or write another file with --file`,
+    ]);
+    expect(readdirSync(join(root, "boot")).sort()).toEqual(["loader.conf"]);
+  });
+
+  test("--from needs --file; with --file it writes that copy", async () => {
+    const dir = tempDir();
+    const copy = join(dir, "loader.conf");
+    writeFileSync(copy, 'zfs_load="YES"');
+    expect((await cli(["--from", host("supermicro-igpu-xhci"), "plan", "vgapci0", "--write"])).stderr).toBe(
+      "pptctl: plan --write: --from replays a recording, which pptctl never edits; give --file PATH to write a copy\n",
+    );
+    const r = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "vgapci0", "--write", "--file", copy]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(copy, "utf8")).toBe('zfs_load="YES"\nvmm_load="YES"\npptdevs="0/2/0"\n');
+  });
+});
+
+describe("atomic replace", () => {
+  const setup = () => {
+    const dir = tempDir();
+    const path = join(dir, "loader.conf");
+    writeFileSync(path, 'pptdevs="1/0/0"\n');
+    return { dir, path };
+  };
+  test("a crash between the temp write and the rename leaves the original intact", async () => {
+    const { dir, path } = setup();
+    const ops = { ...realOps, rename: async () => Promise.reject(Object.assign(new Error("simulated power loss"), { code: "EIO" })) };
+    await expect(atomicReplace(path, 'pptdevs="1/0/0"\n', "new\n", new Date(), ops)).rejects.toThrow(/it is unchanged, a copy is in/);
+    expect(readFileSync(path, "utf8")).toBe('pptdevs="1/0/0"\n');
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+  test("a change by someone else meanwhile is refused", async () => {
+    const { dir, path } = setup();
+    let reads = 0;
+    const ops = {
+      ...realOps,
+      read: async (p: string) => {
+        reads++;
+        // Another editor saves between our first look and the rename.
+        if (reads === 2) writeFileSync(path, 'pptdevs="9/0/0"\n');
+        return realOps.read(p);
+      },
+    };
+    await expect(atomicReplace(path, 'pptdevs="1/0/0"\n', "new\n", new Date(), ops)).rejects.toThrow("changed while pptctl was writing");
+    expect(readFileSync(path, "utf8")).toBe('pptdevs="9/0/0"\n');
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+  test("content different from what was read is refused before anything is written", async () => {
+    const { dir, path } = setup();
+    await expect(atomicReplace(path, "something else\n", "new\n", new Date())).rejects.toThrow("changed since pptctl read it");
+    expect(readdirSync(dir)).toEqual(["loader.conf"]);
+  });
+  test("a directory without room for the temp file: one line, nothing left", async () => {
+    const { dir, path } = setup();
+    const ops = { ...realOps, writeNew: async () => Promise.reject(Object.assign(new Error("EROFS"), { code: "EROFS", message: "read-only file system" })) };
+    await expect(atomicReplace(path, 'pptdevs="1/0/0"\n', "new\n", new Date(), ops)).rejects.toThrow(`cannot write a temporary file in ${dir}: read-only file system`);
+    expect(existsSync(`${path}.bak`)).toBe(false);
+  });
+});
