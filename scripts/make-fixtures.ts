@@ -183,9 +183,17 @@ export function scenarios(): Record<string, Spec> {
   // lab.conf is left out of the recording: it reads as unknown, like a file root cannot read.
   vb.dirs["/zroot/vm-encrypted"] = ["test-vm-1", "test-vm-2", "test-vm-3"];
   vb.files["/zroot/vm-encrypted/test-vm-3/vm_config.json"] = '{ "passthru": ["1/0/0", ';
-  vb.files["/boot/loader.conf"] = loaderConf('pptdevs="0/20/0 1/0/0 1/0/1 89/0/0"');
-  vb.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "0/20/0 1/0/0 1/0/1 89/0/0" }) };
-  vb.commands.pciconf = { stdout: sample("pciconf-lvc.txt").replace("xhci1@pci0:0:20:0:", "ppt2@pci0:0:20:0:") };
+  vb.files["/boot/loader.conf"] = loaderConf('pptdevs="0/13/0 0/13/2 0/20/0 1/0/0 1/0/1 89/0/0"');
+  vb.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "0/13/0 0/13/2 0/20/0 1/0/0 1/0/1 89/0/0" }) };
+  vb.commands.pciconf = {
+    stdout: sample("pciconf-lvc.txt")
+      .replace("xhci1@pci0:0:20:0:", "ppt2@pci0:0:20:0:")
+      .replace("xhci0@pci0:0:13:0:", "ppt3@pci0:0:13:0:")
+      .replace("none6@pci0:0:13:2:", "ppt4@pci0:0:13:2:"),
+  };
+  vb.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 5") };
+  // test-vm-2 (stopped) holds 0/13/0; 0/13/2 is in no readable config.
+  vb.files["/zroot/vm-encrypted/test-vm-2/vm_config.json"] = sample("files/zroot/vm-encrypted/test-vm-2/vm_config.json").replace('"live_status"', '"passthru": ["0/13/0"],\n  "live_status"');
   vb.dirs["/dev/vmm"] = ["test-vm-1", "win11"];
   h["list-vms"] = vb;
 

@@ -1,10 +1,90 @@
 import { defineCommand } from "citty";
+import { type Inventory, buildInventory, severity, statusText } from "../core/inventory.ts";
+import { buildModel } from "../core/model.ts";
 import { PptError } from "../core/errors.ts";
+import { gather } from "../host/gather.ts";
+import type { Colors } from "../render/color.ts";
+import { renderTable } from "../render/table.ts";
+import { commonArgs, ctxOf } from "./_shared.ts";
+
+const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
+const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Status"];
 
 export default defineCommand({
-  meta: { name: "list", description: "not yet built" },
-  args: {},
-  run() {
-    throw new PptError("list: not built yet", 1);
+  meta: { name: "list", description: "Show passthrough devices and which VM has them (exit 1 on a conflict or an unbound device)" },
+  args: {
+    all: { type: "boolean", description: "Every PCI device, with whether it can be passed through" },
+    vms: { type: "string", description: "Also read VM configs under this directory: */vm_config.json or */NAME.conf (repeatable)", valueHint: "PATH" },
+    plain: { type: "boolean", description: "Plain columns even on a terminal" },
+    format: { type: "enum", options: ["table", "json", "tsv"], description: "table (default), json (pptctl-list/1), tsv" },
+    from: commonArgs.from,
+    json: commonArgs.json,
+    color: commonArgs.color,
+  },
+  async run({ args, data }) {
+    const ctx = ctxOf(data);
+    const host = await ctx.openHost(args.from);
+    const extra = ctx.lists.vms ?? [];
+    const model = buildModel(await gather(host, { vms: true, extraVmDirs: extra }), extra);
+    if (!model.pci.ok) throw new PptError(`list: cannot list PCI devices: ${model.pci.reason}`, 1);
+    const inv = buildInventory(model, args.all === true);
+    for (const p of inv.problems) ctx.log.warn(`cannot read VM config ${p}; devices it may hold show as Unknown`);
+
+    const all = args.all === true;
+    const rows = inv.rows.map((r) => [
+      r.name,
+      r.selector,
+      r.type,
+      r.bhyve,
+      r.vendor,
+      r.model,
+      ...(all ? [r.eligibility.text] : []),
+      statusText(r.status),
+    ]);
+    const format = args.json ? "json" : (args.format ?? "table");
+    if (format === "json") ctx.io.out(`${JSON.stringify(listJson(inv), null, 2)}\n`);
+    else if (format === "tsv") {
+      const header = all ? HEADER_ALL : HEADER;
+      ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
+    } else if (rows.length === 0) {
+      ctx.log.info("no passthrough devices: none is attached to ppt or listed in pptdevs or a VM config (see 'pptctl list --all')");
+    } else {
+      const box = ctx.io.stdoutIsTTY && args.plain !== true;
+      const statusCol = rows[0]!.length - 1;
+      ctx.io.out(
+        renderTable(all ? HEADER_ALL : HEADER, rows, ctx.color, {
+          box,
+          width: ctx.io.stdoutIsTTY ? ctx.io.columns : 0,
+          // Model, then Vendor, then Type give way first on a narrow terminal.
+          shrink: [5, 4, 2],
+          paint: (ri, ci, text) => (ci === statusCol ? paint(ctx.color, severity(inv.rows[ri]!.status), text) : text),
+        }),
+      );
+    }
+    return inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
   },
 });
+
+function paint(c: Colors, s: ReturnType<typeof severity>, text: string): string {
+  return s === "ok" ? c.green(text) : s === "info" ? c.cyan(text) : s === "warn" ? c.yellow(text) : c.red(text);
+}
+
+function listJson(inv: Inventory) {
+  return {
+    format: "pptctl-list/1",
+    devices: inv.rows.map((r) => ({
+      ppt: r.device?.driver === "ppt" ? r.device.name : null,
+      name: r.device?.name ?? null,
+      selector: r.selector,
+      type: r.type,
+      bhyve: r.bhyve,
+      vendor: r.vendor,
+      model: r.model,
+      inPptdevs: r.inPptdevs,
+      eligible: r.eligibility.ok,
+      status: r.status,
+      statusText: statusText(r.status),
+    })),
+    problems: inv.problems,
+  };
+}

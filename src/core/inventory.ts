@@ -1,0 +1,148 @@
+import { type Assignments, assignmentsOf } from "./assignments.ts";
+import type { HostModel } from "./model.ts";
+import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci-address.ts";
+import { baseClassName, subClassName } from "./pci-classes.ts";
+import { type PciDevice, isBridgeHeader } from "./pci-device.ts";
+import { readPptdevsConfig } from "./pptdevs-config.ts";
+
+export type DeviceStatus =
+  | { readonly kind: "available" }
+  | { readonly kind: "in-use"; readonly vm: string }
+  | { readonly kind: "assigned"; readonly vm: string; readonly running: boolean | null }
+  | { readonly kind: "conflict"; readonly vms: readonly string[] }
+  | { readonly kind: "not-bound"; readonly driver: string | null }
+  | { readonly kind: "not-on-bus" }
+  | { readonly kind: "unknown"; readonly reason: string }
+  /** --all: a device the host keeps. */
+  | { readonly kind: "host"; readonly driver: string | null };
+
+export interface Eligibility {
+  readonly ok: boolean | null;
+  readonly text: string;
+}
+
+export interface InventoryRow {
+  readonly addr: PciAddress;
+  readonly device: PciDevice | null;
+  /** ppt unit name, or the device's current name with --all. */
+  readonly name: string;
+  readonly selector: string;
+  readonly type: string;
+  readonly bhyve: string;
+  readonly vendor: string;
+  readonly model: string;
+  readonly status: DeviceStatus;
+  readonly inPptdevs: boolean;
+  readonly eligibility: Eligibility;
+}
+
+export interface Inventory {
+  readonly rows: readonly InventoryRow[];
+  /** Unreadable or invalid VM configs: `path: problem`. */
+  readonly problems: readonly string[];
+}
+
+export function deviceType(d: PciDevice | null): string {
+  if (!d || d.classCode === null) return "?";
+  const cls = d.className ?? baseClassName(d.classCode) ?? `class 0x${((d.classCode >> 16) & 0xff).toString(16).padStart(2, "0")}`;
+  const sub = d.subclassName ?? subClassName(d.classCode);
+  return sub ? `${cls}/${sub}` : cls;
+}
+
+export function eligibility(d: PciDevice): Eligibility {
+  if (d.addr.domain !== 0) return { ok: false, text: `no (domain ${d.addr.domain})` };
+  if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)" };
+  if (!d.hasCapInfo) return { ok: null, text: "maybe (no capability list)" };
+  if (!d.msi && !d.msix) return { ok: null, text: "maybe (no MSI/MSI-X)" };
+  return { ok: true, text: d.msix ? "yes (MSI-X)" : "yes (MSI)" };
+}
+
+/** The `list` table: ppt devices, configured entries and VM-referenced devices, with true status. Pure. */
+export function buildInventory(m: HostModel, all: boolean): Inventory {
+  const devices = m.pci.ok ? m.pci.value.devices : [];
+  const pptdevs = readPptdevsConfig(m.loader).entries;
+  const assignments = assignmentsOf(m.vms);
+  const problems = [
+    ...m.vms.problems.map((p) => `${p.path}: ${p.problem}`),
+    ...assignments.badEntries.map((b) => `${b.path}: ${b.problem}`),
+  ];
+  const keys = new Map<number, PciAddress>();
+  const add = (a: PciAddress) => keys.set(addrKey(a), a);
+  for (const d of devices) if (all || d.driver === "ppt") add(d.addr);
+  for (const a of pptdevs) add(a);
+  for (const u of assignments.byDevice.values()) add(u.addr);
+
+  const rows = [...keys.values()].sort(compareAddr).map((a): InventoryRow => {
+    const d = devices.find((x) => addrKey(x.addr) === addrKey(a)) ?? null;
+    const inPptdevs = pptdevs.some((p) => addrKey(p) === addrKey(a));
+    const wanted = inPptdevs || d?.driver === "ppt" || assignments.byDevice.has(addrKey(a));
+    return {
+      addr: a,
+      device: d,
+      name: d ? (d.driver === "ppt" || all ? d.name : "-") : "-",
+      selector: `${formatSelector(a)}:`,
+      type: deviceType(d),
+      bhyve: formatBhyve(a),
+      vendor: d?.vendorName ?? (d ? hexId(d.vendorId) : "?"),
+      model: d?.deviceName ?? (d ? hexId(d.deviceId) : "?"),
+      status: wanted ? statusOf(a, d, assignments, problems) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
+      inPptdevs,
+      eligibility: d ? eligibility(d) : { ok: false, text: "no (not on the bus)" },
+    };
+  });
+  return { rows, problems };
+}
+
+function hexId(n: number | null): string {
+  return n === null ? "?" : `0x${n.toString(16).padStart(4, "0")}`;
+}
+
+function statusOf(a: PciAddress, d: PciDevice | null, asg: Assignments, problems: readonly string[]): DeviceStatus {
+  if (!d) return { kind: "not-on-bus" };
+  if (d.driver !== "ppt") return { kind: "not-bound", driver: d.driver === "none" ? null : d.name };
+  const uses = asg.byDevice.get(addrKey(a))?.uses ?? [];
+  if (uses.length > 1) return { kind: "conflict", vms: uses.map((u) => u.vm) };
+  const use = uses[0];
+  if (use) return use.running === true ? { kind: "in-use", vm: use.vm } : { kind: "assigned", vm: use.vm, running: use.running };
+  // A config pptctl could not read may name this device: never claim it is free.
+  if (problems.length > 0) return { kind: "unknown", reason: "a VM config could not be read" };
+  return { kind: "available" };
+}
+
+export function statusText(s: DeviceStatus): string {
+  switch (s.kind) {
+    case "available":
+      return "Available";
+    case "in-use":
+      return `In use by: ${s.vm}`;
+    case "assigned":
+      return `Assigned to: ${s.vm} (${s.running === null ? "state unknown" : "stopped"})`;
+    case "conflict":
+      return `Conflict: ${s.vms.join(", ")}`;
+    case "not-bound":
+      return `Not bound: ${s.driver ?? "no driver"}`;
+    case "not-on-bus":
+      return "Not on bus";
+    case "unknown":
+      return "Unknown";
+    case "host":
+      return s.driver ? `Host: ${s.driver}` : "Host: no driver";
+  }
+}
+
+export type Severity = "ok" | "info" | "warn" | "bad";
+
+export function severity(s: DeviceStatus): Severity {
+  switch (s.kind) {
+    case "available":
+      return "ok";
+    case "in-use":
+    case "host":
+      return "info";
+    case "assigned":
+    case "unknown":
+      return "warn";
+    default:
+      return "bad";
+  }
+}

@@ -1,0 +1,59 @@
+import type { Colors } from "./color.ts";
+
+export interface TableOptions {
+  /** Rounded box drawing (a terminal) or plain columns (pipes, --plain). */
+  readonly box: boolean;
+  /** Terminal width; 0 = never truncate. */
+  readonly width: number;
+  /** Columns that may shrink, most expendable first. */
+  readonly shrink: readonly number[];
+  /** Colours a cell after padding (only the status column, on a terminal). */
+  readonly paint?: (row: number, col: number, text: string) => string;
+}
+
+const ELLIPSIS = "…";
+
+function fit(text: string, width: number): string {
+  if (text.length <= width) return text.padEnd(width);
+  return width <= 1 ? ELLIPSIS.slice(0, width) : `${text.slice(0, width - 1)}${ELLIPSIS}`;
+}
+
+/** Column widths that fit `total`, shrinking the listed columns (never below 6). */
+function widths(header: readonly string[], rows: readonly string[][], opts: TableOptions): number[] {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  if (opts.width <= 0) return w;
+  const overhead = opts.box ? 3 * w.length + 1 : 2 * (w.length - 1);
+  let excess = w.reduce((a, b) => a + b, 0) + overhead - opts.width;
+  for (const col of opts.shrink) {
+    if (excess <= 0) break;
+    const min = Math.max(6, (header[col] ?? "").length);
+    const cut = Math.min(excess, Math.max(0, (w[col] ?? 0) - min));
+    w[col] = (w[col] ?? 0) - cut;
+    excess -= cut;
+  }
+  return w;
+}
+
+export function renderTable(header: readonly string[], rows: readonly string[][], c: Colors, opts: TableOptions): string {
+  const w = widths(header, rows, opts);
+  const cells = (r: readonly string[], ri: number) =>
+    w.map((width, ci) => {
+      const text = fit(r[ci] ?? "", width);
+      if (ri < 0) return opts.box ? c.bold(text) : text;
+      return opts.paint ? opts.paint(ri, ci, text) : text;
+    });
+  if (!opts.box) {
+    const line = (r: readonly string[], ri: number) => cells(r, ri).join("  ").trimEnd();
+    return `${[line(header, -1), ...rows.map(line)].join("\n")}\n`;
+  }
+  const rule = (l: string, m: string, r: string) => c.dim(`${l}${w.map((x) => "─".repeat(x + 2)).join(m)}${r}`);
+  const bar = c.dim("│");
+  const line = (r: readonly string[], ri: number) => `${bar} ${cells(r, ri).join(` ${bar} `)} ${bar}`;
+  return `${[
+    rule("╭", "┬", "╮"),
+    line(header, -1),
+    rule("├", "┼", "┤"),
+    ...rows.map(line),
+    rule("╰", "┴", "╯"),
+  ].join("\n")}\n`;
+}
