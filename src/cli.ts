@@ -75,7 +75,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const dashdash = rest.indexOf("--");
     const opts = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
     if (opts.includes("--help") || opts.includes("-h")) {
-      const usage = await renderUsage(cmd);
+      const usage = await renderUsage(cmd, { meta: { name: "pptctl" } });
       const color = wantColor({ isTTY: io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") });
       io.out(`${color ? usage : stripAnsi(usage)}\n`);
       return 0;

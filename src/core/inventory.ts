@@ -72,9 +72,11 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   for (const a of pptdevs) add(a);
   for (const u of assignments.byDevice.values()) add(u.addr);
 
+  const byAddr = new Map(devices.map((d) => [addrKey(d.addr), d]));
+  const reserved = new Set(pptdevs.map(addrKey));
   const rows = [...keys.values()].sort(compareAddr).map((a): InventoryRow => {
-    const d = devices.find((x) => addrKey(x.addr) === addrKey(a)) ?? null;
-    const inPptdevs = pptdevs.some((p) => addrKey(p) === addrKey(a));
+    const d = byAddr.get(addrKey(a)) ?? null;
+    const inPptdevs = reserved.has(addrKey(a));
     const wanted = inPptdevs || d?.driver === "ppt" || assignments.byDevice.has(addrKey(a));
     return {
       addr: a,
