@@ -74,6 +74,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const rest = argv.slice(i + 1);
     const dashdash = rest.indexOf("--");
     const opts = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
+    if (opts.includes("--version") || opts.includes("-V")) {
+      io.out(`pptctl ${VERSION}\n`);
+      return 0;
+    }
     if (opts.includes("--help") || opts.includes("-h")) {
       const usage = await renderUsage(cmd, { meta: { name: "pptctl" } });
       const color = wantColor({ isTTY: io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") });

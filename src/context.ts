@@ -36,17 +36,19 @@ export interface Ctx {
  */
 export async function openHost(io: Io, from: string | undefined): Promise<MemoHost> {
   let host: Host;
+  const timeout = Number(io.env.PPTCTL_TIMEOUT_MS);
+  const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;
   if (from !== undefined) {
     if (from === "") throw new PptError("--from needs a directory: a recorded host made by 'pptctl capture DIR'");
     host = await RecordedHost.load(from);
   } else if (io.env.PPTCTL_ROOT) {
-    host = new LiveHost({ root: io.env.PPTCTL_ROOT });
+    host = new LiveHost({ root: io.env.PPTCTL_ROOT, timeoutMs });
   } else if (io.platform !== "freebsd") {
     throw new PptError(
       `this is ${io.platform}, not FreeBSD: pptctl reads a live host only on FreeBSD; replay a recorded one with --from DIR (try --from examples/hosts/gpu-workstation)`,
     );
   } else {
-    host = new LiveHost();
+    host = new LiveHost({ timeoutMs });
   }
   return new MemoHost(host);
 }
