@@ -138,6 +138,13 @@ describe("pptctl plan", () => {
     const j = JSON.parse((await cli(["--from", host("intel-healthy"), "plan", "--remove", "1/0/1", "--json"])).stdout);
     expect(j).toMatchObject({ format: "pptctl-plan/1", entries: ["1/0/0"], removed: ["1/0/1"], inSync: false });
   });
+  test("removing every entry removes the pptdevs line", async () => {
+    const from = ["--from", host("intel-healthy"), "plan", "--replace"];
+    const lines = await cli(from);
+    expect(lines).toEqual({ code: 0, stdout: "", stderr: "pptctl: pptdevs is no longer needed: remove it (--write does)\n" });
+    expect((await cli([...from, "--format", "sysrc"])).stdout).toBe("sysrc -f /boot/loader.conf -x pptdevs\n");
+    expect((await cli([...from, "--diff"])).stdout).toEndWith('-pptdevs="1/0/0 1/0/1"\n');
+  });
   test("--check: 0 in sync, 1 not", async () => {
     expect((await cli(["--from", host("intel-healthy"), "plan", "--check"])).code).toBe(0);
     const r = await cli(["--from", host("intel-healthy"), "plan", "--check", "--remove", "1/0/1"]);

@@ -1,5 +1,8 @@
 import type { ArgsDef } from "citty";
 import type { Ctx } from "../context.ts";
+import { type HostModel, buildModel } from "../core/model.ts";
+import { gather } from "../host/gather.ts";
+import type { MemoHost } from "../host/host.ts";
 
 /** Options every command takes. */
 export const commonArgs = {
@@ -7,6 +10,17 @@ export const commonArgs = {
   json: { type: "boolean", description: "Print stable, versioned JSON on stdout" },
   color: { type: "boolean", description: "Colour output on a terminal (--no-color turns it off)", default: true },
 } as const satisfies ArgsDef;
+
+export const vmsArg = {
+  type: "string",
+  description: "Also read VM configs under this directory: */vm_config.json or */NAME.conf (repeatable)",
+  valueHint: "PATH",
+} as const;
+
+/** Everything the host says, VM configs included (list, doctor, args --vm). */
+export async function loadModelWithVms(host: MemoHost, extraDirs: readonly string[]): Promise<HostModel> {
+  return buildModel(await gather(host, { vms: true, extraVmDirs: extraDirs }), extraDirs);
+}
 
 /** Options that may be given more than once; each value is kept. */
 export const REPEATABLE: ReadonlySet<string> = new Set(["vms", "remove", "reserved", "class"]);

@@ -4,10 +4,11 @@ import { formatBhyve, sameAddr } from "../core/pci-address.ts";
 import type { PassthruEntry } from "../core/passthru-entry.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
+import { loadModelWithVms } from "./_shared.ts";
 
 /** The passthru list of one VM, from the configs `list` finds. */
 export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<string[]> {
-  const model = buildModel(await gather(host, { vms: true, extraVmDirs: extraDirs }), extraDirs);
+  const model = await loadModelWithVms(host, extraDirs);
   const broken = model.vms.problems.find((p) => p.vm === vm);
   if (broken) throw new PptError(`args: VM ${vm}: cannot read ${broken.path}: ${broken.problem}`);
   const found = model.vms.configs.filter((c) => c.vm === vm);

@@ -3,7 +3,7 @@ import { PptError } from "../core/errors.ts";
 import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
 import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
-import { commonArgs, ctxOf } from "./_shared.ts";
+import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
 import { checkBound, vmEntries } from "./args-host.ts";
 
 export default defineCommand({
@@ -11,7 +11,7 @@ export default defineCommand({
   args: {
     entries: { type: "positional", description: "Passthru entries: 1/0/0 1/0/1, '1/0/0,1/0/1', -2/0/0, 1/0/0,rom=/path/gpu.rom", required: false },
     vm: { type: "string", description: "Read the passthru list of this VM (Hoster or vm-bhyve config)", valueHint: "NAME" },
-    vms: { type: "string", description: "With --vm: also look for VM configs under this directory (repeatable)", valueHint: "PATH" },
+    vms: vmsArg,
     "first-slot": { type: "string", description: `First guest slot to use (default ${DEFAULT_FIRST_SLOT})`, valueHint: "N" },
     reserved: { type: "string", description: "Guest slots already used by the VM's other devices, e.g. 7,9 (repeatable)", valueHint: "LIST" },
     wired: { type: "boolean", description: "Prepend -S (wired guest memory, which passthrough needs)" },

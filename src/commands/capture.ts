@@ -2,13 +2,13 @@ import { defineCommand } from "citty";
 import { PptError } from "../core/errors.ts";
 import { writeRecording } from "../host/capture.ts";
 import { gather } from "../host/gather.ts";
-import { commonArgs, ctxOf } from "./_shared.ts";
+import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "capture", description: "Record this host's command outputs and files into DIR (pptctl-host/1) for --from and bug reports" },
   args: {
     dir: { type: "positional", description: "New or empty directory to write", required: false },
-    vms: { type: "string", description: "Also record VM configs under this directory (repeatable)", valueHint: "PATH" },
+    vms: vmsArg,
     from: commonArgs.from,
     color: commonArgs.color,
   },

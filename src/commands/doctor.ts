@@ -1,18 +1,16 @@
 import { defineCommand } from "citty";
 import { runDoctor } from "../core/doctor/doctor.ts";
 import { EXIT_CODE } from "../core/doctor/types.ts";
-import { buildModel } from "../core/model.ts";
-import { gather } from "../host/gather.ts";
 import { renderDoctorJson, renderDoctorText } from "../render/doctor-text.ts";
 import { renderNagios, renderPrometheus } from "../render/monitoring.ts";
-import { commonArgs, ctxOf } from "./_shared.ts";
+import { commonArgs, ctxOf, loadModelWithVms, vmsArg } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "doctor", description: "Check that this host can pass PCI devices to bhyve guests (exit 0 ok, 1 warning, 2 critical, 3 unknown)" },
   args: {
     quiet: { type: "boolean", alias: "q", description: "Print only checks that did not pass; nothing when all pass (for cron)" },
     format: { type: "enum", options: ["text", "json", "nagios", "prometheus"], description: "text (default), json (pptctl-doctor/1), nagios, prometheus" },
-    vms: { type: "string", description: "Also read VM configs under this directory (repeatable)", valueHint: "PATH" },
+    vms: vmsArg,
     from: commonArgs.from,
     json: commonArgs.json,
     color: commonArgs.color,
@@ -20,8 +18,7 @@ export default defineCommand({
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const host = await ctx.openHost(args.from);
-    const extra = ctx.lists.vms ?? [];
-    const report = runDoctor(buildModel(await gather(host, { vms: true, extraVmDirs: extra }), extra));
+    const report = runDoctor(await loadModelWithVms(host, ctx.lists.vms ?? []));
     const format = args.json ? "json" : (args.format ?? "text");
     if (format === "json") ctx.io.out(renderDoctorJson(report));
     else if (format === "nagios") ctx.io.out(renderNagios(report));

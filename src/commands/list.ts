@@ -1,11 +1,9 @@
 import { defineCommand } from "citty";
 import { type Inventory, buildInventory, severity, statusText } from "../core/inventory.ts";
-import { buildModel } from "../core/model.ts";
 import { PptError } from "../core/errors.ts";
-import { gather } from "../host/gather.ts";
 import type { Colors } from "../render/color.ts";
 import { renderTable } from "../render/table.ts";
-import { commonArgs, ctxOf } from "./_shared.ts";
+import { commonArgs, ctxOf, loadModelWithVms, vmsArg } from "./_shared.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Status"];
@@ -14,7 +12,7 @@ export default defineCommand({
   meta: { name: "list", description: "Show passthrough devices and which VM has them (exit 1 on a conflict or an unbound device)" },
   args: {
     all: { type: "boolean", description: "Every PCI device, with whether it can be passed through" },
-    vms: { type: "string", description: "Also read VM configs under this directory: */vm_config.json or */NAME.conf (repeatable)", valueHint: "PATH" },
+    vms: vmsArg,
     plain: { type: "boolean", description: "Plain columns even on a terminal" },
     format: { type: "enum", options: ["table", "json", "tsv"], description: "table (default), json (pptctl-list/1), tsv" },
     from: commonArgs.from,
@@ -24,8 +22,7 @@ export default defineCommand({
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const host = await ctx.openHost(args.from);
-    const extra = ctx.lists.vms ?? [];
-    const model = buildModel(await gather(host, { vms: true, extraVmDirs: extra }), extra);
+    const model = await loadModelWithVms(host, ctx.lists.vms ?? []);
     if (!model.pci.ok) throw new PptError(`list: cannot list PCI devices: ${model.pci.reason}`, 1);
     const inv = buildInventory(model, args.all === true);
     for (const p of inv.problems) ctx.log.warn(`cannot read VM config ${p}; devices it may hold show as Unknown`);

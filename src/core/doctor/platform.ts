@@ -104,6 +104,7 @@ export function vmmCheck(m: HostModel, pptdevsConfigured: boolean): Check {
   }
   if (byLoader === null) return check("vmm", area, "unknown", `vmm.ko is loaded, but kenv cannot tell by whom: ${m.kenv.ok ? "" : m.kenv.reason}`, fixLoader);
   if (byLoader) return check("vmm", area, "pass", "vmm.ko loaded by the loader");
+  if (configured) return check("vmm", area, "warn", 'vmm.ko was loaded after boot; vmm_load="YES" is configured now and takes effect at the next boot', "reboot");
   const via = /\bvmm\b/.test(rcValue(m, "kld_list")) ? "kld_list in rc.conf" : "kldload";
   const status = pptdevsConfigured ? "fail" : "warn";
   const why = pptdevsConfigured ? "pptdevs cannot take effect" : "pptdevs would not take effect";
