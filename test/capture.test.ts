@@ -113,3 +113,34 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     expect((await RecordedHost.load(SAMPLE)).label).toBe(`recorded host ${SAMPLE}`);
   });
 });
+
+describe("the host is asked each question once", () => {
+  test("gather twice, run each command once, concurrently", async () => {
+    const root = makeFakeHost();
+    const calls: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const live = new LiveHost({ root });
+    const counting = {
+      label: "counting",
+      run: async (argv: readonly string[]) => {
+        calls.push(argv.join(" "));
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          return await live.run(argv);
+        } finally {
+          inFlight--;
+        }
+      },
+      readFile: (p: string) => live.readFile(p),
+      listDir: (p: string) => live.listDir(p),
+    };
+    const memo = new MemoHost(counting);
+    await gather(memo, { vms: true });
+    await gather(memo, { vms: true });
+    expect(calls).toHaveLength(8);
+    expect(new Set(calls).size).toBe(8);
+    expect(maxInFlight).toBe(8);
+  });
+});

@@ -84,7 +84,8 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       name: d ? (d.driver === "ppt" || all ? d.name : "-") : "-",
       selector: `${formatSelector(a)}:`,
       type: deviceType(d),
-      bhyve: formatBhyve(a),
+      // bhyve reaches domain 0 only; a B/S/F for another domain would name a different device.
+      bhyve: a.domain === 0 ? formatBhyve(a) : "-",
       vendor: d?.vendorName ?? (d ? hexId(d.vendorId) : "?"),
       model: d?.deviceName ?? (d ? hexId(d.deviceId) : "?"),
       status: wanted ? statusOf(a, d, assignments, problems) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
