@@ -97,6 +97,6 @@ function readRoute(s: HostSnapshot): Known<string | null> {
   if (r.kind !== "ran") return no(r.kind === "missing" ? r.reason : "route timed out");
   const m = /^\s*interface:\s*(\S+)/m.exec(r.stdout);
   if (m) return ok(m[1] ?? null);
-  if (r.exit !== 0 && /not in table|no such process/i.test(r.stderr + r.stdout)) return ok(null);
+  if (r.exit !== 0 && /not in table|has not been found|no such process/i.test(r.stderr + r.stdout)) return ok(null);
   return r.exit === 0 ? ok(null) : no(`route failed (exit ${r.exit})`);
 }
