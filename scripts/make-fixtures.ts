@@ -107,7 +107,7 @@ function amdHost(note: string): Spec {
       .concat("/*\n  IVRS: Length=208, Revision=2, Checksum=47,\n\tOEMID=AMD, OEM Table ID=AmdTable, OEM Revision=0x1,\n\tCreator ID=AMD , Creator Revision=0x1\n */\n"),
   };
   s.commands.platform = { stdout: "kern.osrelease: 14.2-RELEASE-p1\nhw.machine: amd64\nhw.machine_arch: amd64\nhw.model: AMD Ryzen 7 5700X 8-Core Processor             \n" };
-  s.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace(/^hw\.vmm\.vmx\..*\n/gm, "").replace("hw.vmm.iommu.initialized: 1", "hw.vmm.iommu.initialized: 0").concat("hw.vmm.svm.num_asids: 32768\nhw.vmm.svm.disable_npf_assist: 0\nhw.vmm.svm.features: 113919\nhw.vmm.svm.vmcb_clean: 1023\nhw.vmm.svm.initialized: 1\n") };
+  s.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace(/^hw\.vmm\.vmx\..*\n/gm, "").replace("hw.vmm.iommu.initialized: 1", "hw.vmm.iommu.initialized: 0").concat("hw.vmm.svm.num_asids: 32768\nhw.vmm.svm.disable_npf_assist: 0\nhw.vmm.svm.features: 113919\nhw.vmm.svm.vmcb_clean: 1023\n") };
   s.commands.route = { stdout: sample("route-default.txt").replace("igc0", "re0") };
   s.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "3/0/0 3/0/1" }) };
   s.files["/var/run/dmesg.boot"] = `${dmesg.slice(0, 160).join("\n")}\n`;

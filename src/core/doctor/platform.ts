@@ -28,7 +28,8 @@ export function cpuVirtCheck(m: HostModel): Check {
     return check("cpu-virt", "CPU", "fail", `vmm.ko failed to initialise at boot (MOD_LOAD error ${boot.vmmLoadError})`, "enable Intel VT-x / AMD-V (SVM) in the firmware setup, then reboot");
   }
   if (vmm.get("hw.vmm.vmx.initialized") === "1") return check("cpu-virt", "CPU", "pass", "Intel VT-x, in use by vmm");
-  if (vmm.get("hw.vmm.svm.initialized") === "1") return check("cpu-virt", "CPU", "pass", "AMD-V (SVM), in use by vmm");
+  // svm.c has no "initialized" knob; its tree exists only once SVM set up (num_asids > 0).
+  if (Number(vmm.get("hw.vmm.svm.num_asids") ?? 0) > 0) return check("cpu-virt", "CPU", "pass", "AMD-V (SVM), in use by vmm");
   if (!boot) return check("cpu-virt", "CPU", "unknown", `cannot read the boot messages: ${m.boot.ok ? "" : m.boot.reason}`, "check that /var/run/dmesg.boot exists");
   if (boot.cpuVendor === "intel") {
     return boot.vtx
