@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { unifiedDiff } from "../core/diff.ts";
 import { PptError } from "../core/errors.ts";
-import { formatBhyve } from "../core/pci-address.ts";
+import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
 import { buildModel } from "../core/model.ts";
 import { type Plan, makePlan, sysrcCommands } from "../core/plan.ts";
 import { parseSelectorOrThrow } from "../core/selector.ts";
@@ -63,8 +63,12 @@ export default defineCommand({
       if (!args.write) return 0;
       const { backup } = await writeEdit(edit, ctx.io.now());
       ctx.log.info(`wrote ${edit.path}${backup ? ` (previous version kept as ${backup})` : ""}; reboot to apply`);
-      if (plan.added.length > 0) {
-        ctx.log.info(`without a reboot, a device nothing uses can be moved now: devctl set driver -f <device> ppt (e.g. for ${plan.added.map(formatBhyve).join(", ")})`);
+      const movable = plan.added
+        .map((a) => (model.pci.ok ? model.pci.value.devices.find((d) => sameAddr(d.addr, a)) : undefined))
+        .filter((d) => d !== undefined && d.driver !== "ppt");
+      if (movable.length > 0) {
+        const cmds = movable.map((d) => `devctl set driver -f ${d!.driver === "none" ? formatSelector(d!.addr) : d!.name} ppt`).join("; ");
+        ctx.log.info(`without a reboot, devices nothing uses can be moved now: ${cmds}`);
       }
       return 0;
     }
