@@ -14,8 +14,9 @@ export async function writeRecording(dir: string, host: MemoHost, now: Date): Pr
   await ensureEmptyDir(dir);
   const json: HostJson = { format: HOST_FORMAT, captured: now.toISOString().replace(/\.\d{3}Z$/, "Z"), commands: [], files: [], dirs: [] };
   const used = new Set<string>();
-  const put = async (rel: string, text: string): Promise<string | null> => {
-    if (text === "") return null;
+  /** Command outputs: empty is recorded as null. Files: an empty file still gets its copy. */
+  const put = async (rel: string, text: string, keepEmpty = false): Promise<string | null> => {
+    if (text === "" && !keepEmpty) return null;
     const path = join(dir, rel);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text);
@@ -35,7 +36,7 @@ export async function writeRecording(dir: string, host: MemoHost, now: Date): Pr
     const r = await pending;
     // Unreadable files stay out of the recording, so a replay reports them as unknown.
     if (r.kind === "unknown") continue;
-    json.files.push({ path, copy: r.kind === "absent" ? null : ((await put(`files${path}`, r.text)) ?? (await putEmpty(dir, `files${path}`))) });
+    json.files.push({ path, copy: r.kind === "absent" ? null : await put(`files${path}`, r.text, true) });
   }
   for (const [path, pending] of host.dirs) {
     const r = await pending;
@@ -55,14 +56,6 @@ function toRan(r: CommandResult): { exit: number; stdout: string; stderr: string
     case "timeout":
       return { exit: TIMEOUT_EXIT, stdout: "", stderr: `pptctl: no answer within ${r.seconds} s, killed\n` };
   }
-}
-
-/** An existing empty file must stay distinguishable from a missing one. */
-async function putEmpty(dir: string, rel: string): Promise<string> {
-  const path = join(dir, rel);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, "");
-  return rel;
 }
 
 /** `/usr/sbin/pciconf -lvc` → `pciconf-lvc`. */
