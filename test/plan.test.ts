@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { editLoaderConf } from "../src/core/loader-edit.ts";
 import { addr, formatBhyve } from "../src/core/pci-address.ts";
@@ -81,6 +81,10 @@ describe("editing loader.conf keeps every unrelated byte", () => {
     { name: "a duplicate assignment is dropped, the first keeps its place", before: 'pptdevs="3/0/0"\nx=1\npptdevs="4/0/0"\n', after: 'pptdevs="1/0/0 1/0/1"\nx=1\n' },
     { name: "commented-out pptdevs is left alone", before: '#pptdevs="9/0/0"\n', after: '#pptdevs="9/0/0"\npptdevs="1/0/0 1/0/1"\n' },
     { name: "empty file", before: "", after: 'pptdevs="1/0/0 1/0/1"\n' },
+    // Issue 11.3: one CRLF line among LF lines used to turn every added line CRLF.
+    { name: "mixed endings: one CRLF among LF lines, new lines are LF", before: 'a="1"\r\nb="2"\nc="3"\n', settings: [{ name: "vmm_load", value: "YES" }], after: 'a="1"\r\nb="2"\nc="3"\nvmm_load="YES"\n' },
+    { name: "mixed endings: CRLF majority, new lines are CRLF", before: 'a="1"\r\nb="2"\r\nc="3"\n', settings: [{ name: "vmm_load", value: "YES" }], after: 'a="1"\r\nb="2"\r\nc="3"\nvmm_load="YES"\r\n' },
+    { name: "mixed endings: a tie is LF", before: 'a="1"\r\nb="2"\n', settings: [{ name: "vmm_load", value: "YES" }], after: 'a="1"\r\nb="2"\nvmm_load="YES"\n' },
   ];
   for (const r of rows) {
     test(r.name, () => {
@@ -241,6 +245,53 @@ describe("plan --write", () => {
     const r = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "vgapci0", "--write", "--file", copy]);
     expect(r.code).toBe(0);
     expect(readFileSync(copy, "utf8")).toBe('zfs_load="YES"\nvmm_load="YES"\npptdevs="0/2/0"\n');
+  });
+});
+
+describe("plan --write through a symlinked loader.conf (issue 11.1)", () => {
+  test("writes the link's target atomically, keeps the link, backs up beside the target", async () => {
+    const root = makeFakeHost();
+    const boot = join(root, "boot");
+    const managed = join(root, "managed");
+    mkdirSync(managed);
+    const before = readFileSync(join(boot, "loader.conf"), "utf8");
+    writeFileSync(join(managed, "loader.conf"), before);
+    rmSync(join(boot, "loader.conf"));
+    symlinkSync("../managed/loader.conf", join(boot, "loader.conf"));
+    const r = await cli(["plan", "--write", "--remove", "1/0/1"], { env: { PPTCTL_ROOT: root } });
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(boot, "loader.conf")).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(boot, "loader.conf"))).toBe("../managed/loader.conf");
+    expect(readFileSync(join(managed, "loader.conf"), "utf8")).toBe(before.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="1/0/0"'));
+    expect(readFileSync(join(managed, "loader.conf.bak"), "utf8")).toBe(before);
+    expect(readdirSync(boot).sort()).toEqual(["loader.conf"]);
+    expect(readdirSync(managed).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+});
+
+describe("plan --check judges the file --diff and --write change (issue 11.2)", () => {
+  test("after --write --file F, --check --file F is in sync, and --diff agrees", async () => {
+    const copy = join(tempDir(), "loader.conf");
+    writeFileSync(copy, 'zfs_load="YES"\n');
+    const rec = ["--from", host("supermicro-igpu-xhci")];
+    expect((await cli([...rec, "plan", "vgapci0", "--check", "--file", copy])).code).toBe(1);
+    expect((await cli([...rec, "plan", "vgapci0", "--write", "--file", copy])).code).toBe(0);
+    const diff = await cli([...rec, "plan", "vgapci0", "--diff", "--file", copy]);
+    expect(diff).toMatchObject({ code: 0, stdout: "" });
+    expect(diff.stderr).toContain("already says this");
+    expect(await cli([...rec, "plan", "vgapci0", "--check", "--file", copy])).toEqual({ code: 0, stdout: "", stderr: "" });
+    // Another device is not in F yet.
+    expect((await cli([...rec, "plan", "vgapci0", "xhci0", "--check", "--file", copy])).code).toBe(1);
+  });
+  test("live: --check --file names the file it judges", async () => {
+    const root = makeFakeHost();
+    const other = join(root, "boot/loader.conf.local");
+    writeFileSync(other, "");
+    const env = { env: { PPTCTL_ROOT: root } };
+    expect((await cli(["plan", "--check"], env)).code).toBe(0);
+    expect((await cli(["plan", "0/20/0", "--force", "--check", "--file", "/boot/loader.conf"], env)).code).toBe(1);
+    expect((await cli(["plan", "0/20/0", "--force", "--write", "--file", "/boot/loader.conf"], env)).code).toBe(0);
+    expect((await cli(["plan", "0/20/0", "--force", "--check", "--file", "/boot/loader.conf"], env)).code).toBe(0);
   });
 });
 

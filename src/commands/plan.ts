@@ -2,9 +2,13 @@ import { defineCommand } from "citty";
 import { unifiedDiff } from "../core/diff.ts";
 import { PptError } from "../core/errors.ts";
 import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
-import { buildModel } from "../core/model.ts";
+import { type HostModel, buildModel } from "../core/model.ts";
 import { type Plan, makePlan, sysrcCommands } from "../core/plan.ts";
 import { parseSelectorOrThrow } from "../core/selector.ts";
+import { LOADER_CONF } from "../core/loader-conf.ts";
+import { type HostSnapshot, withFile } from "../core/snapshot.ts";
+import type { MemoHost } from "../host/host.ts";
+import { realOps } from "../host/atomic-write.ts";
 import { gather } from "../host/gather.ts";
 import { commonArgs, ctxOf, splitList } from "./_shared.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
@@ -35,7 +39,14 @@ export default defineCommand({
     const select = splitList(ctx.positionals).map(parseSelectorOrThrow);
     const remove = splitList(ctx.lists.remove ?? []).map(parseSelectorOrThrow);
     const host = await ctx.openHost(args.from);
-    const snap = await gather(host);
+    let snap = await gather(host);
+    if (args.from !== undefined && args.file !== undefined) {
+      // With a recording, --file stands in for its /boot/loader.conf: plan from what F says.
+      const text = await realOps.read(args.file).catch((e) => {
+        throw new PptError(`plan: cannot read --file ${args.file}: ${(e as Error).message}`, 1);
+      });
+      snap = withFile(snap, LOADER_CONF, text === null ? { kind: "absent" } : { kind: "file", text });
+    }
     const model = buildModel(snap);
     const plan = makePlan(model, {
       select,
@@ -48,8 +59,10 @@ export default defineCommand({
     for (const w of plan.warnings) ctx.log.warn(w);
 
     if (args.check) {
-      if (!plan.inSync) ctx.io.err(`pptctl: plan: not in sync: ${describeChange(plan)}\n`);
-      return plan.inSync ? 0 : 1;
+      // With --file, judge exactly the file --diff and --write would change.
+      const inSync = args.file === undefined ? plan.inSync : await editIsEmpty(host, snap, model, plan, args.file, args.from !== undefined);
+      if (!inSync) ctx.io.err(`pptctl: plan: not in sync: ${describeChange(plan)}\n`);
+      return inSync ? 0 : 1;
     }
     const file = args.file ?? "/boot/loader.conf";
     if (args.write || args.diff) {
@@ -86,6 +99,11 @@ export default defineCommand({
     return 0;
   },
 });
+
+async function editIsEmpty(host: MemoHost, snap: HostSnapshot, model: HostModel, plan: Plan, file: string, recorded: boolean): Promise<boolean> {
+  const edit = await prepareEdit(host, snap, model, plan, file, recorded, false);
+  return edit.before === edit.after;
+}
 
 function describeChange(p: Plan): string {
   const parts = [

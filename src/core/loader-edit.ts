@@ -13,7 +13,7 @@ const LINE_NAME = /^(\s*)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(?:"[^"]*"|[^\s"#]*)(.*)$
  * including CRLF line ends and comments. Pure.
  */
 export function editLoaderConf(text: string, settings: readonly Setting[], remove: readonly string[]): string {
-  const eol = /\r\n/.test(text) ? "\r\n" : "\n";
+  const eol = majorityEol(text);
   const endsWithEol = text === "" || text.endsWith("\n");
   const lines = text === "" ? [] : text.split("\n");
   // split leaves "" after a final newline; keep CRs on the lines they belong to.
@@ -43,4 +43,15 @@ export function editLoaderConf(text: string, settings: readonly Setting[], remov
     result += added.map((l) => `${l}${eol}`).join("");
   }
   return result;
+}
+
+/** New lines follow the file's majority line ending; LF when tied or when there is none. */
+export function majorityEol(text: string): "\n" | "\r\n" {
+  let crlf = 0;
+  let lf = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+    else lf++;
+  }
+  return crlf > lf ? "\r\n" : "\n";
 }

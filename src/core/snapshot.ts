@@ -36,6 +36,13 @@ export function fileResult(s: HostSnapshot, path: string): FileResult {
   return s.files.get(path) ?? { kind: "unknown", reason: "not read" };
 }
 
+/** The same snapshot with one file's answer replaced (plan --from REC --file F: F stands in). */
+export function withFile(s: HostSnapshot, path: string, result: FileResult): HostSnapshot {
+  const files = new Map(s.files);
+  files.set(path, result);
+  return { ...s, files };
+}
+
 export function dirResult(s: HostSnapshot, path: string): DirResult {
   return s.dirs.get(path) ?? { kind: "unknown", reason: "not listed" };
 }

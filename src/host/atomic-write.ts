@@ -14,6 +14,8 @@ export interface WriteOps {
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   fsyncDir(dir: string): Promise<void>;
+  /** The file a path finally names, through every symbolic link; the path itself when absent. */
+  resolve(path: string): Promise<string>;
 }
 
 export const realOps: WriteOps = {
@@ -47,6 +49,14 @@ export const realOps: WriteOps = {
   chown: (path, uid, gid) => fs.chown(path, uid, gid),
   rename: (from, to) => fs.rename(from, to),
   unlink: (path) => fs.unlink(path),
+  async resolve(path) {
+    try {
+      return await fs.realpath(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return path;
+      throw e;
+    }
+  },
   async fsyncDir(dir) {
     const fh = await fs.open(dir, "r");
     try {
@@ -66,8 +76,15 @@ export interface WriteResult {
  * file: temp file in the same directory, fsync, backup copy, re-check, rename, fsync the
  * directory. Refuses when the file is read-only or no longer holds `expected`.
  */
-export async function atomicReplace(path: string, expected: string | null, next: string, now: Date, ops: WriteOps = realOps): Promise<WriteResult> {
-  const fail = (why: string) => new PptError(`plan --write: ${path}: ${why}`, 1);
+export async function atomicReplace(given: string, expected: string | null, next: string, now: Date, ops: WriteOps = realOps): Promise<WriteResult> {
+  const failGiven = (why: string) => new PptError(`plan --write: ${given}: ${why}`, 1);
+  // Admins keep loader.conf as a link into a managed tree: replace the link's target in its own
+  // directory (rename(2) would otherwise swap the link for a regular file) and keep the link.
+  const path = await ops.resolve(given).catch((e) => {
+    throw failGiven(describeErrno(e));
+  });
+  const shown = path === given ? given : `${given} (-> ${path})`;
+  const fail = (why: string) => new PptError(`plan --write: ${shown}: ${why}`, 1);
   const st = await ops.stat(path).catch((e) => {
     throw fail(describeErrno(e));
   });
