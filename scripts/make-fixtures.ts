@@ -31,7 +31,83 @@ const ARGV: Record<string, string[]> = {
   vmm: ["/sbin/sysctl", "hw.vmm"],
   route: ["/sbin/route", "-n", "get", "default"],
   zfs: ["/sbin/zfs", "list", "-H", "-o", "name,mountpoint"],
+  kldVmm: ["/sbin/kldstat", "-m", "vmm"],
+  dmesg: ["/sbin/dmesg"],
 };
+
+const REAL = join(ROOT, "test/fixtures/real-hosts");
+const QEMU = join(CORPUS, "freebsd-14.0-qemu");
+const qemu = (f: string) => readFileSync(join(QEMU, f), "utf8");
+
+/** A recorded host made by `pptctl capture` on a real kernel, as a Spec to vary. */
+function fromRecording(name: string, note: string): Spec {
+  const dir = join(REAL, name);
+  const json = JSON.parse(readFileSync(join(dir, "host.json"), "utf8")) as {
+    commands: { argv: string[]; exit: number; stdout: string | null; stderr: string | null }[];
+    files: { path: string; copy: string | null }[];
+    dirs: { path: string; entries: string[] | null }[];
+  };
+  const text = (rel: string | null) => (rel === null ? "" : readFileSync(join(dir, rel), "utf8"));
+  const spec: Spec = { note, commands: {}, files: {}, dirs: {} };
+  for (const c of json.commands) {
+    const key = Object.entries(ARGV).find(([, argv]) => argv.join(" ") === c.argv.join(" "))?.[0];
+    if (!key) throw new Error(`${name}: no ARGV name for ${c.argv.join(" ")}`);
+    spec.commands[key] = { stdout: text(c.stdout), exit: c.exit, stderr: text(c.stderr) };
+  }
+  for (const f of json.files) spec.files[f.path] = f.copy === null ? null : text(f.copy);
+  for (const d of json.dirs) spec.dirs[d.path] = d.entries;
+  return spec;
+}
+
+/** Scenarios on the real FreeBSD 14.0 hosts under QEMU (issue 14), each one change from a capture. */
+function realScenarios(h: Record<string, Spec>): void {
+  // The e1000 (no capability list) on ppt0 and the root port in pptdevs.
+  const bridge = fromRecording("qemu-14.0-amd", "Real 14.0 AMD host, changed: pptdevs=\"0/28/0 0/3/0\" (0/28/0 is the PCIe root port) and the e1000 at 0/3/0 attached to ppt0; the xHCI/HDA card back to no driver.");
+  const amdPci = bridge.commands.pciconf!.stdout;
+  bridge.commands.pciconf = { stdout: rename(rename(rename(amdPci, "ppt0", "none2"), "ppt1", "none3"), "em0", "ppt0") };
+  bridge.files["/boot/loader.conf"] = bridge.files["/boot/loader.conf"]!.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="0/28/0 0/3/0"');
+  bridge.commands.kenv = { stdout: bridge.commands.kenv!.stdout.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="0/28/0 0/3/0"') };
+  bridge.commands.vmm = { stdout: bridge.commands.vmm!.stdout.replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 1") };
+  h["qemu-amd-bridge-e1000"] = bridge;
+
+  // Half of the two-function card reserved; the other function has no driver.
+  const half = fromRecording("qemu-14.0-amd", "Real 14.0 AMD host, changed: pptdevs=\"1/0/0\" only; 1/0/1 (HDA) has no driver.");
+  half.commands.pciconf = { stdout: rename(amdPci, "ppt1", "none2") };
+  half.files["/boot/loader.conf"] = half.files["/boot/loader.conf"]!.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="1/0/0"');
+  half.commands.kenv = { stdout: half.commands.kenv!.stdout.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="1/0/0"') };
+  half.commands.vmm = { stdout: half.commands.vmm!.stdout.replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 1") };
+  h["qemu-amd-half-card"] = half;
+
+  // The run-time kldload case with the two signals this pptctl records: kldstat -m vmm (exit 1)
+  // and the live message buffer, both real outputs of the same kernel.
+  const live = fromRecording("qemu-14.0-intel", "Real 14.0 host (AMD CPU, Intel IOMMU) after a run-time kldload vmm, plus 'kldstat -m vmm' (real: exit 1) and the live dmesg (real), which the 0.1.0 capture lacked.");
+  live.commands.kldVmm = { stdout: "", exit: 1, stderr: qemu("devctl-extra/03-kldstat-m-vmm.stderr") };
+  live.commands.dmesg = { stdout: qemu("intel/dmesg") };
+  h["qemu-intel-kldload-failed"] = live;
+
+  // arm64: the raw outputs of the arm64 boot (no capture was made there).
+  const arm: Spec = {
+    note: "Real FreeBSD 14.0 arm64 (QEMU virt) outputs: pciconf, kenv, kldstat, sysctl, dmesg as dmesg.boot. FreeBSD has no PCI passthrough on arm64.",
+    commands: {
+      pciconf: { stdout: qemu("arm64/pciconf-lvc") },
+      kenv: { stdout: qemu("arm64/kenv") },
+      kldstat: { stdout: qemu("arm64/kldstat") },
+      platform: { stdout: qemu("arm64/sysctl-osrelease-machine-model") },
+      vmm: { stdout: "", exit: 1, stderr: "sysctl: unknown oid 'hw.vmm'\n" },
+      acpidump: { stdout: "" },
+    },
+    files: {
+      "/boot/loader.conf": "",
+      "/boot/loader.conf.local": null,
+      "/var/run/dmesg.boot": qemu("arm64/dmesg"),
+      "/etc/rc.conf": "",
+      "/etc/rc.conf.local": null,
+      ...Object.fromEntries(["/opt/hoster-core/config_files", "/opt/hoster/config_files", "/usr/local/etc/hoster", "/etc/hoster", "/root/hoster/config_files"].map((d) => [`${d}/host_config.json`, null])),
+    },
+    dirs: { "/dev/vmm": null, "/boot/loader.conf.d": null },
+  };
+  h["qemu-arm64"] = arm;
+}
 
 /** hw-probe's pciconf -lvcb: drop its blank lines and bar lines to get plain `pciconf -lvc`. */
 function plainPciconf(text: string): string {
@@ -211,6 +287,12 @@ export function scenarios(): Record<string, Spec> {
   sm.dirs["/dev/vmm"] = null;
   sm.files["/opt/hoster-core/config_files/host_config.json"] = null;
   h["supermicro-igpu-xhci"] = sm;
+
+  // Issue 11.5: a recording with only the PCI listing. Loader files not recorded = unknown.
+  h["pciconf-only"] = { note: "Only 'pciconf -lvc' was recorded (the sample host's): nothing about the loader.conf family is known.", commands: { pciconf: { stdout: sample("pciconf-lvc.txt") } }, files: {}, dirs: {} };
+  // Issue 11.6: a file that is not pciconf output at all, recorded as if it were.
+  h["not-pciconf"] = { note: "The pciconf slot holds a kenv dump and binary noise: not pciconf output at all.", commands: { pciconf: { stdout: `${sample("kenv.txt")}\u0000\u0001\u00ff garbage\n` }, kenv: { stdout: sample("kenv.txt") } }, files: {}, dirs: {} };
+  realScenarios(h);
   return h;
 }
 

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { parseAcpidump } from "../src/core/acpidump.ts";
 import { parseDmesg } from "../src/core/dmesg.ts";
 import { parseKldstat } from "../src/core/kldstat.ts";
-import { parsePciconf } from "../src/core/pciconf.ts";
+import { parseKenv } from "../src/core/kenv.ts";
+import { parsePciconf, unparsedLines } from "../src/core/pciconf.ts";
+import { parseSysctl } from "../src/core/sysctl.ts";
 import { idPair } from "../src/core/pci-device.ts";
 import { CORPUS } from "./helpers.ts";
 
@@ -43,6 +45,36 @@ describe("every corpus file parses without an exception", () => {
   test.skipIf(!existsSync(shared))("files in ../shared/corpus parse too", () => {
     for (const [dir, f] of filesOf(shared)) {
       expect(() => PARSERS[dir]!(readFileSync(join(shared, dir, f), "utf8"))).not.toThrow();
+    }
+  });
+});
+
+describe("the real FreeBSD 14.0 outputs (freebsd-14.0-qemu) parse with the parser for each", () => {
+  const root = join(CORPUS, "freebsd-14.0-qemu");
+  const pick = (name: string): ((t: string) => unknown) | null => {
+    if (/pciconf/.test(name)) return (t) => parsePciconf(t);
+    if (/acpidump/.test(name)) return (t) => parseAcpidump(t);
+    if (/kldstat/.test(name)) return (t) => parseKldstat(t);
+    if (/dmesg/.test(name)) return (t) => parseDmesg(t);
+    if (/kenv/.test(name)) return (t) => parseKenv(t);
+    if (/sysctl/.test(name)) return (t) => parseSysctl(t);
+    return null;
+  };
+  const files = readdirSync(root).flatMap((d) => (existsSync(join(root, d)) && !d.endsWith(".md") ? readdirSync(join(root, d)).map((f) => `${d}/${f}`) : []));
+  test("copied folders are there", () => {
+    expect(files.length).toBeGreaterThan(100);
+  });
+  for (const rel of files) {
+    const parse = pick(rel);
+    if (!parse) continue;
+    test(rel, () => {
+      expect(() => parse(readFileSync(join(root, rel), "utf8"))).not.toThrow();
+    });
+  }
+  test("every real pciconf listing is understood line by line", () => {
+    for (const rel of files.filter((f) => /pciconf-l(vc)?(\.stdout)?$|pciconf-l\.stdout$/.test(f))) {
+      const l = parsePciconf(readFileSync(join(root, rel), "utf8"));
+      expect({ rel, devices: l.devices.length > 5, unparsed: unparsedLines(l).count }).toEqual({ rel, devices: true, unparsed: 0 });
     }
   });
 });

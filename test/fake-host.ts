@@ -22,7 +22,9 @@ export function makeFakeHost(opts: { hang?: boolean; acpidumpDenied?: boolean } 
   else if (opts.acpidumpDenied) stub(root, "/usr/sbin/acpidump", "echo 'acpidump: opening /dev/mem: Permission denied' >&2; exit 1");
   else stub(root, "/usr/sbin/acpidump", `exec cat '${out("acpidump-t.txt")}'`);
   stub(root, "/bin/kenv", `exec cat '${out("kenv.txt")}'`);
-  stub(root, "/sbin/kldstat", `exec cat '${out("kldstat.txt")}'`);
+  // `kldstat -m vmm` as FreeBSD 14.0 prints it for a vmm that started.
+  stub(root, "/sbin/kldstat", `case "$1" in -m) printf 'Id  Refs Name\\n 97    1 vmm\\n';; *) exec cat '${out("kldstat.txt")}';; esac`);
+  stub(root, "/sbin/dmesg", `exec cat '${join(SAMPLE, "files/var/run/dmesg.boot")}'`);
   stub(
     root,
     "/sbin/sysctl",

@@ -126,7 +126,7 @@ describe("pptctl plan", () => {
   test("sibling functions left behind are a warning", async () => {
     const r = await cli(["--from", host("gpu-audio-left"), "plan", "1/0/0"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("pptctl: warning: hdac0 (1/0/1), xhci0 (1/0/2) stay on the host beside the reserved functions; add them or use --with-functions\n");
+    expect(r.stderr).toBe("pptctl: warning: hdac0 (1/0/1), xhci0 (1/0/2), none5 (1/0/3) stay on the host beside the reserved functions; add them or use --with-functions\n");
   });
   test("--class display", async () => {
     const r = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "--class", "display"]);
@@ -194,7 +194,7 @@ describe("plan --write", () => {
     expect(readFileSync(`${path}.bak`, "utf8")).toBe(before);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(r.stderr).toContain("reboot to apply");
-    expect(r.stderr).toContain("without a reboot, devices nothing uses can be moved now: devctl set driver -f xhci1 ppt");
+    expect(r.stderr).toContain("without a reboot, devices nothing uses can be moved now: devctl set driver -f pci0:0:20:0 ppt");
     expect(readdirSync(join(root, "boot")).filter((f) => f.includes(".tmp"))).toEqual([]);
     // A second run finds nothing to do and keeps the first backup.
     const again = await writeArgs(root, "0/20/0", "--force");

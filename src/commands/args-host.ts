@@ -1,6 +1,6 @@
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model.ts";
-import { formatBhyve, sameAddr } from "../core/pci-address.ts";
+import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
 import type { PassthruEntry } from "../core/passthru-entry.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
@@ -39,7 +39,7 @@ export async function checkBound(host: MemoHost, entries: readonly PassthruEntry
     if (!d) problems.push(`${b} is not on the PCI bus; check the address with 'pptctl list --all'`);
     else if (d.driver !== "ppt") {
       problems.push(
-        `${b} is ${d.driver === "none" ? "not attached to any driver" : `attached to ${d.name}`}, not ppt; reserve it with 'pptctl plan ${b} --write' and reboot, or 'devctl set driver -f ${d.name} ppt'`,
+        `${b} is ${d.driver === "none" ? "not attached to any driver" : `attached to ${d.name}`}, not ppt; reserve it with 'pptctl plan ${b} --write' and reboot, or 'devctl set driver -f ${formatSelector(d.addr)} ppt'`,
       );
     }
   }

@@ -19,6 +19,7 @@ export default defineCommand({
     const ctx = ctxOf(data);
     const host = await ctx.openHost(args.from);
     const report = runDoctor(await loadModelWithVms(host, ctx.lists.vms ?? []));
+    for (const n of report.notes) ctx.log.warn(n);
     const format = args.json ? "json" : (args.format ?? "text");
     if (format === "json") ctx.io.out(renderDoctorJson(report));
     else if (format === "nagios") ctx.io.out(renderNagios(report));

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { type Inventory, buildInventory, severity, statusText } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
+import { pciNotes, unparsedLines } from "../core/pciconf.ts";
+import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, loadModelWithVms, vmsArg } from "./_shared.ts";
@@ -25,7 +27,12 @@ export default defineCommand({
     const model = await loadModelWithVms(host, ctx.lists.vms ?? []);
     if (!model.pci.ok) throw new PptError(`list: cannot list PCI devices: ${model.pci.reason}`, 1);
     const inv = buildInventory(model, args.all === true);
+    if (args.all) for (const n of pciNotes(unparsedLines(model.pci.value))) ctx.log.warn(n);
     for (const p of inv.problems) ctx.log.warn(`cannot read VM config ${p}; devices it may hold show as Unknown`);
+    const vmm = vmmInit(model);
+    if (vmm.state === "failed") {
+      ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason.replace(/\.$/, "")})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
+    }
 
     const all = args.all === true;
     const rows = inv.rows.map((r) => [
@@ -58,7 +65,7 @@ export default defineCommand({
         }),
       );
     }
-    return inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
+    return vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
   },
 });
 
@@ -79,6 +86,8 @@ function listJson(inv: Inventory) {
       model: r.model,
       inPptdevs: r.inPptdevs,
       eligible: r.eligibility.ok,
+      eligibility: r.eligibility.text,
+      eligibilityReason: r.eligibility.reason ?? null,
       status: r.status,
       statusText: statusText(r.status),
     })),

@@ -80,7 +80,8 @@ export default defineCommand({
         .map((a) => (model.pci.ok ? model.pci.value.devices.find((d) => sameAddr(d.addr, a)) : undefined))
         .filter((d) => d !== undefined && d.driver !== "ppt");
       if (movable.length > 0) {
-        const cmds = movable.map((d) => `devctl set driver -f ${d!.driver === "none" ? formatSelector(d!.addr) : d!.name} ppt`).join("; ");
+        // Addresses, not names: noneN numbers shift whenever any device gains or loses a driver.
+        const cmds = movable.map((d) => `devctl set driver -f ${formatSelector(d!.addr)} ppt`).join("; ");
         ctx.log.info(`without a reboot, devices nothing uses can be moved now: ${cmds}`);
       }
       return 0;

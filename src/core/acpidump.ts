@@ -11,6 +11,13 @@ export interface AcpiTables {
 // `  DMAR: Length=120, Revision=1, Checksum=30,` — acpidump -t prints one per table.
 const TABLE = /^\s*([A-Z0-9_!]{4}): Length=\d+/;
 const ENTRY = /^\s*Type=([A-Za-z0-9_]+)/;
+/**
+ * DMAR remapping structures as acpidump prints them (`\tType=DRHD`); its Device Scope entries
+ * (`\t\tType=IOAPIC`, `PCI Endpoint Device`, `PCI Sub-Hierarchy`) are not sub-tables. Types it
+ * has no name for print as a number: 4 is ANDD, 5 SATC (VT-d spec §8.1).
+ * https://github.com/freebsd/freebsd-src/blob/main/usr.sbin/acpi/acpidump/acpi.c (acpi_handle_dmar_remapping_structure)
+ */
+const DMAR_STRUCTURES: Record<string, string> = { DRHD: "DRHD", RMRR: "RMRR", ATSR: "ATSR", RHSA: "RHSA", ANDD: "ANDD", SATC: "SATC", "0": "DRHD", "1": "RMRR", "2": "ATSR", "3": "RHSA", "4": "ANDD", "5": "SATC" };
 const DENIED = /permission denied|operation not permitted|must be root/i;
 
 /** Parses `acpidump -t` output (and its stderr). Never throws. */
@@ -27,8 +34,13 @@ export function parseAcpidump(stdout: string, stderr = "", exit = 0): AcpiTables
     }
     const e = ENTRY.exec(raw);
     if (e && current) {
+      let type = e[1] ?? "";
+      if (current === "DMAR") {
+        const known = DMAR_STRUCTURES[type];
+        if (known === undefined) continue;
+        type = known;
+      }
       const bucket = (entries[current] ??= {});
-      const type = e[1] ?? "";
       bucket[type] = (bucket[type] ?? 0) + 1;
     }
   }

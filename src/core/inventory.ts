@@ -2,7 +2,7 @@ import { type Assignments, assignmentsOf } from "./assignments.ts";
 import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci-address.ts";
 import { baseClassName, subClassName } from "./pci-classes.ts";
-import { type PciDevice, isBridgeHeader } from "./pci-device.ts";
+import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci-device.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
 
 export type DeviceStatus =
@@ -18,7 +18,10 @@ export type DeviceStatus =
 
 export interface Eligibility {
   readonly ok: boolean | null;
+  /** Short, for the table: `no (host bridge)`. */
   readonly text: string;
+  /** The whole reason, for JSON and for anyone asking why. */
+  readonly reason?: string;
 }
 
 export interface InventoryRow {
@@ -49,11 +52,28 @@ export function deviceType(d: PciDevice | null): string {
   return sub ? `${cls}/${sub}` : cls;
 }
 
-export function eligibility(d: PciDevice): Eligibility {
+/**
+ * Platform functions that are never passthrough candidates, by class code, with the reason an
+ * admin needs. The host bridge and LPC/ISA bridge are the chipset itself (type-0 headers, so the
+ * bridge rule misses them); the SMBus controller is the chipset's sensor/SPD bus; the IOMMU is
+ * what isolates passthrough devices (PCI Code and ID Assignment spec, base class 06/0C/08).
+ */
+const PLATFORM: Record<number, [string, string]> = {
+  0x0600: ["host bridge", "the host bridge is the CPU's own root complex, not a device to give away"],
+  0x0601: ["ISA/LPC bridge", "the ISA/LPC bridge carries the host's legacy devices (timers, keyboard controller, TPM)"],
+  0x0c05: ["SMBus", "the SMBus controller is the chipset's sensor and memory-SPD bus"],
+  0x0806: ["IOMMU", "this is the IOMMU itself: the host needs it to isolate passthrough devices"],
+};
+
+/** Whether `d` can be a ppt device; `capsListed` says the listing was made with -c. */
+export function eligibility(d: PciDevice, capsListed = true): Eligibility {
   if (d.addr.domain !== 0) return { ok: false, text: `no (domain ${d.addr.domain})` };
   if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)" };
-  if (!d.hasCapInfo) return { ok: null, text: "maybe (no capability list)" };
-  if (!d.msi && !d.msix) return { ok: null, text: "maybe (no MSI/MSI-X)" };
+  const platform = d.classCode === null ? undefined : PLATFORM[(d.classCode >> 8) & 0xffff];
+  if (platform) return { ok: false, text: `no (${platform[0]})`, reason: platform[1] };
+  if (looksWedged(d)) return { ok: false, text: "no (not answering)", reason: "its config header reads all ones: the device does not answer" };
+  if (!d.hasCapInfo && !capsListed) return { ok: null, text: "maybe (no capability list)", reason: "the listing was made without pciconf -c, so MSI/MSI-X support is unknown" };
+  if (!d.msi && !d.msix) return { ok: false, text: "no (no MSI/MSI-X)", reason: "bhyve passes through only devices with MSI or MSI-X" };
   return { ok: true, text: d.msix ? "yes (MSI-X)" : "yes (MSI)" };
 }
 
@@ -73,6 +93,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   for (const u of assignments.byDevice.values()) add(u.addr);
 
   const byAddr = new Map(devices.map((d) => [addrKey(d.addr), d]));
+  const listed = capsListed(devices);
   const reserved = new Set(pptdevs.map(addrKey));
   const rows = [...keys.values()].sort(compareAddr).map((a): InventoryRow => {
     const d = byAddr.get(addrKey(a)) ?? null;
@@ -90,7 +111,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       model: d?.deviceName ?? (d ? hexId(d.deviceId) : "?"),
       status: wanted ? statusOf(a, d, assignments, problems) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
-      eligibility: d ? eligibility(d) : { ok: false, text: "no (not on the bus)" },
+      eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
     };
   });
   return { rows, problems };

@@ -3,8 +3,8 @@ import { type BootFacts, parseDmesg } from "./dmesg.ts";
 import { parseKenv } from "./kenv.ts";
 import { type KldList, parseKldstat } from "./kldstat.ts";
 import { LOADER_CONF_DIR, type LoaderConfig, type LoaderFile, loaderFileOrder, mergeLoaderFiles, parseLoaderConf } from "./loader-conf.ts";
-import { type PciconfListing, parsePciconf } from "./pciconf.ts";
-import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult } from "./snapshot.ts";
+import { type PciconfListing, notPciconf, parsePciconf } from "./pciconf.ts";
+import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult, firstLine } from "./snapshot.ts";
 import { parseSysctl } from "./sysctl.ts";
 import { type VmInventory, discoverVms } from "./vm-configs.ts";
 
@@ -23,6 +23,10 @@ export interface HostModel {
   /** Loader files that could not be read (not the ones that do not exist). */
   readonly loaderUnknown: readonly string[];
   readonly boot: Known<BootFacts>;
+  /** The live message buffer (`/sbin/dmesg`). */
+  readonly liveDmesg: Known<BootFacts>;
+  /** `kldstat -m vmm`: is the vmm module registered (its initialisation succeeded)? */
+  readonly vmmModule: Known<boolean>;
   readonly defaultRouteInterface: Known<string | null>;
   readonly vms: VmInventory;
   /** rc.conf then rc.conf.local, last assignment wins (kld_list, vm_dir, …). */
@@ -40,6 +44,7 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
   const platOut = commandOutput(s, CMD.sysctlPlatform);
   const vmmRun = commandResult(s, CMD.sysctlVmm);
   const dmesg = fileResult(s, "/var/run/dmesg.boot");
+  const liveOut = commandOutput(s, CMD.dmesg);
 
   const confd = dirResult(s, LOADER_CONF_DIR);
   const files: LoaderFile[] = [];
@@ -52,7 +57,7 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
   if (confd.kind === "unknown") loaderUnknown.push(`${LOADER_CONF_DIR} (${confd.reason})`);
 
   return {
-    pci: pciOut.ok ? ok(parsePciconf(pciOut.stdout)) : no(pciOut.reason),
+    pci: readPci(pciOut),
     acpi: readAcpi(acpiRun),
     kenv: kenvOut.ok ? ok(parseKenv(kenvOut.stdout).values) : no(kenvOut.reason),
     kld: kldOut.ok ? ok(parseKldstat(kldOut.stdout)) : no(kldOut.reason),
@@ -65,10 +70,19 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
     loader: mergeLoaderFiles(files),
     loaderUnknown,
     boot: dmesg.kind === "file" ? ok(parseDmesg(dmesg.text)) : no(`/var/run/dmesg.boot ${dmesg.kind === "absent" ? "does not exist" : `is ${dmesg.reason}`}`),
+    liveDmesg: liveOut.ok ? ok(parseDmesg(liveOut.stdout)) : no(liveOut.reason),
+    vmmModule: readVmmModule(s),
     defaultRouteInterface: readRoute(s),
     vms: discoverVms(s, extraVmDirs).inventory,
     rc: readRc(s),
   };
+}
+
+function readPci(out: ReturnType<typeof commandOutput>): Known<PciconfListing> {
+  if (!out.ok) return no(out.reason);
+  const listing = parsePciconf(out.stdout);
+  const bad = notPciconf(out.stdout, listing);
+  return bad ? no(`${bad}; capture the host again with 'pptctl capture DIR'`) : ok(listing);
 }
 
 function readRc(s: HostSnapshot): Map<string, string> {
@@ -89,6 +103,15 @@ function readAcpi(r: ReturnType<typeof commandResult>): Known<AcpiTables> {
     case "timeout":
       return no(`acpidump did not answer within ${r.seconds} s`);
   }
+}
+
+/** kldstat -m exits 0 with the module's row, or 1 with "can't find module" (real 14.0 output). */
+function readVmmModule(s: HostSnapshot): Known<boolean> {
+  const r = commandResult(s, CMD.kldVmm);
+  if (r.kind !== "ran") return no(r.kind === "missing" ? r.reason : "kldstat -m vmm timed out");
+  if (r.exit === 0 && /^\s*\d+\s+\d+\s+vmm\s*$/m.test(r.stdout)) return ok(true);
+  if (r.exit !== 0 && /can't find module/i.test(r.stderr)) return ok(false);
+  return no(`kldstat -m vmm gave exit ${r.exit}${r.stderr.trim() ? `: ${firstLine(r.stderr)}` : ""}`);
 }
 
 /** `route -n get default` prints `interface: em0`; no default route is a fact, not an error. */

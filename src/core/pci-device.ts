@@ -90,3 +90,16 @@ export function hex4(n: number | null): string {
 export function idPair(d: PciDevice): string {
   return `${hex4(d.vendorId)}:${hex4(d.deviceId)}`;
 }
+
+/**
+ * Whether the listing was made with `-c`: pciconf prints capabilities only for devices that have
+ * a capability list, so in such a listing a device without cap lines has no MSI or MSI-X at all.
+ */
+export function capsListed(devices: readonly PciDevice[]): boolean {
+  return devices.some((d) => d.hasCapInfo);
+}
+
+/** A config header that reads all ones: the device does not answer (wedged or gone). */
+export function looksWedged(d: PciDevice): boolean {
+  return d.vendorId === 0xffff;
+}

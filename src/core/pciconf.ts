@@ -242,3 +242,31 @@ function readPcie(text: string): PcieCap | null {
   if (!m) return null;
   return { version: Number(m[1]), portType: (m[2] ?? "").trim(), flr: /\bFLR\b/.test(text) };
 }
+
+/** Lines of a listing that no pattern understood, in and outside device blocks. */
+export function unparsedLines(l: PciconfListing): { count: number; first: { line: number; text: string } | null } {
+  let count = l.unparsed.length;
+  let first = l.unparsed[0] ?? null;
+  for (const d of l.devices) {
+    count += d.unparsed.length;
+    const u = d.unparsed[0];
+    // Device blocks do not keep line numbers per line; the header's is close enough to find it.
+    if (u !== undefined && (first === null || d.line < first.line)) first = { line: d.line, text: u };
+  }
+  return { count, first };
+}
+
+/** Why a listing is not pciconf output at all: no device, yet something was printed. */
+export function notPciconf(text: string, l: PciconfListing): string | null {
+  if (l.devices.length > 0) return null;
+  const first = l.unparsed.find((u) => u.text.trim() !== "");
+  if (!first) return null;
+  const shown = first.text.trim().replace(/[^\x20-\x7e]/g, "?").slice(0, 60);
+  return `the pciconf output was not understood (no device header; line ${first.line}: "${shown}")`;
+}
+
+export function pciNotes(u: ReturnType<typeof unparsedLines>): string[] {
+  if (u.count === 0 || !u.first) return [];
+  const shown = u.first.text.trim().replace(/[^\x20-\x7e]/g, "?").slice(0, 60);
+  return [`${u.count} line${u.count === 1 ? "" : "s"} of pciconf output ${u.count === 1 ? "was" : "were"} not understood and left out (first near line ${u.first.line}: "${shown}")`];
+}

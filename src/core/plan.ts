@@ -1,12 +1,12 @@
 import { leftBehind } from "./doctor/pptdevs.ts";
-import { cpuVendor } from "./doctor/platform.ts";
+import { cpuVendor } from "./virt.ts";
 import { PptError } from "./errors.ts";
 import { isYes } from "./loader-conf.ts";
 import type { Setting } from "./loader-edit.ts";
 import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "./pci-address.ts";
 import { baseClassName } from "./pci-classes.ts";
-import { type PciDevice, baseClass, isBridgeHeader } from "./pci-device.ts";
+import { type PciDevice, baseClass, capsListed, isBridgeHeader } from "./pci-device.ts";
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
 import { type Selector, describe, resolveOne } from "./selector.ts";
@@ -39,6 +39,10 @@ export interface Plan {
 export function makePlan(m: HostModel, req: PlanRequest): Plan {
   if (!m.pci.ok) throw new PptError(`plan: cannot list PCI devices: ${m.pci.reason}`, 1);
   const devices = m.pci.value.devices;
+  if (m.loaderUnknown.length > 0) {
+    // Merging with a list pptctl could not read would drop the entries it holds.
+    throw new PptError(`plan: cannot read ${m.loaderUnknown.join(", ")}, so the configured pptdevs are unknown; run pptctl as root (with --from, give the host's loader.conf as --file PATH)`, 1);
+  }
   const current = readPptdevsConfig(m.loader);
   const start = req.replace ? [] : [...current.entries];
 
@@ -130,8 +134,8 @@ function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress
   for (const a of added) {
     const d = devices.find((x) => sameAddr(x.addr, a));
     if (!d) continue;
-    if (!d.hasCapInfo) warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
-    else if (!d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve passthrough may not work with it`);
+    if (!d.hasCapInfo && !capsListed(devices)) warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
+    else if (!d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through`);
   }
   const addedDevices = devices.filter((d) => added.some((a) => sameAddr(a, d.addr)));
   const left = leftBehind(devices, wanted);

@@ -76,6 +76,10 @@ export const CORE_COMMANDS: readonly (readonly string[])[] = [
   ["/sbin/sysctl", "hw.vmm"],
   ["/sbin/route", "-n", "get", "default"],
   ["/sbin/zfs", "list", "-H", "-o", "name,mountpoint"],
+  // Exits 1 ("can't find module vmm") when vmm.ko is loaded but its initialisation failed.
+  ["/sbin/kldstat", "-m", "vmm"],
+  // The live message buffer: a run-time kldload's errors are not in /var/run/dmesg.boot.
+  ["/sbin/dmesg"],
 ];
 
 export const CORE_FILES = [
@@ -97,4 +101,6 @@ export const CMD = {
   sysctlVmm: CORE_COMMANDS[5] as readonly string[],
   route: CORE_COMMANDS[6] as readonly string[],
   zfs: CORE_COMMANDS[7] as readonly string[],
+  kldVmm: CORE_COMMANDS[8] as readonly string[],
+  dmesg: CORE_COMMANDS[9] as readonly string[],
 } as const;

@@ -49,6 +49,7 @@ export function renderDoctorJson(r: DoctorReport): string {
     format: "pptctl-doctor/1",
     status: r.status,
     pptDevices: r.pptDevices,
+    pciUnparsedLines: r.pciUnparsed,
     checks: r.checks.map((ch) => ({ id: ch.id, area: ch.area, status: ch.status, summary: ch.summary, fix: ch.fix })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -1,5 +1,6 @@
 import { assignmentsOf } from "../assignments.ts";
 import type { HostModel } from "../model.ts";
+import { pciNotes, unparsedLines } from "../pciconf.ts";
 import { readPptdevsConfig } from "../pptdevs-config.ts";
 import { cpuVirtCheck, iommuCheck, platformCheck, vmmCheck } from "./platform.ts";
 import { boundCheck, bridgeCheck, msiCheck, siblingsCheck, syntaxCheck } from "./pptdevs.ts";
@@ -11,17 +12,22 @@ export interface DoctorReport {
   readonly checks: readonly Check[];
   /** Devices attached to ppt now, null when pciconf could not be read. */
   readonly pptDevices: number | null;
+  /** Lines of pciconf output no pattern understood (0 when it could not be read). */
+  readonly pciUnparsed: number;
+  /** Said on stderr, apart from the checks: what pptctl could not read as it expected. */
+  readonly notes: readonly string[];
 }
 
 /** Every readiness check, in the order an admin fixes things. Pure. */
 export function runDoctor(m: HostModel): DoctorReport {
   const cfg = readPptdevsConfig(m.loader);
+  const unparsed = m.pci.ok ? unparsedLines(m.pci.value) : { count: 0, first: null };
   const checks = [
     platformCheck(m),
     cpuVirtCheck(m),
     iommuCheck(m),
     vmmCheck(m, cfg.records.length > 0),
-    syntaxCheck(cfg),
+    syntaxCheck(cfg, m.loaderUnknown),
     boundCheck(m, cfg),
     bridgeCheck(m, cfg),
     msiCheck(m),
@@ -33,5 +39,7 @@ export function runDoctor(m: HostModel): DoctorReport {
     status: overall(checks),
     checks,
     pptDevices: m.pci.ok ? m.pci.value.devices.filter((d) => d.driver === "ppt").length : null,
+    pciUnparsed: unparsed.count,
+    notes: pciNotes(unparsed),
   };
 }

@@ -1,4 +1,5 @@
 import { hasModule } from "../kldstat.ts";
+import { cpuVendor, vmmInit } from "../virt.ts";
 import { isYes } from "../loader-conf.ts";
 import type { HostModel } from "../model.ts";
 import { type Check, check } from "./types.ts";
@@ -15,44 +16,52 @@ export function platformCheck(m: HostModel): Check {
   if (major < 14) {
     return check("platform", "Platform", "fail", `FreeBSD ${rel} is too old`, "upgrade to FreeBSD 14 or later (pptctl's binaries need the 14 ABI)");
   }
-  if (machine !== "amd64" && machine !== "arm64") {
-    return check("platform", "Platform", "fail", `FreeBSD ${rel} on ${machine || "?"}: bhyve runs on amd64 and arm64 only`, "use an amd64 or arm64 host");
+  if (machine === "arm64") {
+    // FreeBSD 14 has no vmm on arm64; the arm64 vmm of later releases has no ppt driver and no
+    // IOMMU code (sys/arm64/vmm/io holds only vgic and vtimer):
+    // https://github.com/freebsd/freebsd-src/tree/main/sys/arm64/vmm
+    return check(
+      "platform",
+      "Platform",
+      "fail",
+      `FreeBSD ${rel} on arm64: bhyve PCI passthrough is amd64-only (arm64 bhyve has no ppt driver and no IOMMU support)`,
+      "nothing to change on this host: pass devices through on an amd64 host",
+    );
+  }
+  if (machine !== "amd64") {
+    return check("platform", "Platform", "fail", `FreeBSD ${rel} on ${machine || "?"}: bhyve PCI passthrough runs on amd64 only`, "use an amd64 host");
   }
   return check("platform", "Platform", "pass", `FreeBSD ${rel} on ${machine}`);
 }
 
 export function cpuVirtCheck(m: HostModel): Check {
-  const vmm = m.vmm.ok ? m.vmm.value : new Map<string, string>();
-  const boot = m.boot.ok ? m.boot.value : null;
-  if (boot?.vmmLoadError != null) {
-    return check("cpu-virt", "CPU", "fail", `vmm.ko failed to initialise at boot (MOD_LOAD error ${boot.vmmLoadError})`, "enable Intel VT-x / AMD-V (SVM) in the firmware setup, then reboot");
+  const area = "CPU";
+  if (isArm64(m)) return check("cpu-virt", area, "skip", "not applicable: FreeBSD has no PCI passthrough on arm64 (see platform)");
+  const boot = m.boot.ok ? m.boot.value : m.liveDmesg.ok ? m.liveDmesg.value : null;
+  const vendor = cpuVendor(m);
+  const ext = vendor === "intel" ? "Intel VT-x" : vendor === "amd" ? "AMD-V (SVM)" : "VT-x / AMD-V";
+  const init = vmmInit(m);
+  if (init.state === "ok") return check("cpu-virt", area, "pass", `${ext}, in use by vmm`);
+  if (init.state === "failed") {
+    return check("cpu-virt", area, "fail", `vmm.ko could not use ${ext}${init.reason ? `: ${init.reason}` : ""}`, init.fix);
   }
-  if (vmm.get("hw.vmm.vmx.initialized") === "1") return check("cpu-virt", "CPU", "pass", "Intel VT-x, in use by vmm");
-  // svm.c has no "initialized" knob; its tree exists only once SVM set up (num_asids > 0).
-  if (Number(vmm.get("hw.vmm.svm.num_asids") ?? 0) > 0) return check("cpu-virt", "CPU", "pass", "AMD-V (SVM), in use by vmm");
-  if (!boot) return check("cpu-virt", "CPU", "unknown", `cannot read the boot messages: ${m.boot.ok ? "" : m.boot.reason}`, "check that /var/run/dmesg.boot exists");
-  if (boot.cpuVendor === "intel") {
-    return boot.vtx
-      ? check("cpu-virt", "CPU", "pass", "Intel VT-x offered by the CPU")
-      : check("cpu-virt", "CPU", "fail", "the CPU offers no VT-x", "enable Intel Virtualization Technology (VT-x) in the firmware setup");
+  if (!boot) return check("cpu-virt", area, "unknown", `cannot read the boot messages: ${m.boot.ok ? "" : m.boot.reason}`, "check that /var/run/dmesg.boot exists");
+  const offered = vendor === "intel" ? boot.vtx : vendor === "amd" ? boot.svm : null;
+  if (offered === null) return check("cpu-virt", area, "unknown", `CPU vendor ${boot.cpuOrigin ?? "not found in dmesg.boot"}`, "check the CPU's virtualization support by hand");
+  if (init.state === "unknown") {
+    // vmm is loaded, so the CPU feature line alone says nothing about whether vmm could use it.
+    return check("cpu-virt", area, "unknown", `the CPU lists ${offered ? ext : `no ${ext}`}, but ${init.why}`, "run 'kldstat -m vmm' and 'dmesg | grep -B2 MOD_LOAD' as root, or re-capture with this pptctl");
   }
-  if (boot.cpuVendor === "amd") {
-    return boot.svm
-      ? check("cpu-virt", "CPU", "pass", "AMD-V (SVM) offered by the CPU")
-      : check("cpu-virt", "CPU", "fail", "the CPU offers no SVM", "enable SVM Mode (AMD-V) in the firmware setup");
-  }
-  const machine = m.platform.ok ? m.platform.value.get("hw.machine") : undefined;
-  if (machine === "arm64") return check("cpu-virt", "CPU", "skip", "arm64: virtualization extensions are not listed in dmesg");
-  return check("cpu-virt", "CPU", "unknown", `CPU vendor ${boot.cpuOrigin ?? "not found in dmesg.boot"}`, "check the CPU's virtualization support by hand");
+  if (offered) return check("cpu-virt", area, "pass", `${ext} offered by the CPU`);
+  return vendor === "intel"
+    ? check("cpu-virt", area, "fail", "the CPU offers no VT-x", "enable Intel Virtualization Technology (VT-x) in the firmware setup; when FreeBSD is itself a VM, turn on nested virtualisation in the outer hypervisor")
+    : check("cpu-virt", area, "fail", "the CPU offers no SVM", "enable SVM Mode (AMD-V) in the firmware setup; when FreeBSD is itself a VM, turn on nested virtualisation in the outer hypervisor");
 }
 
-export function cpuVendor(m: HostModel): "intel" | "amd" | null {
-  const boot = m.boot.ok ? m.boot.value.cpuVendor : null;
-  if (boot === "intel" || boot === "amd") return boot;
-  const model = m.platform.ok ? (m.platform.value.get("hw.model") ?? "") : "";
-  if (/\bIntel\b/i.test(model)) return "intel";
-  if (/\bAMD\b/i.test(model)) return "amd";
-  return null;
+export { cpuVendor };
+
+function isArm64(m: HostModel): boolean {
+  return (m.platform.ok ? m.platform.value.get("hw.machine") : undefined) === "arm64";
 }
 
 /** The value the next boot uses: loader.conf family first, then what the kernel got. */
@@ -63,7 +72,7 @@ function tunable(m: HostModel, name: string): string | undefined {
 export function iommuCheck(m: HostModel): Check {
   const area = "IOMMU";
   const machine = m.platform.ok ? m.platform.value.get("hw.machine") : undefined;
-  if (machine === "arm64") return check("iommu", area, "skip", "arm64: pptctl does not check the SMMU yet");
+  if (machine === "arm64") return check("iommu", area, "skip", "not applicable: FreeBSD has no PCI passthrough on arm64 (see platform)");
   const iommuEnable = tunable(m, "hw.vmm.iommu.enable") ?? (m.vmm.ok ? m.vmm.value.get("hw.vmm.iommu.enable") : undefined);
   if (iommuEnable !== undefined && iommuEnable.trim() === "0") {
     return check("iommu", area, "fail", "hw.vmm.iommu.enable=0 turns passthrough off", "remove hw.vmm.iommu.enable=0 from the loader.conf family and reboot");
@@ -78,10 +87,16 @@ export function iommuCheck(m: HostModel): Check {
   if (vendor === "intel") {
     return dmar
       ? check("iommu", area, "pass", "Intel VT-d (ACPI DMAR table)")
-      : check("iommu", area, "fail", "no ACPI DMAR table: VT-d is off or missing", "enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup");
+      : check("iommu", area, "fail", ivrs ? "the CPU is Intel and vmm uses VT-d on Intel CPUs, but the only IOMMU table is AMD's IVRS" : "no ACPI DMAR table: VT-d is off or missing", "enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup");
   }
   if (vendor === "amd") {
-    if (!ivrs) return check("iommu", area, "fail", "no ACPI IVRS table: AMD-Vi is off or missing", "enable IOMMU (AMD-Vi) in the firmware setup");
+    if (!ivrs) {
+      // vmm picks its IOMMU driver by CPU vendor (iommu_init in sys/amd64/vmm/io/iommu.c), so an
+      // Intel DMAR table on an AMD CPU (seen under QEMU) is never used.
+      // https://github.com/freebsd/freebsd-src/blob/main/sys/amd64/vmm/io/iommu.c
+      const why = dmar ? "the CPU is AMD and vmm uses AMD-Vi on AMD CPUs, but the only IOMMU table is Intel's DMAR" : "no ACPI IVRS table: AMD-Vi is off or missing";
+      return check("iommu", area, "fail", why, "enable IOMMU (AMD-Vi) in the firmware setup; under QEMU give the guest an amd-iommu device");
+    }
     const amdvi = tunable(m, "hw.vmm.amdvi.enable") ?? (m.vmm.ok ? m.vmm.value.get("hw.vmm.amdvi.enable") : undefined);
     if (amdvi?.trim() !== "1") {
       return check("iommu", area, "fail", "AMD-Vi (ACPI IVRS table) is present but hw.vmm.amdvi.enable is not 1 (its default is 0)", "add hw.vmm.amdvi.enable=\"1\" to /boot/loader.conf (sysrc -f /boot/loader.conf hw.vmm.amdvi.enable=1) and reboot");
@@ -93,6 +108,7 @@ export function iommuCheck(m: HostModel): Check {
 
 export function vmmCheck(m: HostModel, pptdevsConfigured: boolean): Check {
   const area = "vmm";
+  if (isArm64(m)) return check("vmm", area, "skip", "not applicable: FreeBSD has no PCI passthrough on arm64 (see platform)");
   if (!m.kld.ok) return check("vmm", area, "unknown", `cannot list kernel modules: ${m.kld.reason}`, "run 'kldstat' by hand");
   const loaded = hasModule(m.kld.value, "vmm.ko");
   const byLoader = m.kenv.ok ? isYes(m.kenv.value.get("vmm_load")) : null;
@@ -103,8 +119,15 @@ export function vmmCheck(m: HostModel, pptdevsConfigured: boolean): Check {
       ? check("vmm", area, "warn", "vmm.ko is not loaded yet; vmm_load=\"YES\" takes effect at the next boot", "reboot")
       : check("vmm", area, "fail", "vmm.ko is not loaded", fixLoader);
   }
+  const init = vmmInit(m);
+  if (init.state === "failed") {
+    return check("vmm", area, "fail", `vmm.ko is loaded but failed to initialise${init.reason ? `: ${init.reason}` : ""}; no VM can start`, init.fix);
+  }
   if (byLoader === null) return check("vmm", area, "unknown", `vmm.ko is loaded, but kenv cannot tell by whom: ${m.kenv.ok ? "" : m.kenv.reason}`, fixLoader);
-  if (byLoader) return check("vmm", area, "pass", "vmm.ko loaded by the loader");
+  if (byLoader) {
+    if (init.state === "unknown") return check("vmm", area, "unknown", `vmm.ko loaded by the loader, but ${init.why}`, "run 'kldstat -m vmm' as root: exit 1 means vmm failed to initialise");
+    return check("vmm", area, "pass", "vmm.ko loaded by the loader");
+  }
   if (configured) return check("vmm", area, "warn", 'vmm.ko was loaded after boot; vmm_load="YES" is configured now and takes effect at the next boot', "reboot");
   const via = /\bvmm\b/.test(rcValue(m, "kld_list")) ? "kld_list in rc.conf" : "kldload";
   const status = pptdevsConfigured ? "fail" : "warn";

@@ -1,5 +1,5 @@
 import { type PciAddress, formatBhyve, sameAddr, sameDevice } from "../pci-address.ts";
-import { type PciDevice, isBridgeHeader } from "../pci-device.ts";
+import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "../pci-device.ts";
 import type { HostModel } from "../model.ts";
 import { type PptdevsConfig, kenvPptdevs } from "../pptdevs-config.ts";
 import { type Check, check } from "./types.ts";
@@ -10,12 +10,12 @@ const list = (items: readonly string[]) => listSome(items);
  * Host-driver functions beside reserved functions of the same card. Bus 0 is skipped: there
  * functions sharing a slot are separate chipset devices (xHCI, Wi-Fi, SMBus…), not one card.
  */
+// A function without a driver is left behind too: the guest still gets only part of the card.
 export function leftBehind(devices: readonly PciDevice[], reserved: readonly PciAddress[]): PciDevice[] {
   const cards = reserved.filter((a) => a.bus !== 0 && !devices.some((d) => sameAddr(d.addr, a) && isBridgeHeader(d)));
   return devices.filter(
     (d) =>
       d.driver !== "ppt" &&
-      d.driver !== "none" &&
       !isBridgeHeader(d) &&
       cards.some((a) => sameDevice(a, d.addr)) &&
       !reserved.some((a) => sameAddr(a, d.addr)),
@@ -27,8 +27,13 @@ export function listSome(items: readonly string[], max = 4): string {
   return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
-export function syntaxCheck(cfg: PptdevsConfig): Check {
+export function syntaxCheck(cfg: PptdevsConfig, loaderUnknown: readonly string[] = []): Check {
   const area = "pptdevs";
+  if (loaderUnknown.length > 0) {
+    // Not knowing a file is not the same as it saying nothing.
+    const known = cfg.records.length > 0 ? `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${cfg.records.map((r) => r.name).join(" + ")}, but ` : "";
+    return check("pptdevs-syntax", area, "unknown", `${known}cannot read ${loaderUnknown.join(", ")}, which the loader also reads`, "run pptctl doctor as root, or capture the host again with 'pptctl capture DIR'");
+  }
   if (cfg.errors.length > 0) {
     return check("pptdevs-syntax", area, "fail", cfg.errors.join("; "), "fix the lines named above; 'pptctl plan --write' rewrites the records correctly");
   }
@@ -38,19 +43,36 @@ export function syntaxCheck(cfg: PptdevsConfig): Check {
   return check("pptdevs-syntax", area, "pass", `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${names}, well-formed, within 128 characters`);
 }
 
+/** The dependent checks cannot say "no entries" when the loader files were not read. */
+function unknownConfig(id: string, area: string, m: HostModel, cfg: PptdevsConfig): Check | null {
+  if (m.loaderUnknown.length === 0 || cfg.entries.length > 0) return null;
+  return check(id, area, "unknown", `the pptdevs entries are unknown: cannot read ${m.loaderUnknown.join(", ")}`, "run pptctl doctor as root, or capture the host again with 'pptctl capture DIR'");
+}
+
 export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const area = "ppt binding";
+  const unknown = unknownConfig("pptdevs-bound", area, m, cfg);
+  if (unknown) return unknown;
   if (cfg.entries.length === 0) return check("pptdevs-bound", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("pptdevs-bound", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const devices = m.pci.value.devices;
   const applied = m.kenv.ok ? kenvPptdevs(m.kenv.value) : null;
   const fails: string[] = [];
   const pending: string[] = [];
+  const attached: string[] = [];
+  const bridges: string[] = [];
   for (const a of cfg.entries) {
     const b = formatBhyve(a);
     const d = devices.find((x) => sameAddr(x.addr, a));
-    // Bridges are reported by their own check.
-    if (d?.driver === "ppt" || (d && isBridgeHeader(d))) continue;
+    // Bridges are reported by their own check, and never count as attached.
+    if (d && isBridgeHeader(d)) {
+      bridges.push(b);
+      continue;
+    }
+    if (d?.driver === "ppt") {
+      attached.push(b);
+      continue;
+    }
     const notYet = applied !== null && !applied.some((x) => sameAddr(x, a));
     const what = d ? (d.driver === "none" ? `${b} has no driver` : `${b} is still ${d.name}`) : `${b} is not on the PCI bus`;
     (notYet && d ? pending : fails).push(what);
@@ -64,7 +86,13 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (sysctl !== undefined && Number(sysctl) !== pptCount) {
     return check("pptdevs-bound", area, "warn", `pciconf shows ${pptCount} ppt devices but hw.vmm.ppt.devices is ${sysctl}`, "run 'pptctl list' to compare; a reboot re-reads pptdevs");
   }
-  return check("pptdevs-bound", area, "pass", `all ${cfg.entries.length} entries are attached to ppt`);
+  if (attached.length === 0) return check("pptdevs-bound", area, "skip", `no entries other than bridges (${list(bridges)}; see bridges)`);
+  const all =
+    bridges.length === 0 && attached.length > 1
+      ? `all ${attached.length} entries are`
+      : `${attached.length} entr${attached.length === 1 ? "y" : "ies"} (${list(attached)}) ${attached.length === 1 ? "is" : "are"}`;
+  const also = bridges.length === 0 ? "" : `; ${list(bridges)} ${bridges.length === 1 ? "is a bridge" : "are bridges"} (see bridges)`;
+  return check("pptdevs-bound", area, "pass", `${all} attached to ppt${also}`);
 }
 
 export function msiCheck(m: HostModel): Check {
@@ -72,20 +100,25 @@ export function msiCheck(m: HostModel): Check {
   if (!m.pci.ok) return check("ppt-msi", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const ppt = m.pci.value.devices.filter((d) => d.driver === "ppt");
   if (ppt.length === 0) return check("ppt-msi", area, "skip", "no ppt devices");
-  const noCaps = ppt.filter((d) => !d.hasCapInfo);
-  const none = ppt.filter((d) => d.hasCapInfo && !d.msi && !d.msix);
-  if (none.length > 0 || noCaps.length > 0) {
-    const parts = [
-      ...none.map((d) => `${d.name} (${formatBhyve(d.addr)}) has neither MSI nor MSI-X`),
-      ...noCaps.map((d) => `pciconf shows no capabilities for ${d.name} (${formatBhyve(d.addr)}): the device may be wedged`),
-    ];
-    return check("ppt-msi", area, "warn", list(parts), "bhyve passthrough needs MSI or MSI-X; try another slot or device, or reset it with a reboot");
+  const listed = capsListed(m.pci.value.devices);
+  const wedged = ppt.filter((d) => looksWedged(d));
+  const none = ppt.filter((d) => !looksWedged(d) && listed && !d.msi && !d.msix);
+  const fix = "bhyve passes through only devices with MSI or MSI-X: remove it from pptdevs and pass another device";
+  if (none.length > 0) {
+    const parts = none.map((d) => `${d.name} (${formatBhyve(d.addr)}) has neither MSI nor MSI-X${d.hasCapInfo ? "" : " (no capability list at all)"}`);
+    return check("ppt-msi", area, "fail", list(parts), fix);
   }
+  if (wedged.length > 0) {
+    return check("ppt-msi", area, "warn", list(wedged.map((d) => `${d.name} (${formatBhyve(d.addr)}) reads all ones: the device may be wedged`)), "reset it with a reboot; if it stays so, reseat or replace the card");
+  }
+  if (!listed) return check("ppt-msi", area, "unknown", "the PCI listing has no capability lines (made without pciconf -c)", "run 'pciconf -lvc' by hand, or capture the host again");
   return check("ppt-msi", area, "pass", `every ppt device has MSI or MSI-X (${ppt.map((d) => d.name).join(", ")})`);
 }
 
 export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const area = "bridges";
+  const unknown = unknownConfig("ppt-bridge", area, m, cfg);
+  if (unknown) return unknown;
   if (cfg.entries.length === 0) return check("ppt-bridge", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("ppt-bridge", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const bridges = cfg.entries
@@ -99,12 +132,14 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
 
 export function siblingsCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const area = "functions";
+  const unknown = unknownConfig("siblings", area, m, cfg);
+  if (unknown) return unknown;
   if (cfg.entries.length === 0) return check("siblings", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("siblings", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const left = leftBehind(m.pci.value.devices, cfg.entries);
   if (left.length > 0) {
     const add = left.map((d) => formatBhyve(d.addr));
-    return check("siblings", area, "warn", `${list(left.map((d) => `${d.name} (${formatBhyve(d.addr)})`))} stay${left.length === 1 ? "s" : ""} on the host beside reserved functions of the same device`, `add ${add.join(" ")} with 'pptctl plan ${add.join(" ")} --write' so the guest gets the whole device`);
+    return check("siblings", area, "warn", `${list(left.map((d) => `${d.name} (${formatBhyve(d.addr)}${d.driver === "none" ? ", no driver" : ""})`))} stay${left.length === 1 ? "s" : ""} out of pptdevs beside reserved functions of the same device: the guest gets only part of it`, `add ${add.join(" ")} with 'pptctl plan ${add.join(" ")} --write' so the guest gets the whole device`);
   }
   return check("siblings", area, "pass", "every reserved device is passed whole");
 }
