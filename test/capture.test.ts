@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildModel } from "../src/core/model.ts";
 import { CORE_COMMANDS } from "../src/core/snapshot.ts";
@@ -7,7 +7,8 @@ import { gather } from "../src/host/gather.ts";
 import { MemoHost } from "../src/host/host.ts";
 import { LiveHost } from "../src/host/live.ts";
 import { RecordedHost } from "../src/host/recorded.ts";
-import { makeFakeHost } from "./fake-host.ts";
+import { writeRecording } from "../src/host/capture.ts";
+import { SECRETS, makeFakeHost } from "./fake-host.ts";
 import { SAMPLE, cli, tempDir } from "./helpers.ts";
 
 async function modelOf(host: MemoHost) {
@@ -59,7 +60,7 @@ describe("capture and replay", () => {
     writeFileSync(join(dir, "keep"), "x");
     const r = await cli(["capture", dir], { env: { PPTCTL_ROOT: makeFakeHost() } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`pptctl: capture: ${dir} is not empty; give a new or empty directory (nothing was written)\n`);
+    expect(r.stderr).toBe(`pptctl: capture: ${dir}: is not empty; give a new or empty directory; nothing was written\n`);
     expect(existsSync(join(dir, "host.json"))).toBe(false);
   });
 
@@ -143,5 +144,102 @@ describe("the host is asked each question once", () => {
     expect(calls).toHaveLength(CORE_COMMANDS.length);
     expect(new Set(calls).size).toBe(CORE_COMMANDS.length);
     expect(maxInFlight).toBe(CORE_COMMANDS.length);
+  });
+});
+
+describe("capture is safe as root and for a public bug report (issue 13)", () => {
+  const readTree = (dir: string): string => {
+    const parts: string[] = [];
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        if (lstatSync(p).isDirectory()) walk(p);
+        else parts.push(readFileSync(p, "utf8"));
+      }
+    };
+    walk(dir);
+    return parts.join("\n");
+  };
+
+  test("secrets and identifiers are redacted, host.json says what (not the value), stderr sums it up", async () => {
+    const root = makeFakeHost({ secrets: true });
+    const dir = join(tempDir(), "cap");
+    const r = await cli(["capture", dir], { env: { PPTCTL_ROOT: root } });
+    expect(r.code).toBe(0);
+    const all = readTree(dir);
+    for (const s of [...SECRETS, "changeme"]) expect({ s, found: all.includes(s) }).toEqual({ s, found: false });
+    const json = JSON.parse(readFileSync(join(dir, "host.json"), "utf8"));
+    const sources = Object.fromEntries((json.redacted as { source: string; items: string[] }[]).map((x) => [x.source, x.items]));
+    expect(sources["/bin/kenv"]).toEqual(["smbios.system.serial", "smbios.system.uuid", "smbios.chassis.tag"]);
+    expect(sources["/zroot/vm-encrypted/test-vm-1/vm_config.json"]).toEqual(["vnc_password"]);
+    expect(sources["/var/run/dmesg.boot"]).toEqual(["1 serial number", "1 MAC address"]);
+    expect(sources["/etc/rc.conf"]).toEqual(["1 MAC address"]);
+    expect(r.stderr).toContain("pptctl: redacted: /bin/kenv (smbios.system.serial, smbios.system.uuid, smbios.chassis.tag);");
+    expect(r.stderr).toContain("/zroot/vm-encrypted/test-vm-1/vm_config.json (vnc_password)");
+  });
+
+  test("a redacted capture replays doctor, list, plan and args --vm exactly as an unredacted one", async () => {
+    const root = makeFakeHost({ secrets: true });
+    const red = join(tempDir(), "red");
+    const raw = join(tempDir(), "raw");
+    expect((await cli(["capture", red], { env: { PPTCTL_ROOT: root } })).code).toBe(0);
+    const keep = await cli(["capture", raw, "--no-redact"], { env: { PPTCTL_ROOT: root } });
+    expect(keep.stderr).toContain("--no-redact: the capture holds passwords");
+    expect(readTree(raw)).toContain("NUCSERIAL-4711");
+    for (const argv of [["doctor", "--json"], ["list", "--json"], ["list", "--all", "--json"], ["plan", "0/20/0", "--force", "--json"], ["args", "--vm", "test-vm-1"]]) {
+      const a = await cli(["--from", red, ...argv]);
+      const b = await cli(["--from", raw, ...argv]);
+      expect({ argv, ...a }).toEqual({ argv, ...b });
+    }
+  });
+
+  test("a new directory is made 0700 and every file 0600, whatever the umask", async () => {
+    const dir = join(tempDir(), "new");
+    const old = process.umask(0);
+    try {
+      expect((await cli(["capture", dir], { env: { PPTCTL_ROOT: makeFakeHost() } })).code).toBe(0);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "host.json")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, "files")).mode & 0o777).toBe(0o700);
+  });
+
+  test("a hostile existing directory is refused before anything is written", async () => {
+    const base = tempDir();
+    const open = join(base, "world");
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const r = await cli(["capture", open], { env: { PPTCTL_ROOT: makeFakeHost() } });
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `pptctl: capture: ${open}: can be written by group or others (mode 0777); give a new path, or 'chmod go-w ${open}' first; nothing was written\n`,
+    });
+    expect(readdirSync(open)).toEqual([]);
+    const theirs = join(base, "theirs");
+    mkdirSync(theirs, { mode: 0o700 });
+    chownSync(theirs, 65534, 65534);
+    const t = await cli(["capture", theirs], { env: { PPTCTL_ROOT: makeFakeHost() } });
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain("is owned by uid 65534, not by you");
+    const link = join(base, "link");
+    symlinkSync(theirs, link);
+    expect((await cli(["capture", link], { env: { PPTCTL_ROOT: makeFakeHost() } })).stderr).toContain("is a symbolic link");
+  });
+
+  test("a symbolic link planted inside DIR after the checks is never followed", async () => {
+    const host = new MemoHost(new LiveHost({ root: makeFakeHost() }));
+    await gather(host, { vms: true });
+    const victim = tempDir();
+    writeFileSync(join(victim, "host.json"), "precious\n");
+    for (const planted of ["host.json", "files"]) {
+      const dir = join(tempDir(), "cap");
+      const plant = () => symlinkSync(planted === "files" ? victim : join(victim, "host.json"), join(dir, planted));
+      await expect(writeRecording(dir, host, new Date(), { redact: true, beforeWrite: plant })).rejects.toThrow("nothing was followed");
+      expect(readdirSync(victim)).toEqual(["host.json"]);
+      expect(readFileSync(join(victim, "host.json"), "utf8")).toBe("precious\n");
+    }
   });
 });

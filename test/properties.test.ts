@@ -107,3 +107,21 @@ describe("selectors round-trip through every printed form", () => {
     expect(parseSelector("gpu")).toMatchObject({ error: expect.stringContaining("not understood") });
   });
 });
+
+describe("redaction (capture)", () => {
+  const { redact } = require("../src/core/redact.ts") as typeof import("../src/core/redact.ts");
+  const line = fc.oneof(
+    fc.constantFrom('pptdevs="1/0/0 1/0/1"', 'passthru0="0/2/0=2:0"', '  "passthru": ["1/0/0", "-1/0/1"],', 'vmm_load="YES"', 'vnc_password="x y"', '"vnc_password": "a\\"b",', "smbios.system.serial=\"X\"", "igc0: Ethernet address: 00:11:22:33:44:55"),
+    fc.string({ maxLength: 40 }),
+  );
+  test("never throws, is idempotent, and keeps every pptdevs/passthru line", () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 20 }), fc.constantFrom("kenv", "dmesg", "config") as fc.Arbitrary<"kenv" | "dmesg" | "config">, (lines, kind) => {
+        const text = lines.join("\n");
+        const once = redact(kind, text);
+        expect(redact(kind, once.text).text).toBe(once.text);
+        for (const l of lines) if (/pptdevs|passthru/.test(l) && !/([0-9a-f]{2}:){5}/i.test(l)) expect(once.text).toContain(l);
+      }),
+    );
+  });
+});

@@ -5,9 +5,14 @@ import { gather } from "../host/gather.ts";
 import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
 
 export default defineCommand({
-  meta: { name: "capture", description: "Record this host's command outputs and files into DIR (pptctl-host/1) for --from and bug reports" },
+  meta: {
+    name: "capture",
+    description:
+      "Record this host's command outputs and files into DIR (pptctl-host/1) for --from and bug reports. Redacts by default: VM config and loader/rc.conf keys named password/passphrase/secret/token, kenv SMBIOS serials/UUIDs/asset tags, MAC addresses and disk serial numbers. DIR is created 0700 (or must be empty, yours, not group/other-writable); files are 0600",
+  },
   args: {
-    dir: { type: "positional", description: "New or empty directory to write", required: false },
+    dir: { type: "positional", description: "New directory (created 0700), or an empty one you own that only you can write", required: false },
+    redact: { type: "boolean", default: true, description: "Replace secrets and machine identifiers (--no-redact keeps everything, for a capture that stays in-house)" },
     vms: vmsArg,
     from: commonArgs.from,
     color: commonArgs.color,
@@ -19,8 +24,11 @@ export default defineCommand({
     if (extra.length > 0) throw new PptError(`capture: one directory only, got also '${extra[0]}'`);
     const host = await ctx.openHost(args.from);
     await gather(host, { vms: true, extraVmDirs: ctx.lists.vms ?? [] });
-    const n = await writeRecording(dir, host, ctx.io.now());
+    const n = await writeRecording(dir, host, ctx.io.now(), { redact: args.redact !== false });
     ctx.log.info(`recorded ${n.commands} commands, ${n.files} files and ${n.dirs} directories of the ${host.label} into ${dir}`);
+    if (args.redact === false) ctx.log.warn("--no-redact: the capture holds passwords, serial numbers and MAC addresses as found; keep it in-house");
+    else if (n.redacted.length === 0) ctx.log.info("redacted: nothing secret found");
+    else ctx.log.info(`redacted: ${n.redacted.map((r) => `${r.source} (${r.items.join(", ")})`).join("; ")} (listed in host.json; --no-redact keeps them)`);
     return 0;
   },
 });

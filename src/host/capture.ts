@@ -1,34 +1,59 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { constants } from "node:fs";
+import { chmod, lstat, mkdir, open, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { PptError } from "../core/errors.ts";
+import { type RedactKind, kindOfCommand, kindOfFile, redact } from "../core/redact.ts";
 import type { CommandResult } from "../core/snapshot.ts";
 import type { MemoHost } from "./host.ts";
+import { describeErrno } from "./live.ts";
 import { HOST_FORMAT, type HostJson } from "./recording-format.ts";
 
 /** Exit status timeout(1) uses; a replay then shows the command as failed, hence unknown. */
 const TIMEOUT_EXIT = 124;
 const NOT_FOUND_EXIT = 127;
 
+export interface RecordingOptions {
+  /** Replace secrets and machine identifiers before writing (default). */
+  readonly redact: boolean;
+  /** Tests: runs after the directory checks, before the first file is created. */
+  readonly beforeWrite?: () => Promise<void> | void;
+}
+
+export interface RecordingSummary {
+  readonly commands: number;
+  readonly files: number;
+  readonly dirs: number;
+  /** `path: item, item` per redacted file or command output. */
+  readonly redacted: readonly { readonly source: string; readonly items: readonly string[] }[];
+}
+
 /** Writes everything `host` was asked into DIR as a pptctl-host/1 recording. */
-export async function writeRecording(dir: string, host: MemoHost, now: Date): Promise<{ commands: number; files: number; dirs: number }> {
-  await ensureEmptyDir(dir);
+export async function writeRecording(dir: string, host: MemoHost, now: Date, opts: RecordingOptions = { redact: true }): Promise<RecordingSummary> {
+  const out = await PrivateDir.open(dir);
+  await opts.beforeWrite?.();
   const json: HostJson = { format: HOST_FORMAT, captured: now.toISOString().replace(/\.\d{3}Z$/, "Z"), commands: [], files: [], dirs: [] };
+  const redacted: { source: string; items: string[] }[] = [];
+  const clean = (source: string, kind: RedactKind | null, text: string): string => {
+    if (!opts.redact || kind === null) return text;
+    const r = redact(kind, text);
+    if (r.items.length > 0) redacted.push({ source, items: [...r.items] });
+    return r.text;
+  };
   const used = new Set<string>();
   /** Command outputs: empty is recorded as null. Files: an empty file still gets its copy. */
   const put = async (rel: string, text: string, keepEmpty = false): Promise<string | null> => {
     if (text === "" && !keepEmpty) return null;
-    const path = join(dir, rel);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    await out.writeFile(rel, text);
     return rel;
   };
   for (const { argv, result } of host.commands.values()) {
     const r = toRan(await result);
     const base = unique(commandFileName(argv), used);
+    const kind = kindOfCommand(argv);
     json.commands.push({
       argv: [...argv],
       exit: r.exit,
-      stdout: await put(`${base}.txt`, r.stdout),
+      stdout: await put(`${base}.txt`, clean(argv.join(" "), kind, r.stdout)),
       stderr: await put(`${base}.stderr.txt`, r.stderr),
     });
   }
@@ -36,15 +61,17 @@ export async function writeRecording(dir: string, host: MemoHost, now: Date): Pr
     const r = await pending;
     // Unreadable files stay out of the recording, so a replay reports them as unknown.
     if (r.kind === "unknown") continue;
-    json.files.push({ path, copy: r.kind === "absent" ? null : await put(`files${path}`, r.text, true) });
+    json.files.push({ path, copy: r.kind === "absent" ? null : await put(`files${path}`, clean(path, kindOfFile(path), r.text), true) });
   }
   for (const [path, pending] of host.dirs) {
     const r = await pending;
     if (r.kind === "unknown") continue;
     json.dirs.push({ path, entries: r.kind === "absent" ? null : [...r.entries] });
   }
-  await writeFile(join(dir, "host.json"), `${JSON.stringify(json, null, 2)}\n`);
-  return { commands: json.commands.length, files: json.files.length, dirs: json.dirs.length };
+  // What was replaced, never the values: a reader of the bug report knows what is missing.
+  const doc = { ...json, redacted: opts.redact ? redacted : null };
+  await out.writeFile("host.json", `${JSON.stringify(doc, null, 2)}\n`);
+  return { commands: json.commands.length, files: json.files.length, dirs: json.dirs.length, redacted };
 }
 
 function toRan(r: CommandResult): { exit: number; stdout: string; stderr: string } {
@@ -72,17 +99,69 @@ function unique(base: string, used: Set<string>): string {
   return name;
 }
 
-async function ensureEmptyDir(dir: string): Promise<void> {
-  try {
-    const entries = await readdir(dir);
-    if (entries.length > 0) {
-      throw new PptError(`capture: ${dir} is not empty; give a new or empty directory (nothing was written)`);
+/**
+ * The capture directory, made safe for a root process: new with mode 0700, or an existing empty
+ * directory owned by us that nobody else may write. Inside it every directory and file is
+ * created exclusively and without following symbolic links, so nothing planted can redirect a
+ * root write. Files are 0600.
+ */
+export class PrivateDir {
+  private readonly made = new Set<string>([""]);
+
+  private constructor(readonly root: string) {}
+
+  static async open(dir: string): Promise<PrivateDir> {
+    const refuse = (why: string) => new PptError(`capture: ${dir}: ${why}; nothing was written`);
+    let st: Awaited<ReturnType<typeof lstat>> | null = null;
+    try {
+      st = await lstat(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw refuse(describeErrno(e));
     }
-  } catch (e) {
-    if (e instanceof PptError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOTDIR") throw new PptError(`capture: ${dir} is a file; give a new or empty directory`);
-    if (code !== "ENOENT") throw new PptError(`capture: cannot use ${dir}: ${(e as Error).message}`);
+    if (st === null) {
+      try {
+        await mkdir(dir, { mode: 0o700 });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw refuse("its parent directory does not exist; create it first or give another path");
+        throw refuse(code === "EEXIST" ? "appeared while pptctl was creating it; run the command again" : describeErrno(e));
+      }
+      // mkdir's mode is cut by the umask; make sure of 0700 whatever the umask.
+      await chmod(dir, 0o700);
+      return new PrivateDir(dir);
+    }
+    if (st.isSymbolicLink()) throw refuse("is a symbolic link; give the real directory or a new path");
+    if (!st.isDirectory()) throw refuse("is a file; give a new or empty directory");
+    const uid = process.getuid?.() ?? st.uid;
+    if (st.uid !== uid) throw refuse(`is owned by uid ${st.uid}, not by you (uid ${uid}); give a new path, which pptctl creates with mode 0700`);
+    if ((st.mode & 0o022) !== 0) {
+      throw refuse(`can be written by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}); give a new path, or 'chmod go-w ${dir}' first`);
+    }
+    if ((await readdir(dir)).length > 0) throw refuse("is not empty; give a new or empty directory");
+    return new PrivateDir(dir);
   }
-  await mkdir(dir, { recursive: true });
+
+  /** Creates `rel` (and its parent folders) inside the directory; never follows or overwrites. */
+  async writeFile(rel: string, text: string): Promise<void> {
+    const parts = rel.split("/").filter((p) => p !== "");
+    let sub = "";
+    for (const part of parts.slice(0, -1)) {
+      sub = sub === "" ? part : `${sub}/${part}`;
+      if (this.made.has(sub)) continue;
+      // Not recursive: an existing entry here was not made by us, so it is refused (EEXIST).
+      await mkdir(join(this.root, sub), { mode: 0o700 }).catch((e) => {
+        throw new PptError(`capture: cannot create ${join(this.root, sub)}: ${describeErrno(e)}; something else is writing there, nothing was followed`);
+      });
+      this.made.add(sub);
+    }
+    const path = join(this.root, rel);
+    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e) => {
+      throw new PptError(`capture: cannot create ${path}: ${describeErrno(e)}; something else is writing there, nothing was followed`);
+    });
+    try {
+      await fh.writeFile(text);
+    } finally {
+      await fh.close();
+    }
+  }
 }

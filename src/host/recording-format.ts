@@ -23,6 +23,8 @@ export const HostJsonSchema = v.object({
   dirs: v.array(
     v.object({ path: v.pipe(v.string(), v.startsWith("/")), entries: v.nullable(v.array(v.string())) }),
   ),
+  /** What capture replaced before writing (names, never values); null with --no-redact. */
+  redacted: v.optional(v.nullable(v.array(v.object({ source: v.string(), items: v.array(v.string()) })))),
 });
 
 export type HostJson = v.InferOutput<typeof HostJsonSchema>;

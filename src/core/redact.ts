@@ -1,0 +1,89 @@
+/**
+ * What `pptctl capture` removes before anything is written, so a capture can go into a public
+ * bug report. Every rule keeps what pptctl's own commands read (addresses, pptdevs, passthru
+ * lists, CPU lines), so a redacted capture replays exactly as the unredacted one. Pure.
+ */
+export const REDACTED = "<redacted>";
+const MAC_MARK = "xx:xx:xx:xx:xx:xx";
+
+/** Key names that say secret. Not bare "pass": vm-bhyve's passthru0="1/0/0" must survive. */
+const SECRET_KEY = /(?:password|passwd|passphrase|secret|token)/i;
+/** kenv identifiers of this very machine: SMBIOS serial numbers, UUIDs, asset tags. */
+const KENV_ID = /^smbios\.[a-z.]*(?:serial|uuid|tag)/i;
+const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
+/** Disk and board serials printed at boot (`ada0: Serial Number S4EWNX0R123456`). */
+const SERIAL_LINE = /(Serial Number:?\s+)(\S+)/g;
+
+export type RedactKind = "kenv" | "dmesg" | "config";
+
+export interface Redaction {
+  readonly text: string;
+  /** What was replaced, by name only (never the value): `vnc_password`, `3 MAC addresses`. */
+  readonly items: readonly string[];
+}
+
+export function redact(kind: RedactKind, text: string): Redaction {
+  const items: string[] = [];
+  let out = text;
+  if (kind === "kenv") out = redactAssignments(out, (k) => KENV_ID.test(k) || SECRET_KEY.test(k), items);
+  if (kind === "config") {
+    out = redactJsonStrings(out, items);
+    out = redactAssignments(out, (k) => SECRET_KEY.test(k), items);
+  }
+  if (kind === "dmesg") {
+    let serials = 0;
+    out = out.replace(SERIAL_LINE, (_m, pre: string) => {
+      serials++;
+      return `${pre}${REDACTED}`;
+    });
+    if (serials > 0) items.push(`${serials} serial number${serials === 1 ? "" : "s"}`);
+  }
+  let macs = 0;
+  out = out.replace(MAC, () => {
+    macs++;
+    return MAC_MARK;
+  });
+  if (macs > 0) items.push(`${macs} MAC address${macs === 1 ? "" : "es"}`);
+  return { text: out, items };
+}
+
+// name="value" or name=value, one per line (kenv, loader.conf, rc.conf, vm-bhyve .conf).
+const ASSIGNMENT = /^(\s*)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)("?)(.*?)\4(\s*(?:#.*)?)$/;
+
+function redactAssignments(text: string, secret: (key: string) => boolean, items: string[]): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      const cr = line.endsWith("\r") ? "\r" : "";
+      const body = cr ? line.slice(0, -1) : line;
+      const m = ASSIGNMENT.exec(body);
+      if (!m || !secret(m[2] ?? "") || m[5] === "") return line;
+      items.push(m[2] ?? "");
+      return `${m[1]}${m[2]}${m[3]}${m[4] || '"'}${REDACTED}${m[4] || '"'}${m[6]}${cr}`;
+    })
+    .join("\n");
+}
+
+// "vnc_password": "changeme" — string values only; byte-for-byte elsewhere, even in broken JSON.
+const JSON_SECRET = /("([^"\\]*(?:\\.[^"\\]*)*)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+
+function redactJsonStrings(text: string, items: string[]): string {
+  return text.replace(JSON_SECRET, (whole, pre: string, key: string) => {
+    if (!SECRET_KEY.test(key)) return whole;
+    items.push(key);
+    return `${pre}"${REDACTED}"`;
+  });
+}
+
+/** Which rules a captured file gets, by its host path. */
+export function kindOfFile(path: string): RedactKind {
+  return path === "/var/run/dmesg.boot" ? "dmesg" : "config";
+}
+
+/** Which rules a command's output gets; null: nothing secret is in it. */
+export function kindOfCommand(argv: readonly string[]): RedactKind | null {
+  const cmd = argv[0] ?? "";
+  if (cmd.endsWith("/kenv")) return "kenv";
+  if (cmd.endsWith("/dmesg")) return "dmesg";
+  return null;
+}
