@@ -1,42 +1,69 @@
 /**
- * `bun run bench`: wall times of the compiled binary (dist/pptctl, built if missing) against a
- * Bun hello-world compiled with the same flags, plus in-process parser scaling. Medians of
- * repeated runs; run it on an idle machine.
+ * `bun run bench`: the compiled binary (dist/pptctl, built if missing) against the cheapest
+ * correct program, a Bun hello-world using console.log compiled with the same flags. Each case
+ * runs interleaved with the baseline (hello, pptctl, hello, pptctl …) and the ratio is taken pair
+ * by pair, so a machine that drifts cannot flatter a figure. Also: parser throughput and the
+ * 10,000-device case's peak memory. BENCH_RUNS sets the pairs per case (default 21).
  */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildModel } from "../src/core/model.ts";
 import { parsePciconf } from "../src/core/pciconf.ts";
 import { BUILD_FLAGS, HOST_OUT } from "./targets.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const HELLO = join(ROOT, "dist/bench-hello");
-const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const PAIRS = Number(process.env.BENCH_RUNS ?? 21);
+const ENV = { PATH: "/usr/bin:/bin", NO_COLOR: "1" };
 
 async function compile(entry: string, out: string): Promise<void> {
   const p = Bun.spawn([process.execPath, "build", entry, ...BUILD_FLAGS, `--outfile=${out}`], { stdout: "ignore", stderr: "inherit" });
   if ((await p.exited) !== 0) throw new Error(`cannot build ${out}`);
 }
 
-function median(xs: number[]): number {
+function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))] ?? 0;
 }
 
-function time(argv: string[]): number {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS + 2; i++) {
-    const t0 = performance.now();
-    const r = Bun.spawnSync(argv, { stdout: "ignore", stderr: "ignore", env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
-    const dt = performance.now() - t0;
-    if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`${argv.join(" ")} exited ${r.exitCode}`);
-    if (i >= 2) times.push(dt); // the first runs warm the page cache
+function once(argv: string[]): { ms: number; rss: number } {
+  const t0 = performance.now();
+  const r = Bun.spawnSync(argv, { stdout: "ignore", stderr: "ignore", env: ENV });
+  const ms = performance.now() - t0;
+  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`${argv.join(" ")} exited ${r.exitCode}`);
+  return { ms, rss: r.resourceUsage?.maxRSS ?? 0 };
+}
+
+interface Case {
+  readonly name: string;
+  readonly argv: string[];
+  readonly goal: number;
+}
+
+/** Pairs of (hello, case); the per-pair ratios give the median and the spread (10th–90th). */
+function measure(c: Case): { ratio: number; lo: number; hi: number; ms: number; hello: number; rss: number } {
+  for (let i = 0; i < 2; i++) {
+    once([HELLO]);
+    once(c.argv); // warm the page cache
   }
-  return median(times);
+  const ratios: number[] = [];
+  const times: number[] = [];
+  const hellos: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < PAIRS; i++) {
+    const h = once([HELLO]).ms;
+    const r = once(c.argv);
+    ratios.push(r.ms / h);
+    times.push(r.ms);
+    hellos.push(h);
+    rss = Math.max(rss, r.rss);
+  }
+  return { ratio: quantile(ratios, 0.5), lo: quantile(ratios, 0.1), hi: quantile(ratios, 0.9), ms: quantile(times, 0.5), hello: quantile(hellos, 0.5), rss };
 }
 
 /** A recorded host with `n` PCI devices, a tenth of them on ppt and in two VM configs. */
-function syntheticHost(n: number): string {
+export function syntheticHost(n: number): string {
   const dir = mkdtempSync(join(tmpdir(), "pptctl-bench-"));
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -81,33 +108,44 @@ function syntheticHost(n: number): string {
   return dir;
 }
 
-const bin = join(ROOT, HOST_OUT);
-if (!existsSync(bin)) await compile(join(ROOT, "src/main.ts"), bin);
-const helloSrc = join(mkdtempSync(join(tmpdir(), "pptctl-hello-")), "hello.ts");
-writeFileSync(helloSrc, 'process.stdout.write("hello\\n");\n');
-await compile(helloSrc, HELLO);
+if (import.meta.main) {
+  const bin = join(ROOT, HOST_OUT);
+  if (!existsSync(bin) || process.env.BENCH_REBUILD) await compile(join(ROOT, "src/main.ts"), bin);
+  const helloSrc = join(mkdtempSync(join(tmpdir(), "pptctl-hello-")), "hello.ts");
+  writeFileSync(helloSrc, 'console.log("hello");\n');
+  await compile(helloSrc, HELLO);
 
-const sample = join(ROOT, "examples/hosts/gpu-workstation");
-const big = syntheticHost(2000);
-const hello = time([HELLO]);
-const args = time([bin, "args", "1/0/0", "1/0/1", "-2/0/0"]);
-const listSample = time([bin, "--from", sample, "list"]);
-const listBig = time([bin, "--from", big, "list", "--vms", "/vms"]);
-const doctorSample = time([bin, "--from", sample, "doctor"]);
+  const sample = join(ROOT, "examples/hosts/gpu-workstation");
+  const big = syntheticHost(10_000);
+  const cases: Case[] = [
+    { name: "args 1/0/0 1/0/1", argv: [bin, "args", "1/0/0", "1/0/1"], goal: 1.5 },
+    { name: "list --from <2-device host>", argv: [bin, "--from", sample, "list"], goal: 2 },
+    { name: "doctor --from <same host>", argv: [bin, "--from", sample, "doctor"], goal: 2 },
+    { name: "list --all --json --from <10,000 devices>", argv: [bin, "--from", big, "list", "--all", "--json", "--vms", "/vms"], goal: 15 },
+  ];
 
-const text = (await Bun.file(join(syntheticHost(10_000), "pciconf.txt")).text());
-const parseTimes: number[] = [];
-for (let i = 0; i < 7; i++) {
-  const t0 = performance.now();
-  parsePciconf(text);
-  parseTimes.push(performance.now() - t0);
+  console.log(`pptctl bench: ${PAIRS} interleaved pairs per case, compiled binaries, ${process.platform}/${process.arch}`);
+  console.log("ratio = pptctl / hello-world (console.log) pair by pair: median [10th–90th percentile]");
+  for (const c of cases) {
+    const r = measure(c);
+    const verdict = r.ratio <= c.goal ? "ok" : "OVER";
+    console.log(
+      `  ${c.name.padEnd(42)} ${r.ratio.toFixed(2)}x [${r.lo.toFixed(2)}–${r.hi.toFixed(2)}]  ${r.ms.toFixed(1)} ms vs ${r.hello.toFixed(1)} ms  peak ${(r.rss / 1e6).toFixed(0)} MB  goal ≤ ${c.goal}x ${verdict}`,
+    );
+  }
+
+  const text = await Bun.file(join(big, "pciconf.txt")).text();
+  const parseTimes: number[] = [];
+  const modelTimes: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    parsePciconf(text);
+    parseTimes.push(performance.now() - t0);
+    const t1 = performance.now();
+    buildModel({ commands: new Map([["/usr/sbin/pciconf\u0000-lvc", { kind: "ran", exit: 0, stdout: text, stderr: "" }]]), files: new Map(), dirs: new Map() });
+    modelTimes.push(performance.now() - t1);
+  }
+  const mb = text.length / 1e6;
+  const p = quantile(parseTimes, 0.5);
+  console.log(`  parse pciconf -lvc, 10,000 devices (${mb.toFixed(1)} MB): ${p.toFixed(1)} ms in-process = ${(mb / (p / 1000)).toFixed(0)} MB/s; whole model ${quantile(modelTimes, 0.5).toFixed(1)} ms`);
 }
-
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-console.log(`pptctl bench (median of ${RUNS} runs, compiled binaries, ${process.platform}/${process.arch})`);
-console.log(`  bun hello-world binary             ${ms(hello)}`);
-console.log(`  args 1/0/0 1/0/1 -2/0/0            ${ms(args)}   (${(args / hello).toFixed(2)}x hello-world)`);
-console.log(`  list --from sample host            ${ms(listSample)}`);
-console.log(`  list --from 2,000-device host      ${ms(listBig)}`);
-console.log(`  doctor --from sample host          ${ms(doctorSample)}`);
-console.log(`  parse pciconf -lvc, 10,000 devices ${ms(median(parseTimes))} in-process (${(text.length / 1e6).toFixed(1)} MB)`);

@@ -1,6 +1,9 @@
 import type { ArgsDef } from "citty";
 import { PptError } from "./core/errors.ts";
 
+/** Options that may be given more than once; each value is kept. */
+export const REPEATABLE: ReadonlySet<string> = new Set(["vms", "remove", "reserved", "class"]);
+
 export interface ParsedCli {
   readonly values: Record<string, string | boolean>;
   /** Every value of a repeatable option, in order. */
@@ -75,13 +78,19 @@ export function parseCli(command: string, argv: readonly string[], def: ArgsDef,
   return { values, lists, positionals };
 }
 
-/** Rebuilds argv for citty from checked values: flags first, operands after `--`. */
-export function toCittyArgv(p: ParsedCli): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(p.values)) {
-    if (v === true) out.push(`--${k}`);
-    else if (v === false) out.push(`--no-${k}`);
-    else out.push(`--${k}=${v}`);
+/**
+ * The `args` object a citty command's run() receives: operands under `_`, every option's value
+ * with its default applied, under its own (kebab-case) name and citty's camelCase alias.
+ */
+export function commandArgs(p: ParsedCli, def: ArgsDef): Record<string, unknown> {
+  const args: Record<string, unknown> = { _: [...p.positionals] };
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === "positional") continue;
+    const value = name in p.values ? p.values[name] : "default" in d ? d.default : undefined;
+    if (value === undefined) continue;
+    args[name] = value;
+    const camel = name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    if (camel !== name) args[camel] = value;
   }
-  return [...out, "--", ...p.positionals];
+  return args;
 }

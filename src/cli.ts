@@ -1,6 +1,6 @@
-import { type CommandDef, renderUsage, runCommand } from "citty";
-import { parseCli, toCittyArgv } from "./cli-args.ts";
-import { REPEATABLE } from "./commands/_shared.ts";
+import type { ArgsDef, CommandDef } from "citty";
+import { REPEATABLE, commandArgs, parseCli } from "./cli-args.ts";
+import type { ConsolaInstance } from "consola/core";
 import { type Ctx, type Io, openHost } from "./context.ts";
 import { PptError } from "./core/errors.ts";
 import { colors, wantColor } from "./render/color.ts";
@@ -17,6 +17,22 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
   args: { load: () => import("./commands/args.ts").then((m) => m.default), summary: "Print bhyve -s slot arguments for a VM's passthru devices" },
   capture: { load: () => import("./commands/capture.ts").then((m) => m.default), summary: "Record this host's outputs into a folder (for --from and bug reports)" },
 };
+
+const PLAIN_OUTPUT: ReadonlySet<string> = new Set(["args"]);
+
+function withTTY(io: Io, tty: boolean): Io {
+  return {
+    out: (s) => io.out(s),
+    err: (s) => io.err(s),
+    env: io.env,
+    stdoutIsTTY: tty,
+    get columns() {
+      return tty ? io.columns : 0;
+    },
+    platform: io.platform,
+    now: () => io.now(),
+  };
+}
 
 /** Usage errors of doctor exit 3 (UNKNOWN), as monitoring plugins do. */
 const USAGE_EXIT: Record<string, number> = { doctor: 3 };
@@ -79,24 +95,37 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (opts.includes("--help") || opts.includes("-h")) {
+      // Loaded only for --help: the rest of citty is not needed to run a command.
+      const { renderUsage } = await import("citty");
       const usage = await renderUsage(cmd, { meta: { name: "pptctl" } });
-      const color = wantColor({ isTTY: io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") });
+      const color = wantColor({ isTTY: io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") });
       io.out(`${color ? usage : stripAnsi(usage)}\n`);
       return 0;
     }
     const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     const parsed = parseCli(name, [...pre, ...rest], def ?? {}, REPEATABLE);
-    const colorEnabled = wantColor({ isTTY: io.stdoutIsTTY, env: io.env, noColorFlag: parsed.values.color === false });
+    // `args` prints for $(…) and never colours or draws a table: it skips the terminal probe.
+    const tty = PLAIN_OUTPUT.has(name) ? false : io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY;
+    const ioFor: Io = io.probeTTY ? withTTY(io, tty) : io;
+    const colorEnabled = wantColor({ isTTY: tty, env: io.env, noColorFlag: parsed.values.color === false });
+    let log: ConsolaInstance | undefined;
     const ctx: Ctx = {
-      io,
-      log: createLogger((s) => io.err(s)),
-      color: colors(colorEnabled),
+      io: ioFor,
+      // Made on first use: most runs of args never log.
+      get log() {
+        log ??= createLogger((s) => io.err(s));
+        return log;
+      },
+      color: await colors(colorEnabled),
       colorEnabled,
       lists: parsed.lists,
       positionals: parsed.positionals,
-      openHost: (from) => openHost(io, from),
+      openHost: (from) => openHost(ioFor, from),
     };
-    const { result } = await runCommand(cmd, { rawArgs: toCittyArgv(parsed), data: ctx });
+    // parseCli already did citty's part, strictly; calling run() directly also keeps citty's
+    // runCommand (and the node:util it loads at start-up) out of the binary.
+    const args = commandArgs(parsed, (def ?? {}) as ArgsDef);
+    const result = await cmd.run?.({ rawArgs: [...rest], args: args as never, cmd, data: ctx });
     return typeof result === "number" ? result : 0;
   } catch (e) {
     if (e instanceof PptError) {

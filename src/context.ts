@@ -1,8 +1,6 @@
 import type { ConsolaInstance } from "consola/core";
 import { PptError } from "./core/errors.ts";
 import { type Host, MemoHost } from "./host/host.ts";
-import { LiveHost } from "./host/live.ts";
-import { RecordedHost } from "./host/recorded.ts";
 import type { Colors } from "./render/color.ts";
 
 export interface Io {
@@ -10,6 +8,8 @@ export interface Io {
   err(s: string): void;
   readonly env: Record<string, string | undefined>;
   readonly stdoutIsTTY: boolean;
+  /** When given, asked (once) instead of stdoutIsTTY, and only by commands that draw for a terminal. */
+  readonly probeTTY?: () => Promise<boolean>;
   /** Terminal width for tables; 0 when not a terminal. */
   readonly columns: number;
   readonly platform: string;
@@ -40,14 +40,18 @@ export async function openHost(io: Io, from: string | undefined): Promise<MemoHo
   const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;
   if (from !== undefined) {
     if (from === "") throw new PptError("--from needs a directory: a recorded host made by 'pptctl capture DIR'");
+    // Loaded on use: `args` without --vm never reads a host and should not load its code.
+    const { RecordedHost } = await import("./host/recorded.ts");
     host = await RecordedHost.load(from);
   } else if (io.env.PPTCTL_ROOT) {
+    const { LiveHost } = await import("./host/live.ts");
     host = new LiveHost({ root: io.env.PPTCTL_ROOT, timeoutMs });
   } else if (io.platform !== "freebsd") {
     throw new PptError(
       `this is ${io.platform}, not FreeBSD: pptctl reads a live host only on FreeBSD; replay a recorded one with --from DIR (try --from examples/hosts/gpu-workstation)`,
     );
   } else {
+    const { LiveHost } = await import("./host/live.ts");
     host = new LiveHost({ timeoutMs });
   }
   return new MemoHost(host);

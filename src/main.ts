@@ -1,13 +1,25 @@
 #!/usr/bin/env bun
 import { run } from "./cli.ts";
+import { flush, isTerminal, stdoutClosed, terminalColumns, writeOut } from "./stdio.ts";
 
+let tty: Promise<boolean> | undefined;
+let columns: number | undefined;
 const code = await run(process.argv.slice(2), {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
+  out: (s) => writeOut(1, s),
+  err: (s) => writeOut(2, s),
   env: process.env,
-  stdoutIsTTY: process.stdout.isTTY === true,
-  columns: process.stdout.isTTY ? (process.stdout.columns ?? 80) : 0,
+  stdoutIsTTY: false,
+  probeTTY: () => {
+    tty ??= isTerminal(1);
+    return tty;
+  },
+  get columns() {
+    columns ??= terminalColumns();
+    return columns;
+  },
   platform: process.platform,
   now: () => new Date(),
 });
-process.exitCode = code;
+await flush();
+// A reader that went away (`pptctl list | head -1`) is not a failure of ours.
+process.exitCode = stdoutClosed() && code === 0 ? 0 : code;

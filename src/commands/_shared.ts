@@ -22,8 +22,6 @@ export async function loadModelWithVms(host: MemoHost, extraDirs: readonly strin
   return buildModel(await gather(host, { vms: true, extraVmDirs: extraDirs }), extraDirs);
 }
 
-/** Options that may be given more than once; each value is kept. */
-export const REPEATABLE: ReadonlySet<string> = new Set(["vms", "remove", "reserved", "class"]);
 
 export function ctxOf(data: unknown): Ctx {
   return data as Ctx;

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import * as fs from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { baseName as basename, dirName as dirname, joinPath as join } from "../core/posix-path.ts";
 import { PptError } from "../core/errors.ts";
 import { describeErrno } from "./live.ts";
+import { nodeFs } from "./node-fs.ts";
 
 /** The file system calls the writer makes; tests swap some to simulate crashes and errors. */
 export interface WriteOps {
@@ -21,7 +20,7 @@ export interface WriteOps {
 export const realOps: WriteOps = {
   async stat(path) {
     try {
-      const s = await fs.stat(path);
+      const s = await (await nodeFs()).stat(path);
       return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
@@ -30,14 +29,14 @@ export const realOps: WriteOps = {
   },
   async read(path) {
     try {
-      return await fs.readFile(path, "utf8");
+      return await (await nodeFs()).readFile(path, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw e;
     }
   },
   async writeNew(path, data, mode) {
-    const fh = await fs.open(path, "wx", mode);
+    const fh = await (await nodeFs()).open(path, "wx", mode);
     try {
       await fh.writeFile(data);
       await fh.chmod(mode);
@@ -46,19 +45,19 @@ export const realOps: WriteOps = {
       await fh.close();
     }
   },
-  chown: (path, uid, gid) => fs.chown(path, uid, gid),
-  rename: (from, to) => fs.rename(from, to),
-  unlink: (path) => fs.unlink(path),
+  chown: async (path, uid, gid) => (await nodeFs()).chown(path, uid, gid),
+  rename: async (from, to) => (await nodeFs()).rename(from, to),
+  unlink: async (path) => (await nodeFs()).unlink(path),
   async resolve(path) {
     try {
-      return await fs.realpath(path);
+      return await (await nodeFs()).realpath(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return path;
       throw e;
     }
   },
   async fsyncDir(dir) {
-    const fh = await fs.open(dir, "r");
+    const fh = await (await nodeFs()).open(dir, "r");
     try {
       await fh.sync();
     } finally {
@@ -96,7 +95,7 @@ export async function atomicReplace(given: string, expected: string | null, next
 
   const mode = st?.mode ?? 0o644;
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.pptctl-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join(dir, `.${basename(path)}.pptctl-${process.pid}-${randomHex(4)}.tmp`);
   const cleanup = () => ops.unlink(temp).catch(() => undefined);
   try {
     await ops.writeNew(temp, next, mode);
@@ -129,4 +128,9 @@ export async function atomicReplace(given: string, expected: string | null, next
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/** Web Crypto (a global), not node:crypto: that module alone costs start-up time. */
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

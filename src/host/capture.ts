@@ -1,11 +1,10 @@
-import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { joinPath as join } from "../core/posix-path.ts";
 import { PptError } from "../core/errors.ts";
 import { type RedactKind, kindOfCommand, kindOfFile, redact } from "../core/redact.ts";
 import type { CommandResult } from "../core/snapshot.ts";
 import type { MemoHost } from "./host.ts";
 import { describeErrno } from "./live.ts";
+import { nodeFs, openFlags } from "./node-fs.ts";
 import { HOST_FORMAT, type HostJson } from "./recording-format.ts";
 
 /** Exit status timeout(1) uses; a replay then shows the command as failed, hence unknown. */
@@ -112,6 +111,7 @@ export class PrivateDir {
 
   static async open(dir: string): Promise<PrivateDir> {
     const refuse = (why: string) => new PptError(`capture: ${dir}: ${why}; nothing was written`);
+    const { chmod, lstat, mkdir, readdir } = await nodeFs();
     let st: Awaited<ReturnType<typeof lstat>> | null = null;
     try {
       st = await lstat(dir);
@@ -149,13 +149,14 @@ export class PrivateDir {
       sub = sub === "" ? part : `${sub}/${part}`;
       if (this.made.has(sub)) continue;
       // Not recursive: an existing entry here was not made by us, so it is refused (EEXIST).
-      await mkdir(join(this.root, sub), { mode: 0o700 }).catch((e) => {
+      await (await nodeFs()).mkdir(join(this.root, sub), { mode: 0o700 }).catch((e) => {
         throw new PptError(`capture: cannot create ${join(this.root, sub)}: ${describeErrno(e)}; something else is writing there, nothing was followed`);
       });
       this.made.add(sub);
     }
     const path = join(this.root, rel);
-    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e) => {
+    const constants = await openFlags();
+    const fh = await (await nodeFs()).open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e) => {
       throw new PptError(`capture: cannot create ${path}: ${describeErrno(e)}; something else is writing there, nothing was followed`);
     });
     try {

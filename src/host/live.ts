@@ -1,7 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { joinPath as join } from "../core/posix-path.ts";
 import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
+import { nodeFs, readText } from "./node-fs.ts";
 
 export interface LiveOptions {
   /** Prefix for every absolute path (tests point it at a fake host tree). Default "/". */
@@ -70,7 +70,7 @@ export class LiveHost implements Host {
 
   async readFile(path: string): Promise<FileResult> {
     try {
-      return { kind: "file", text: await readFile(this.at(path), "utf8") };
+      return { kind: "file", text: await readText(this.at(path)) };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
@@ -80,7 +80,7 @@ export class LiveHost implements Host {
 
   async listDir(path: string): Promise<DirResult> {
     try {
-      return { kind: "dir", entries: (await readdir(this.at(path))).sort() };
+      return { kind: "dir", entries: (await (await nodeFs()).readdir(this.at(path))).sort() };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };

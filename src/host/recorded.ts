@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { joinPath as join } from "../core/posix-path.ts";
 import * as v from "valibot";
 import { PptError } from "../core/errors.ts";
 import { type CommandResult, type DirResult, type FileResult, commandKey } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
+import { readText as readFileText } from "./node-fs.ts";
 import { HostJsonSchema, describeIssues } from "./recording-format.ts";
 
 /** Replays a `pptctl-host/1` folder. Whatever it lacks answers "unknown", never a crash. */
@@ -68,7 +68,7 @@ export class RecordedHost implements Host {
 
 async function readText(path: string, missing: string): Promise<string> {
   try {
-    return await readFile(path, "utf8");
+    return await readFileText(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);

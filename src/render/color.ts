@@ -1,6 +1,6 @@
-import { createColors } from "picocolors";
+import type { Colors as PicoColors } from "picocolors/types";
 
-export type Colors = ReturnType<typeof createColors>;
+export type Colors = PicoColors;
 
 /**
  * Colour is decided once per run: on only for a terminal, off for NO_COLOR (any value),
@@ -16,6 +16,25 @@ export function wantColor(opts: { isTTY: boolean; env: Record<string, string | u
   return opts.isTTY;
 }
 
-export function colors(enabled: boolean): Colors {
-  return createColors(enabled);
+/**
+ * picocolors is loaded only when colour is on: at load it reads process.stdout.isTTY, and that
+ * first touch of process.stdout costs a compiled binary ≈ 8 ms (node stream set-up) — more than
+ * `args` itself. With colour off every function returns its text unchanged, as picocolors' own
+ * createColors(false) does.
+ */
+export async function colors(enabled: boolean): Promise<Colors> {
+  if (enabled) return (await import("picocolors")).createColors(true);
+  return PLAIN;
 }
+
+const same = (s: unknown) => String(s);
+const NAMES = [
+  "reset", "bold", "dim", "italic", "underline", "inverse", "hidden", "strikethrough",
+  "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white", "gray",
+  "bgBlack", "bgRed", "bgGreen", "bgYellow", "bgBlue", "bgMagenta", "bgCyan", "bgWhite",
+  "blackBright", "redBright", "greenBright", "yellowBright", "blueBright", "magentaBright", "cyanBright", "whiteBright",
+  "bgBlackBright", "bgRedBright", "bgGreenBright", "bgYellowBright", "bgBlueBright", "bgMagentaBright", "bgCyanBright", "bgWhiteBright",
+] as const;
+// A plain object, not a Proxy: a Proxy answering every key would also answer `then`, and an
+// awaited value with a `then` is never resolved.
+const PLAIN = { isColorSupported: false, ...Object.fromEntries(NAMES.map((n) => [n, same])) } as unknown as Colors;

@@ -1,0 +1,54 @@
+/**
+ * stdout/stderr for the real process, without node streams or node:* modules: in a compiled Bun
+ * binary the first touch of process.stdout/stderr sets up node streams (≈ 8–18 ms), and every
+ * node:* module a bundle imports is loaded at start-up (node:tty ≈ 2 ms) — either is more than a
+ * whole `args` run. Writes go through Bun.write in order; main awaits flush() before exit, so
+ * output is complete on a pipe, a file or `$(…)`. A reader that went away (EPIPE, `| head`) ends
+ * the output quietly, as base-system tools do.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+const closed = new Set<number>();
+
+export function writeOut(fd: 1 | 2, text: string): void {
+  if (text === "" || closed.has(fd)) return;
+  const sink = fd === 1 ? Bun.stdout : Bun.stderr;
+  queue = queue.then(() =>
+    closed.has(fd)
+      ? undefined
+      : Bun.write(sink, text).catch(() => {
+          closed.add(fd);
+        }),
+  );
+}
+
+export function flush(): Promise<unknown> {
+  return queue;
+}
+
+/** True when fd 1 was closed under us (EPIPE). */
+export function stdoutClosed(): boolean {
+  return closed.has(1);
+}
+
+/**
+ * isatty(3) from fstat: a terminal is a character device that is not /dev/null. Pipes, files
+ * and /dev/null (cron, `$(…)`, `> file`) answer without loading node:tty.
+ */
+export async function isTerminal(fd: 1 | 2): Promise<boolean> {
+  try {
+    const st = await Bun.file(fd).stat();
+    if (!st.isCharacterDevice()) return false;
+    const nul = await Bun.file("/dev/null").stat();
+    return !(st.ino === nul.ino && st.dev === nul.dev);
+  } catch {
+    return false;
+  }
+}
+
+/** Terminal width, asked only when a table is drawn on a terminal. */
+export function terminalColumns(): number {
+  const env = Number(process.env.COLUMNS);
+  if (Number.isInteger(env) && env > 0) return env;
+  // Touching process.stdout costs its stream set-up: only here, where a TTY table needs it.
+  return process.stdout.columns ?? 80;
+}
