@@ -125,3 +125,21 @@ describe("redaction (capture)", () => {
     );
   });
 });
+
+describe("posix paths without node:path", () => {
+  const { joinPath, dirName, baseName } = require("../src/core/posix-path.ts") as typeof import("../src/core/posix-path.ts");
+  const { posix } = require("node:path") as typeof import("node:path");
+  const seg = fc.constantFrom("a", "b", "..", ".", "", "/", "x/y", "/abs", "c/", "..b");
+  test("joinPath, dirName and baseName agree with node:path's posix functions", () => {
+    fc.assert(
+      fc.property(fc.array(seg, { minLength: 1, maxLength: 6 }), (parts) => {
+        const nonEmpty = parts.filter((p) => p !== "");
+        if (nonEmpty.length === 0) return;
+        expect(joinPath(...nonEmpty)).toBe(posix.join(...nonEmpty));
+        const p = posix.join(...nonEmpty);
+        expect(dirName(p)).toBe(posix.dirname(p));
+        expect(baseName(p)).toBe(posix.basename(p));
+      }),
+    );
+  });
+});

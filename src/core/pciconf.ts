@@ -9,7 +9,6 @@ export interface PciconfListing {
 
 // NAME@pciD:B:S:F: — the name may lack a unit (`none@`), old releases print only B:S:F.
 const HEADER = /^\s*([A-Za-z0-9_]*)@pci(\d+):(\d+):(\d+)(?::(\d+))?:?(?:\s+(.*))?$/;
-const KV = /\b(class|card|chip|rev|hdr|vendor|device|subvendor|subdevice)=0x([0-9a-fA-F]+)/g;
 // `pciconf -ll`: class rev hdr vendor device subvendor subdevice as bare hex columns.
 const LONG_LIST =
   /^([0-9a-fA-F]{6})\s+([0-9a-fA-F]{2})\s+([0-9a-fA-F]{2})\s+([0-9a-fA-F]{4})\s+([0-9a-fA-F]{4})\s+([0-9a-fA-F]{4})\s+([0-9a-fA-F]{4})\b/;
@@ -22,6 +21,14 @@ const MSI = /^MSI supports (\d+) messages?(,? 64 bit)?(,? vector masks)?(?:.*?en
 const MSIX = /^MSI-X supports (\d+) messages?(.*)$/;
 const PCIE = /^PCI-Express (\d+) (.*?)(?: max data|$)/;
 
+interface DraftCap {
+  kind: "cap" | "ecap";
+  id: string;
+  offset: string;
+  text: string;
+  more: string[];
+}
+
 interface Draft {
   name: string;
   driver: string;
@@ -32,7 +39,7 @@ interface Draft {
   deviceName: string | null;
   className: string | null;
   subclassName: string | null;
-  caps: { kind: "cap" | "ecap"; id: string; offset: string; text: string; more: string[] }[];
+  caps: DraftCap[];
   bars: string[];
   unparsed: string[];
   line: number;
@@ -45,22 +52,25 @@ export function parsePciconf(text: string): PciconfListing {
   const devices: PciDevice[] = [];
   const unparsed: { line: number; text: string }[] = [];
   let cur: Draft | null = null;
-  const lines = text.split(/\r?\n/);
+  // split("\n") then trimEnd (which also drops a CR): no regex over the whole text.
+  const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     // Trailing blanks are paste noise; dropping them keeps every pattern below linear.
-    const raw = (lines[i] ?? "").trimEnd();
+    const line = lines[i] ?? "";
+    const last = line.charCodeAt(line.length - 1);
+    const raw = last === 32 || last === 9 || last === 13 ? line.trimEnd() : line;
+    if (raw === "") continue;
     const head = raw.includes("@pci") ? HEADER.exec(raw) : null;
     if (head) {
       if (cur) devices.push(finish(cur));
       cur = startDevice(head, i + 1);
       continue;
     }
-    if (raw.trim() === "") continue;
     if (!cur) {
-      unparsed.push({ line: i + 1, text: raw });
+      if (raw.trim() !== "") unparsed.push({ line: i + 1, text: raw });
       continue;
     }
-    if (raw.trim() === "--") {
+    if (raw.length <= 8 && raw.trim() === "--") {
       // grep -A/-B separator: the block before it is complete.
       devices.push(finish(cur));
       cur = null;
@@ -114,11 +124,30 @@ function splitUnit(full: string): [string, string] {
   return [full.slice(0, end), full.slice(end)];
 }
 
+const FIELD_NAMES = new Set(["class", "card", "chip", "rev", "hdr", "vendor", "device", "subvendor", "subdevice"]);
+
+/** `class=0x030000 rev=0xa1 …`: a scan for `=0x`, not a regex with nine alternatives per position. */
+// The header as 13.0+ prints it, in its fixed order: one match instead of a scan.
+const MODERN = /^class=0x([0-9a-f]{6}) rev=0x([0-9a-f]{2}) hdr=0x([0-9a-f]{2}) vendor=0x([0-9a-f]{4}) device=0x([0-9a-f]{4}) subvendor=0x([0-9a-f]{4}) subdevice=0x([0-9a-f]{4})\s*$/;
+const MODERN_KEYS = ["class", "rev", "hdr", "vendor", "device", "subvendor", "subdevice"] as const;
+
 function readFields(d: Draft, text: string): void {
-  for (const m of text.matchAll(KV)) {
-    const key = m[1] ?? "";
-    const value = parseInt(m[2] ?? "0", 16);
-    if (!d.fields.has(key)) d.fields.set(key, value);
+  if (d.fields.size === 0) {
+    const m = MODERN.exec(text);
+    if (m) {
+      for (let k = 0; k < 7; k++) d.fields.set(MODERN_KEYS[k]!, parseInt(m[k + 1]!, 16));
+      return;
+    }
+  }
+  let at = text.indexOf("=0x");
+  while (at >= 0) {
+    let start = at;
+    while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
+    let end = at + 3;
+    while (end < text.length && isHex(text.charCodeAt(end))) end++;
+    const key = text.slice(start, at);
+    if (end > at + 3 && FIELD_NAMES.has(key) && !d.fields.has(key)) d.fields.set(key, parseInt(text.slice(at + 3, end), 16));
+    at = text.indexOf("=0x", end);
   }
 }
 
@@ -130,18 +159,17 @@ function addLine(d: Draft, raw: string): void {
     d.fresh = true;
     return;
   }
-  const cap = CAP.exec(raw);
-  if (cap) {
-    d.caps.push({
-      kind: cap[1] === "ecap" ? "ecap" : "cap",
-      id: (cap[2] ?? "").toLowerCase(),
-      offset: (cap[3] ?? "").toLowerCase(),
-      text: cap[4] ?? "",
-      more: [],
-    });
-    return;
+  // Dispatch on the first letter: one pattern per line instead of trying each in turn.
+  const fb = firstNonBlank(raw);
+  const first = raw.charCodeAt(fb);
+  if (first === 99 /* c */ || first === 101 /* e */) {
+    const cap = readCapLine(raw, fb);
+    if (cap) {
+      d.caps.push(cap);
+      return;
+    }
   }
-  const named = NAMED.exec(raw);
+  const named = first === 118 /* v */ || first === 100 /* d */ || first === 99 /* c */ || first === 115 /* s */ ? NAMED.exec(raw) : null;
   if (named) {
     const key = named[1] as "vendor" | "device" | "class" | "subclass";
     const value = unquote(named[2] ?? "");
@@ -151,17 +179,67 @@ function addLine(d: Draft, raw: string): void {
     else d.subclassName = value;
     return;
   }
-  if (BAR.test(raw)) {
+  if (first === 98 /* b */ && BAR.test(raw)) {
     d.bars.push(raw.trim());
     return;
   }
   const last = d.caps[d.caps.length - 1];
   // pciconf indents a capability's second and later lines under its text.
-  if (last && /^(?:\t|\s{4,})\s*\S/.test(raw)) {
-    last.more.push(raw.trim());
+  if (last && (raw.charCodeAt(0) === 9 || fb >= 4)) {
+    if (last.more === NO_MORE) last.more = [];
+    last.more.push(raw.slice(fb));
     return;
   }
   d.unparsed.push(raw);
+}
+
+/** Shared until a capability gets a second line: most never do. */
+const NO_MORE: string[] = [];
+
+/**
+ * `cap 05[50] = MSI supports …` / `ecap 0001[100] = AER …`, scanned by hand (this runs for most
+ * lines of a -c listing); anything unusual falls back to the pattern.
+ */
+function readCapLine(raw: string, at: number): DraftCap | null {
+  const isE = raw.charCodeAt(at) === 101;
+  const word = isE ? "ecap " : "cap ";
+  if (!raw.startsWith(word, at)) return capByPattern(raw);
+  let i = at + word.length;
+  while (raw.charCodeAt(i) === 32) i++;
+  const idStart = i;
+  while (isHex(raw.charCodeAt(i))) i++;
+  if (i === idStart || raw.charCodeAt(i) !== 91 /* [ */) return capByPattern(raw);
+  const id = raw.slice(idStart, i);
+  const offStart = ++i;
+  while (isHex(raw.charCodeAt(i))) i++;
+  if (i === offStart || raw.charCodeAt(i) !== 93 /* ] */) return capByPattern(raw);
+  const offset = raw.slice(offStart, i);
+  i++;
+  while (raw.charCodeAt(i) === 32) i++;
+  if (raw.charCodeAt(i) !== 61 /* = */) return capByPattern(raw);
+  i++;
+  while (raw.charCodeAt(i) === 32) i++;
+  return { kind: isE ? "ecap" : "cap", id: id.toLowerCase(), offset: offset.toLowerCase(), text: raw.slice(i), more: NO_MORE };
+}
+
+function capByPattern(raw: string): DraftCap | null {
+  const cap = CAP.exec(raw);
+  if (!cap) return null;
+  return { kind: cap[1] === "ecap" ? "ecap" : "cap", id: (cap[2] ?? "").toLowerCase(), offset: (cap[3] ?? "").toLowerCase(), text: cap[4] ?? "", more: NO_MORE };
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+function firstNonBlank(s: string): number {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  return i;
 }
 
 function unquote(v: string): string {
@@ -186,10 +264,12 @@ function finish(d: Draft): PciDevice {
   let afFlr = false;
   for (const c of caps) {
     if (c.kind !== "cap") continue;
-    msi ??= readMsi(c.text);
-    msix ??= readMsix(c.text);
-    pcie ??= readPcie(c.text);
-    if (/^PCI Advanced Features:.*\bFLR\b/.test(c.text)) afFlr = true;
+    const t = c.text;
+    if (t.startsWith("MSI")) {
+      msi ??= readMsi(t);
+      msix ??= readMsix(t);
+    } else if (t.startsWith("PCI-Express")) pcie ??= readPcie(t);
+    else if (t.startsWith("PCI Advanced Features") && /\bFLR\b/.test(t)) afFlr = true;
   }
   return {
     name: d.name,

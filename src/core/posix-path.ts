@@ -11,8 +11,10 @@ export function joinPath(...parts: string[]): string {
     if (seg === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
     else if (seg !== ".." || !abs) out.push(seg);
   }
-  const s = out.join("/");
-  return abs ? `/${s}` : s || ".";
+  let s = out.join("/");
+  // Like node:path, a trailing separator survives.
+  if (s !== "" && joined.endsWith("/")) s += "/";
+  return abs ? `/${s}` : s || (joined.endsWith("/") && out.length === 0 && joined !== "" ? "./" : ".");
 }
 
 export function dirName(path: string): string {

@@ -14,7 +14,7 @@ export async function openFlags(): Promise<typeof import("node:fs").constants> {
   return (await import("node:fs")).constants;
 }
 
-/** Reads a text file; errors keep their errno `code` (ENOENT, EACCES, …). */
+/** Reads a text file with Bun.file (no node:fs load); errors keep their errno `code` (ENOENT, EACCES, …). */
 export async function readText(path: string): Promise<string> {
-  return (await nodeFs()).readFile(path, "utf8");
+  return Bun.file(path).text();
 }

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { syntheticHost } from "../scripts/bench.ts";
+import { SAMPLE, cli } from "./helpers.ts";
+
+/** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
+const MAIN = join(import.meta.dir, "..", "src", "main.ts");
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" };
+
+describe("output reaches pipes, files and $(…) completely", () => {
+  test("a 10,000-device JSON through a pipe is complete and equals the in-process output", async () => {
+    const big = syntheticHost(10_000);
+    const inproc = await cli(["--from", big, "list", "--all", "--json"]);
+    const p = Bun.spawn([process.execPath, MAIN, "--from", big, "list", "--all", "--json"], { stdout: "pipe", stderr: "pipe", env });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    expect({ code, err }).toEqual({ code: inproc.code, err: inproc.stderr });
+    expect(out.length).toBe(inproc.stdout.length);
+    expect(out).toBe(inproc.stdout);
+  });
+
+  test("$(pptctl args …) captures exactly the one line", async () => {
+    const r = Bun.spawnSync(["/bin/sh", "-c", `x=$("${process.execPath}" "${MAIN}" args 1/0/0 1/0/1); printf '[%s]' "$x"`], { env });
+    expect(r.stdout.toString()).toBe("[-s 6:0,passthru,1/0/0 -s 6:1,passthru,1/0/1]");
+  });
+
+  test("a reader that goes away (| head -c 10) is no error: no message, exit 0", async () => {
+    const big = syntheticHost(2_000);
+    const r = Bun.spawnSync(["/bin/bash", "-c", `set -o pipefail; "${process.execPath}" "${MAIN}" --from "${big}" list --all --json 2>/tmp/pptctl-epipe.err | head -c 10 >/dev/null; echo $?`], { env });
+    expect(r.stdout.toString().trim()).toBe("0");
+    const err = await Bun.file("/tmp/pptctl-epipe.err").text();
+    expect(err).not.toMatch(/EPIPE|internal error|\n\s+at /);
+  });
+
+  test("stdout closed before the start (>&-): the command still exits without a trace", async () => {
+    const r = Bun.spawnSync(["/bin/sh", "-c", `"${process.execPath}" "${MAIN}" --from "${SAMPLE}" list >&-; echo "exit=$?"`], { env });
+    expect(r.stdout.toString()).toBe("exit=0\n");
+    expect(r.stderr.toString()).not.toContain("at ");
+  });
+
+  test("messages go to stderr, the payload to stdout, in order", async () => {
+    const p = Bun.spawnSync([process.execPath, MAIN, "--from", join(import.meta.dir, "fixtures", "real-hosts", "qemu-14.0-amd"), "list"], { env });
+    expect(p.exitCode).toBe(1);
+    expect(p.stdout.toString().split("\n")[0]).toStartWith("PPT Device");
+    expect(p.stderr.toString()).toStartWith("pptctl: warning: vmm.ko is loaded but failed to initialise");
+  });
+});
