@@ -15,6 +15,8 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
   plan: { load: () => import("./commands/plan.ts").then((m) => m.default), summary: "Turn device selectors into loader.conf pptdevs lines (--write to apply)" },
   list: { load: () => import("./commands/list.ts").then((m) => m.default), summary: "Show passthrough devices and which VM has them" },
   args: { load: () => import("./commands/args.ts").then((m) => m.default), summary: "Print bhyve -s slot arguments for a VM's passthru devices" },
+  attach: { load: () => import("./commands/attach.ts").then((m) => m.default), summary: "Move devices to ppt now, without a reboot (devctl); --persist keeps them" },
+  release: { load: () => import("./commands/release.ts").then((m) => m.default), summary: "Give ppt devices back to their host drivers now (devctl)" },
   capture: { load: () => import("./commands/capture.ts").then((m) => m.default), summary: "Record this host's outputs into a folder (for --from and bug reports)" },
 };
 

@@ -25,7 +25,7 @@ describe("the CLI edge", () => {
     expect(await cli(["frobnicate"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: "pptctl: unknown command 'frobnicate'; commands: doctor, plan, list, args, capture (see 'pptctl --help')\n",
+      stderr: "pptctl: unknown command 'frobnicate'; commands: doctor, plan, list, args, attach, release, capture (see 'pptctl --help')\n",
     });
   });
   test("unknown flags, missing values and repeated single flags are errors", async () => {

@@ -22,18 +22,18 @@ const EXPECT: Record<string, { exit: number; checks: Record<string, Status> }> =
   "missing-commands": {
     exit: 3,
     // loader.conf.local and loader.conf.d were not recorded: what they add is unknown (issue 11.5).
-    checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
+    checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "runtime-only": "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
   },
   "list-vms": { exit: 2, checks: { "pptdevs-bound": "fail", conflicts: "warn" } },
   "supermicro-igpu-xhci": { exit: 2, checks: { vmm: "fail", conflicts: "skip", "pptdevs-syntax": "skip" } },
   // Issue 11.5 / 11.6: not recorded is unknown, never "nothing configured".
   "pciconf-only": {
     exit: 3,
-    checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "pptdevs-bound": "unknown", "ppt-bridge": "unknown", siblings: "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
+    checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "pptdevs-bound": "unknown", "ppt-bridge": "unknown", siblings: "unknown", "runtime-only": "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
   },
   "not-pciconf": {
     exit: 3,
-    checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "pptdevs-bound": "unknown", "ppt-bridge": "unknown", "ppt-msi": "unknown", siblings: "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
+    checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "pptdevs-bound": "unknown", "ppt-bridge": "unknown", "ppt-msi": "unknown", siblings: "unknown", "runtime-only": "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
   },
   // Issue 14, on variations of the real FreeBSD 14.0 captures.
   "qemu-amd-bridge-e1000": { exit: 2, checks: { "cpu-virt": "fail", vmm: "fail", "ppt-bridge": "fail", "ppt-msi": "fail", conflicts: "skip" } },

@@ -194,7 +194,7 @@ describe("plan --write", () => {
     expect(readFileSync(`${path}.bak`, "utf8")).toBe(before);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(r.stderr).toContain("reboot to apply");
-    expect(r.stderr).toContain("without a reboot, devices nothing uses can be moved now: devctl set driver -f pci0:0:20:0 ppt");
+    expect(r.stderr).toContain("without a reboot, devices nothing uses can be moved now: pptctl attach 0/20/0");
     expect(readdirSync(join(root, "boot")).filter((f) => f.includes(".tmp"))).toEqual([]);
     // A second run finds nothing to do and keeps the first backup.
     const again = await writeArgs(root, "0/20/0", "--force");

@@ -80,9 +80,7 @@ export default defineCommand({
         .map((a) => (model.pci.ok ? model.pci.value.devices.find((d) => sameAddr(d.addr, a)) : undefined))
         .filter((d) => d !== undefined && d.driver !== "ppt");
       if (movable.length > 0) {
-        // Addresses, not names: noneN numbers shift whenever any device gains or loses a driver.
-        const cmds = movable.map((d) => `devctl set driver -f ${formatSelector(d!.addr)} ppt`).join("; ");
-        ctx.log.info(`without a reboot, devices nothing uses can be moved now: ${cmds}`);
+        ctx.log.info(`without a reboot, devices nothing uses can be moved now: pptctl attach ${movable.map((d) => formatBhyve(d!.addr)).join(" ")}`);
       }
       return 0;
     }

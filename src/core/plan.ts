@@ -1,4 +1,5 @@
 import { leftBehind } from "./doctor/pptdevs.ts";
+import { dangersOf } from "./guards.ts";
 import { cpuVendor } from "./virt.ts";
 import { PptError } from "./errors.ts";
 import { isYes } from "./loader-conf.ts";
@@ -116,14 +117,7 @@ function removalAddr(s: Selector, devices: readonly PciDevice[]): PciAddress {
 
 /** Reservations that can leave the host unbootable or unreachable after the reboot. */
 function footGuns(m: HostModel, devices: readonly PciDevice[], added: readonly PciAddress[], force: boolean): string[] {
-  const dangers: string[] = [];
-  const route = m.defaultRouteInterface.ok ? m.defaultRouteInterface.value : null;
-  for (const a of added) {
-    const d = devices.find((x) => sameAddr(x.addr, a));
-    if (!d) continue;
-    if (baseClass(d) === 0x01) dangers.push(`${describe(d)} is a storage controller: if the host boots from it, it will not come back`);
-    if (route !== null && d.name === route) dangers.push(`${describe(d)} carries the default route: the host loses its network after the reboot`);
-  }
+  const dangers = dangersOf(m, devices, added, { display: false, when: "after the reboot" });
   if (dangers.length === 0) return [];
   if (!force) throw new PptError(`plan: ${dangers.join("; ")}; add --force if that is what you want`);
   return dangers.map((d) => `--force: ${d}`);

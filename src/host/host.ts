@@ -1,10 +1,17 @@
 import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
 
+export interface RunOptions {
+  /** Overrides the host's per-command timeout (devctl can take a minute to re-attach a driver). */
+  readonly timeoutMs?: number;
+}
+
 /** The one narrow door to a FreeBSD host: run a command, read a file, list a directory. */
 export interface Host {
   /** For messages: "live host", "recorded host examples/hosts/x". */
   readonly label: string;
-  run(argv: readonly string[]): Promise<CommandResult>;
+  /** A live host can be changed; a recording never is. */
+  readonly live?: boolean;
+  run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;
   readFile(path: string): Promise<FileResult>;
   listDir(path: string): Promise<DirResult>;
 }
@@ -41,6 +48,19 @@ export class MemoHost implements Host {
       this.files.set(path, hit);
     }
     return hit;
+  }
+
+  /**
+   * Runs again, past the memo: attach/release change the host and must re-read pciconf after
+   * each devctl call. Not recorded for capture.
+   */
+  runFresh(argv: readonly string[], opts?: RunOptions): Promise<CommandResult> {
+    return this.inner.run(argv, opts);
+  }
+
+  /** True when this host can be changed (a live host, not a recording). */
+  get live(): boolean {
+    return this.inner.live === true;
   }
 
   listDir(path: string): Promise<DirResult> {

@@ -1,6 +1,6 @@
 import { joinPath as join } from "../core/posix-path.ts";
 import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
-import type { Host } from "./host.ts";
+import type { Host, RunOptions } from "./host.ts";
 import { nodeFs, readText } from "./node-fs.ts";
 
 export interface LiveOptions {
@@ -33,7 +33,10 @@ export class LiveHost implements Host {
     return this.root === "/" ? path : join(this.root, path);
   }
 
-  async run(argv: readonly string[]): Promise<CommandResult> {
+  readonly live = true;
+
+  async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const [cmd, ...args] = argv;
     if (!cmd) return { kind: "missing", reason: "empty command" };
     const exe = this.at(cmd);
@@ -54,14 +57,14 @@ export class LiveHost implements Host {
     const timer = setTimeout(() => {
       timedOut = true;
       proc.kill("SIGKILL");
-    }, this.timeoutMs);
+    }, timeoutMs);
     try {
       const [stdout, stderr, exit] = await Promise.all([
         new Response(proc.stdout).text(),
         new Response(proc.stderr).text(),
         proc.exited,
       ]);
-      if (timedOut) return { kind: "timeout", seconds: this.timeoutMs / 1000 };
+      if (timedOut) return { kind: "timeout", seconds: timeoutMs / 1000 };
       return { kind: "ran", exit, stdout, stderr };
     } finally {
       clearTimeout(timer);

@@ -1,0 +1,136 @@
+/**
+ * attach / release: moving devices to and from ppt at run time with devctl(8). Pure: what to
+ * run, what to refuse, and how to read what happened from pciconf listings before and after.
+ *
+ * Facts from a real FreeBSD 14.0 kernel (../shared/corpus/freebsd-14.0-qemu/devctl/):
+ * - `devctl set driver -f DEV ppt` detaches the host driver and attaches ppt; `clear driver -f
+ *   DEV` gives the device back. Both are silent on success.
+ * - `clear driver -f` on a device with no host driver exits 1 ("Device not configured") although
+ *   the device was released: judge by re-reading pciconf, never by the exit status alone.
+ * - `set driver -f` on a bridge exits 1 after detaching the bridge and everything behind it:
+ *   never send devctl a bridge.
+ * - noneN and pptN names shift and are reused: address devctl by pciD:B:S:F, match by address.
+ * devctl(8): https://man.freebsd.org/cgi/man.cgi?query=devctl&sektion=8
+ */
+import { assignmentsOf } from "./assignments.ts";
+import { PptError } from "./errors.ts";
+import { dangersOf } from "./guards.ts";
+import { hasModule } from "./kldstat.ts";
+import type { HostModel } from "./model.ts";
+import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "./pci-address.ts";
+import { type PciDevice, capsListed, isBridgeHeader } from "./pci-device.ts";
+import { type Selector, describe, resolveOne } from "./selector.ts";
+
+export const DEVCTL = "/usr/sbin/devctl";
+
+export type Action = "attach" | "release";
+
+export interface Step {
+  readonly addr: PciAddress;
+  /** The device as it was before anything ran. */
+  readonly before: PciDevice;
+  readonly argv: readonly string[];
+}
+
+export interface RuntimePlan {
+  readonly action: Action;
+  readonly steps: readonly Step[];
+  readonly warnings: readonly string[];
+}
+
+export function devctlArgv(action: Action, a: PciAddress): string[] {
+  const dev = formatSelector(a);
+  return action === "attach" ? [DEVCTL, "set", "driver", "-f", dev, "ppt"] : [DEVCTL, "clear", "driver", "-f", dev];
+}
+
+/** Every refusal happens here, before devctl runs at all. Usage problems exit 2, host state 1. */
+export function planRuntime(m: HostModel, action: Action, selectors: readonly Selector[], force: boolean): RuntimePlan {
+  if (selectors.length === 0) throw new PptError(`${action}: name at least one device, e.g. 'pptctl ${action} pci0:1:0:0'`);
+  if (!m.pci.ok) throw new PptError(`${action}: cannot list PCI devices: ${m.pci.reason}`, 1);
+  const devices = m.pci.value.devices;
+  const picked: PciDevice[] = [];
+  for (const s of selectors) {
+    const d = resolveOne(s, devices);
+    if (!picked.some((p) => sameAddr(p.addr, d.addr))) picked.push(d);
+  }
+  if (action === "attach") {
+    if (!m.kld.ok) throw new PptError(`attach: cannot tell whether vmm.ko is loaded (${m.kld.reason}); run as root`, 1);
+    if (!hasModule(m.kld.value, "vmm.ko")) {
+      throw new PptError("attach: vmm.ko is not loaded, so there is no ppt driver to attach to; load it with 'kldload vmm' (and add vmm_load=\"YES\" to /boot/loader.conf for pptdevs)", 1);
+    }
+  }
+  for (const d of picked) {
+    if (d.addr.domain !== 0) throw new PptError(`${action}: ${describe(d)} is in PCI domain ${d.addr.domain}; bhyve reaches only domain 0`);
+    if (isBridgeHeader(d)) {
+      // On 14.0 devctl detaches the bridge and every device behind it, then fails.
+      throw new PptError(`${action}: ${describe(d)} is a bridge; ppt never claims bridges and devctl would detach everything behind it: name the devices behind it instead`);
+    }
+    if (action === "attach" && d.driver === "ppt") throw new PptError(`attach: ${describe(d)} is already on ppt (${d.name}); nothing to do`, 1);
+    if (action === "release" && d.driver !== "ppt") {
+      throw new PptError(`release: ${describe(d)} is not on ppt (it is ${d.driver === "none" ? "without a driver" : `on ${d.name}`}); nothing to give back`, 1);
+    }
+  }
+  const busy = inUseByRunningVm(m, picked);
+  if (busy.length > 0) throw new PptError(`${action}: ${busy.join("; ")}; stop the VM first`, 1);
+  const warnings: string[] = [];
+  if (action === "attach") {
+    const dangers = dangersOf(m, devices, picked.map((d) => d.addr), { display: true, when: "as soon as it moves" });
+    if (dangers.length > 0 && !force) throw new PptError(`attach: ${dangers.join("; ")}; add --force if that is what you want`);
+    warnings.push(...dangers.map((x) => `--force: ${x}`));
+    const listed = capsListed(devices);
+    for (const d of picked) if ((d.hasCapInfo || listed) && !d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through even on ppt`);
+  }
+  return { action, steps: picked.map((d) => ({ addr: d.addr, before: d, argv: devctlArgv(action, d.addr) })), warnings };
+}
+
+/** A running VM (/dev/vmm/NAME) whose config lists one of these devices. */
+function inUseByRunningVm(m: HostModel, picked: readonly PciDevice[]): string[] {
+  const asg = assignmentsOf(m.vms);
+  const out: string[] = [];
+  for (const d of picked) {
+    const uses = asg.byDevice.get(addrKey(d.addr))?.uses ?? [];
+    const running = uses.filter((u) => u.running === true).map((u) => u.vm);
+    if (running.length > 0) out.push(`${describe(d)} is in use by the running VM ${running.join(", ")}`);
+    else if (uses.some((u) => u.running === null)) out.push(`${describe(d)} is in the config of ${uses.map((u) => u.vm).join(", ")}, and /dev/vmm cannot be read to tell whether it runs`);
+  }
+  return out;
+}
+
+export interface DevctlRun {
+  readonly exit: number | null;
+  readonly stderr: string;
+  /** Null when devctl finished; the seconds waited when it was killed. */
+  readonly timedOut: number | null;
+}
+
+export type Outcome =
+  | { readonly kind: "done"; readonly after: PciDevice; readonly note: string | null }
+  | { readonly kind: "failed"; readonly after: PciDevice | null; readonly why: string; readonly vanished: readonly PciDevice[] };
+
+/**
+ * What happened, from the listing after the call, matched by address. A devctl that failed but
+ * whose change is visible counts as done (with a note); one that left devices missing that were
+ * there before is failed with the vanished devices named, for the caller to restore.
+ */
+export function judge(action: Action, step: Step, run: DevctlRun, before: readonly PciDevice[], after: readonly PciDevice[]): Outcome {
+  const now = after.find((d) => sameAddr(d.addr, step.addr)) ?? null;
+  const vanished = before.filter((b) => !after.some((a) => sameAddr(a.addr, b.addr)));
+  const wanted = now !== null && (action === "attach" ? now.driver === "ppt" : now.driver !== "ppt");
+  const said = run.timedOut !== null ? `devctl did not finish within ${run.timedOut} s` : run.exit !== 0 ? `devctl failed (exit ${run.exit}${firstLine(run.stderr) ? `: ${firstLine(run.stderr)}` : ""})` : null;
+  if (wanted && vanished.length === 0) return { kind: "done", after: now, note: said ? `${said}, yet pciconf shows the change` : null };
+  const state = now === null ? `${formatBhyve(step.addr)} is no longer on the bus` : `${formatBhyve(step.addr)} is ${now.driver === "none" ? "without a driver" : now.name}`;
+  const lost = vanished.length > 0 ? `; ${vanished.length} device${vanished.length === 1 ? "" : "s"} vanished from pciconf (${vanished.slice(0, 4).map((d) => formatBhyve(d.addr)).join(", ")}${vanished.length > 4 ? ", …" : ""})` : "";
+  return { kind: "failed", after: now, why: `${said ?? "devctl exited 0"}, and ${state}${lost}`, vanished };
+}
+
+/** `attached 2/0/1 (em2 → ppt2)` */
+export function outcomeLine(action: Action, step: Step, o: Outcome): string {
+  const verb = action === "attach" ? "attached" : "released";
+  const before = step.before.driver === "none" ? "no driver" : step.before.name;
+  if (o.kind === "done") return `${verb} ${formatBhyve(step.addr)} (${before} → ${o.after.driver === "none" ? "no driver" : o.after.name})`;
+  return `failed ${formatBhyve(step.addr)} (${before}): ${o.why}`;
+}
+
+function firstLine(s: string): string {
+  return s.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+}
