@@ -2,6 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { BUILD_FLAGS, HOST_OUT, TARGETS } from "./targets.ts";
 import { checkElf } from "./elf.ts";
+import { tarballName, writeTarball } from "./package.ts";
+import { VERSION } from "../src/version.ts";
 
 mkdirSync("dist", { recursive: true });
 const only = process.argv[2];
@@ -27,6 +29,9 @@ try {
     const problem = checkElf(t.out, t.machine);
     if (problem) throw new Error(`${t.out}: ${problem}`);
     console.log(`checked ${t.out}: ELF, FreeBSD ABI, ${t.arch}`);
+    const tarball = tarballName(VERSION, t.freebsd);
+    writeTarball(process.cwd(), t.out, tarball);
+    console.log(`packed ${tarball} (install: tar -xzf ${tarball.replace("dist/", "")} -C /)`);
   }
 } catch (e) {
   console.error(`build: ${(e as Error).message}`);

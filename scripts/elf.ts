@@ -11,6 +11,12 @@ export function checkElf(path: string, machine: number): string | null {
   } finally {
     closeSync(fd);
   }
+  return checkElfHeader(header, machine);
+}
+
+/** The same check on the first 20 bytes of a file (a binary inside an archive). */
+export function checkElfHeader(header: Buffer, machine: number): string | null {
+  if (header.length < 20) return "too short for an ELF header";
   if (header.toString("latin1", 0, 4) !== "\x7fELF") return "not an ELF file";
   if (header[4] !== 2) return "not a 64-bit ELF";
   if (header[5] !== 1) return "not little-endian";

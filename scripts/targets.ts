@@ -1,7 +1,7 @@
 /** Build targets: the two FreeBSD binaries users copy to hosts, plus this machine's for local runs. */
 export const TARGETS = [
-  { target: "bun-freebsd-x64", out: "dist/pptctl-freebsd-x64", machine: 0x3e, arch: "x86-64" },
-  { target: "bun-freebsd-aarch64", out: "dist/pptctl-freebsd-arm64", machine: 0xb7, arch: "aarch64" },
+  { target: "bun-freebsd-x64", out: "dist/pptctl-freebsd-x64", machine: 0x3e, arch: "x86-64", freebsd: "amd64" },
+  { target: "bun-freebsd-aarch64", out: "dist/pptctl-freebsd-arm64", machine: 0xb7, arch: "aarch64", freebsd: "arm64" },
 ] as const;
 
 export const HOST_OUT = "dist/pptctl";
