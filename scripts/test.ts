@@ -26,5 +26,6 @@ const passed = count("pass");
 const failed = count("fail");
 // A run that crashed before reporting must not look green.
 const failures = exit !== 0 && failed === 0 ? 1 : failed;
-process.stdout.write(`\n${passed} passed, ${failures} failed\n`);
+const skipped = count("skip");
+process.stdout.write(`\n${passed} passed, ${failures} failed${skipped > 0 ? `, ${skipped} skipped` : ""}\n`);
 process.exit(exit !== 0 ? exit : passed === 0 ? 1 : 0);
