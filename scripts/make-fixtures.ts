@@ -59,6 +59,58 @@ function fromRecording(name: string, note: string): Spec {
   return spec;
 }
 
+/** pciconf device blocks: the header line and every line up to the next header. */
+function blocks(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    if (/^\S*@pci/.test(line)) out.push(line);
+    else if (out.length > 0 && line !== "") out[out.length - 1] += `\n${line}`;
+  }
+  return out;
+}
+
+function blockAt(text: string, at: string): string {
+  const b = blocks(plainPciconf(text)).find((x) => x.split("\n")[0]!.includes(`@${at}:`));
+  if (!b) throw new Error(`no device at ${at}`);
+  return b;
+}
+
+/** A block moved to another name and address, its header otherwise as printed. */
+function moved(block: string, name: string, at: string): string {
+  return block.replace(/^\S*@pci[0-9:]+:/, `${name}@${at}:`);
+}
+
+/**
+ * Issue 9's host: the NUC with its Intel IGD (0/2/0) reserved, an AMD Navi 23 GPU and its HDMI
+ * audio (real blocks from an MSI MS-7C95) in place of the P600, and QEMU's xHCI (real block from
+ * the 14.0 capture), which has neither FLR nor power management. A vm-bhyve VM gets the IGD
+ * without pinning it to slot 2.
+ */
+function gpuQuirks(): Spec {
+  const s = base("NUC with the Intel IGD 0/2/0 on ppt (vm-bhyve VM igd, not pinned to slot 2), an AMD RX 6600 + HDMI audio at 1/0/0-1 (no FLR), and a QEMU xHCI at 2/0/0 with neither FLR nor power management.");
+  const amd = corpus("pciconf-lvc/bsdhw-gpu-amd-desktop-msi-ms7c95.txt");
+  const qemuXhci = readFileSync(join(REAL, "qemu-14.0-amd/pciconf-lvc.txt"), "utf8");
+  const kept = blocks(sample("pciconf-lvc.txt")).filter((b) => !/@pci0:1:0:[01]:/.test(b.split("\n")[0]!));
+  const igd = kept.findIndex((b) => b.startsWith("vgapci0@pci0:0:2:0:"));
+  kept[igd] = moved(kept[igd]!, "ppt0", "pci0:0:2:0");
+  kept.push(
+    moved(blockAt(amd, "pci0:18:0:0"), "ppt1", "pci0:1:0:0"),
+    moved(blockAt(amd, "pci0:18:0:1"), "ppt2", "pci0:1:0:1"),
+    moved(blockAt(qemuXhci, "pci0:1:0:0"), "ppt3", "pci0:2:0:0"),
+  );
+  s.commands.pciconf = { stdout: `${kept.join("\n")}\n` };
+  const pptdevs = "0/2/0 1/0/0 1/0/1 2/0/0";
+  s.files["/boot/loader.conf"] = loaderConf(`pptdevs="${pptdevs}"`);
+  s.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs }) };
+  s.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 4") };
+  s.files["/etc/rc.conf"] += 'vm_enable="YES"\nvm_dir="/vm"\n';
+  s.dirs["/vm"] = ["igd", "lab"];
+  s.files["/vm/igd/igd.conf"] = 'loader="uefi"\ncpu=2\nmemory=4G\npassthru0="0/2/0"\npassthru0_options="rom=/boot/gop.rom"\n';
+  s.files["/vm/lab/lab.conf"] = 'loader="uefi"\npassthru0="2/0/0=7:0"\npassthru0_options="bootindex=1"\n';
+  s.dirs["/dev/vmm"] = ["test-vm-1"];
+  return s;
+}
+
 /** Scenarios on the real FreeBSD 14.0 hosts under QEMU (issue 14), each one change from a capture. */
 function realScenarios(h: Record<string, Spec>): void {
   // The e1000 (no capability list) on ppt0 and the root port in pptdevs.
@@ -293,6 +345,7 @@ export function scenarios(): Record<string, Spec> {
   // Issue 11.6: a file that is not pciconf output at all, recorded as if it were.
   h["not-pciconf"] = { note: "The pciconf slot holds a kenv dump and binary noise: not pciconf output at all.", commands: { pciconf: { stdout: `${sample("kenv.txt")}\u0000\u0001\u00ff garbage\n` }, kenv: { stdout: sample("kenv.txt") } }, files: {}, dirs: {} };
   realScenarios(h);
+  h["gpu-quirks"] = gpuQuirks();
   return h;
 }
 

@@ -53,7 +53,7 @@ function header(e: TarEntry, mtime: number): Uint8Array {
   return h;
 }
 
-export function ustar(entries: readonly TarEntry[], mtime: number): Uint8Array {
+export function ustar(entries: readonly TarEntry[], mtime: number): Uint8Array<ArrayBuffer> {
   const parts: Uint8Array[] = [];
   for (const e of entries) {
     parts.push(header(e, mtime), e.data);

@@ -32,7 +32,7 @@ describe("the FreeBSD install tarballs", () => {
       const bin = entries[0]!.data;
       expect(checkElfHeader(Buffer.from(bin.subarray(0, 20)), t.machine)).toBeNull();
       expect(bin.length).toBe(statSync(join(ROOT, t.out)).size);
-      expect(new TextDecoder().decode(Bun.gunzipSync(entries[1]!.data))).toBe(readFileSync(join(ROOT, "src/pptctl.8"), "utf8"));
+      expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(entries[1]!.data)))).toBe(readFileSync(join(ROOT, "src/pptctl.8"), "utf8"));
       expect(new TextDecoder().decode(entries[2]!.data)).toBe(readFileSync(join(ROOT, "src/periodic/480.status-pptctl"), "utf8"));
     });
   });

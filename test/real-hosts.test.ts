@@ -21,7 +21,7 @@ async function summary(dir: string, id: string): Promise<{ summary: string; fix:
 }
 
 describe("doctor on the real 14.0 captures", () => {
-  const kldloaded = { platform: "pass", "cpu-virt": "unknown", iommu: "fail", vmm: "warn", "pptdevs-syntax": "skip", "pptdevs-bound": "skip", "ppt-bridge": "skip", "ppt-msi": "skip", siblings: "skip", "runtime-only": "skip", "reboot-pending": "pass", conflicts: "skip" };
+  const kldloaded = { platform: "pass", "cpu-virt": "unknown", iommu: "fail", vmm: "warn", "pptdevs-syntax": "skip", "pptdevs-bound": "skip", "ppt-bridge": "skip", "ppt-msi": "skip", siblings: "skip", reset: "skip", quirks: "skip", "runtime-only": "skip", "reboot-pending": "pass", conflicts: "skip" };
   const rows: [string, number, Record<string, string>][] = [
     ["qemu-14.0-intel", 2, kldloaded],
     ["qemu-14.0-intel-net", 2, kldloaded],
@@ -29,7 +29,7 @@ describe("doctor on the real 14.0 captures", () => {
     [
       "qemu-14.0-amd",
       2,
-      { platform: "pass", "cpu-virt": "fail", iommu: "pass", vmm: "fail", "pptdevs-syntax": "pass", "pptdevs-bound": "pass", "ppt-bridge": "pass", "ppt-msi": "pass", siblings: "pass", "runtime-only": "pass", "reboot-pending": "pass", conflicts: "skip" },
+      { platform: "pass", "cpu-virt": "fail", iommu: "pass", vmm: "fail", "pptdevs-syntax": "pass", "pptdevs-bound": "pass", "ppt-bridge": "pass", "ppt-msi": "pass", siblings: "pass", reset: "warn", quirks: "pass", "runtime-only": "pass", "reboot-pending": "pass", conflicts: "skip" },
     ],
   ];
   for (const [name, exit, want] of rows) {

@@ -1,7 +1,11 @@
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model.ts";
 import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
+import { quirksFor } from "../core/knowledge/quirks.ts";
+import { resetMethod } from "../core/knowledge/reset.ts";
 import type { PassthruEntry } from "../core/passthru-entry.ts";
+import { capsListed } from "../core/pci-device.ts";
+import type { SlotPlan } from "../core/slots.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
 import { loadModelWithVms } from "./_shared.ts";
@@ -25,6 +29,27 @@ export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly 
   }
   // A VM without passthrough gets empty output, so `bhyve $(pptctl args --vm X) …` still works.
   return [...cfg.entries];
+}
+
+/**
+ * Intel IGDs (quirk intel-igd) that do not land at guest slot 2, where the GOP and the guest
+ * drivers expect them. Said on stderr; stdout stays what bhyve gets.
+ */
+export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan): Promise<string[]> {
+  const model = buildModel(await gather(host));
+  if (!model.pci.ok) return [];
+  const devices = model.pci.value.devices;
+  const listed = capsListed(devices);
+  const out: string[] = [];
+  for (const a of plan.assignments) {
+    const d = devices.find((x) => sameAddr(x.addr, a.entry.addr));
+    if (!d || a.slot === 2) continue;
+    if (quirksFor(d, devices, resetMethod(d, listed)).some((q) => q.id === "intel-igd")) {
+      const b = formatBhyve(d.addr);
+      out.push(`${b} is Intel integrated graphics, which the GOP and guest drivers expect at guest slot 2, but it gets slot ${a.slot}: pin it as ${b}=2:0 (quirk intel-igd, see 'pptctl list --all --json')`);
+    }
+  }
+  return out;
 }
 
 /** Reasons why entries are not usable right now (not on the bus, not bound to ppt). */

@@ -4,7 +4,7 @@ import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
 import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
 import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
-import { checkBound, vmEntries } from "./args-host.ts";
+import { checkBound, igdNotAtSlot2, vmEntries } from "./args-host.ts";
 
 export default defineCommand({
   meta: { name: "args", description: "Print bhyve -s slot arguments for passthru entries (B/S/F, -B/S/F for a slot of its own) or a VM's config" },
@@ -51,6 +51,7 @@ export default defineCommand({
       }
     }
     for (const n of plan.notes) ctx.log.info(`note: ${n}`);
+    if (host) for (const w of await igdNotAtSlot2(host, plan)) ctx.log.warn(w);
 
     if (args["next-slot"]) {
       if (plan.nextSlot === null) throw new PptError(`args: no guest slot is left free after passthrough (slots up to ${MAX_SLOT - 1} are taken)`, 1);

@@ -2,13 +2,15 @@ import { defineCommand } from "citty";
 import { type Inventory, buildInventory, severity, statusText } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { pciNotes, unparsedLines } from "../core/pciconf.ts";
+import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, loadModelWithVms, vmsArg } from "./_shared.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
-const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Status"];
+const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
+
 
 export default defineCommand({
   meta: { name: "list", description: "Show passthrough devices and which VM has them (exit 1 on a conflict or an unbound device)" },
@@ -35,6 +37,14 @@ export default defineCommand({
     }
 
     const all = args.all === true;
+    // `list` shows the Notes column only on a terminal wide enough for the whole table with it.
+    const box = ctx.io.stdoutIsTTY && args.plain !== true;
+    const wideNotes =
+      !all &&
+      ctx.io.stdoutIsTTY &&
+      inv.rows.some((r) => r.quirks.length > 0) &&
+      naturalWidth([...HEADER, "Notes"], inv.rows.map((r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), box) <= ctx.io.columns;
+    const header = all ? HEADER_ALL : wideNotes ? [...HEADER.slice(0, -1), "Notes", "Status"] : HEADER;
     const rows = inv.rows.map((r) => [
       r.name,
       r.selector,
@@ -42,21 +52,20 @@ export default defineCommand({
       r.bhyve,
       r.vendor,
       r.model,
-      ...(all ? [r.eligibility.text] : []),
+      ...(all ? [r.eligibility.text, RESET_TEXT[r.reset], notes(r)] : []),
+      ...(!all && wideNotes ? [notes(r)] : []),
       statusText(r.status),
     ]);
     const format = args.json ? "json" : (args.format ?? "table");
     if (format === "json") ctx.io.out(`${JSON.stringify(listJson(inv), null, 2)}\n`);
     else if (format === "tsv") {
-      const header = all ? HEADER_ALL : HEADER;
       ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
       ctx.log.info("no passthrough devices: none is attached to ppt or listed in pptdevs or a VM config (see 'pptctl list --all')");
     } else {
-      const box = ctx.io.stdoutIsTTY && args.plain !== true;
       const statusCol = rows[0]!.length - 1;
       ctx.io.out(
-        renderTable(all ? HEADER_ALL : HEADER, rows, ctx.color, {
+        renderTable(header, rows, ctx.color, {
           box,
           width: ctx.io.stdoutIsTTY ? ctx.io.columns : 0,
           // Model, then Vendor, then Type give way first on a narrow terminal.
@@ -68,6 +77,15 @@ export default defineCommand({
     return vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
   },
 });
+
+function naturalWidth(header: readonly string[], rows: readonly string[][], box: boolean): number {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return w.reduce((a, b) => a + b, 0) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
+}
+
+function notes(r: { quirks: readonly { id: string }[] }): string {
+  return r.quirks.map((q) => q.id).join(", ") || "-";
+}
 
 function paint(c: Colors, s: ReturnType<typeof severity>, text: string): string {
   return s === "ok" ? c.green(text) : s === "info" ? c.cyan(text) : s === "warn" ? c.yellow(text) : c.red(text);
@@ -88,6 +106,8 @@ function listJson(inv: Inventory) {
       eligible: r.eligibility.ok,
       eligibility: r.eligibility.text,
       eligibilityReason: r.eligibility.reason ?? null,
+      reset: r.reset,
+      quirks: r.quirks.map(({ id, title, advice, source }) => ({ id, title, advice, source })),
       status: r.status,
       statusText: statusText(r.status),
     })),

@@ -3,6 +3,8 @@ import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci-address.ts";
 import { baseClassName, subClassName } from "./pci-classes.ts";
 import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci-device.ts";
+import { type Quirk, quirksFor } from "./knowledge/quirks.ts";
+import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
 
 export type DeviceStatus =
@@ -37,6 +39,9 @@ export interface InventoryRow {
   readonly status: DeviceStatus;
   readonly inPptdevs: boolean;
   readonly eligibility: Eligibility;
+  /** How ppt resets it between guests; unknown without a -c listing or a device. */
+  readonly reset: ResetMethod;
+  readonly quirks: readonly Quirk[];
 }
 
 export interface Inventory {
@@ -112,6 +117,8 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       status: wanted ? statusOf(a, d, assignments, problems) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
       eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
+      reset: d ? resetMethod(d, listed) : "unknown",
+      quirks: d ? quirksFor(d, devices, resetMethod(d, listed)) : [],
     };
   });
   return { rows, problems };

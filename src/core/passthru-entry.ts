@@ -8,6 +8,8 @@ export interface PassthruEntry {
   readonly ownSlot: boolean;
   /** bhyve passthru options after the address, as `key=value` strings, in order. */
   readonly options: readonly string[];
+  /** `=S:F` after the address (vm-bhyve's syntax): this exact guest slot and function. */
+  readonly pin: { readonly slot: number; readonly func: number } | null;
   readonly text: string;
 }
 
@@ -18,7 +20,22 @@ export function parsePassthruEntry(input: string): PassthruEntry | { error: stri
   const bad = (why: string) => ({ error: `passthru entry '${input}': ${why}` });
   if (text === "") return bad("empty entry");
   const ownSlot = text.startsWith("-");
-  const [device = "", ...options] = (ownSlot ? text.slice(1) : text).split(",");
+  const [first = "", ...options] = (ownSlot ? text.slice(1) : text).split(",");
+  const eq = first.indexOf("=");
+  const device = eq >= 0 ? first.slice(0, eq) : first;
+  let pin: { slot: number; func: number } | null = null;
+  if (eq >= 0) {
+    const spec = first.slice(eq + 1);
+    const m = /^(\d{1,3})(?::(\d{1,3}))?$/.exec(spec);
+    if (!m) return bad(`pin '=${spec}' is not =SLOT:FUNC (e.g. 0/2/0=2:0)`);
+    const slot = Number(m[1]);
+    const func = Number(m[2] ?? 0);
+    if (slot === 0) return bad("guest slot 0 is the hostbridge; pin to another slot");
+    if (slot === 31) return bad("guest slot 31 is the LPC bridge; pin to another slot");
+    if (slot > 31) return bad(`guest slot ${slot} does not exist; slots are 1-30`);
+    if (func > 7) return bad(`guest function ${func} does not exist; functions are 0-7`);
+    pin = { slot, func };
+  }
   const sel = parseSelector(device);
   if (isSelectorError(sel) || sel.kind !== "addr") {
     return bad(`'${device}' is not a device address; write B/S/F as pciconf shows it (1/0/0)`);
@@ -29,7 +46,7 @@ export function parsePassthruEntry(input: string): PassthruEntry | { error: stri
   for (const o of options) {
     if (!OPTION.test(o)) return bad(`option '${o}' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)`);
   }
-  return { addr: sel.addr, ownSlot, options, text };
+  return { addr: sel.addr, ownSlot, options, pin, text };
 }
 
 /**
@@ -41,7 +58,7 @@ export function splitEntries(operands: readonly string[]): string[] {
   const out: string[] = [];
   for (const word of operands.flatMap((o) => o.split(/\s+/)).filter((w) => w !== "")) {
     for (const piece of word.split(",")) {
-      const looksLikeDevice = /^-?(\d+\/\d+\/\d+|pci\d+:\d+:\d+(:\d+)?:?|\d+:\d+:\d+(:\d+)?)$/.test(piece);
+      const looksLikeDevice = /^-?(\d+\/\d+\/\d+|pci\d+:\d+:\d+(:\d+)?:?|\d+:\d+:\d+(:\d+)?)(=[^,]*)?$/.test(piece);
       if (looksLikeDevice || out.length === 0) out.push(piece);
       else out[out.length - 1] += `,${piece}`;
     }

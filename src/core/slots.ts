@@ -46,10 +46,30 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
     seen.set(addrKey(e.addr), e);
   }
 
+  // Pinned entries take exactly their slot:function; automatic allocation skips those slots.
+  const pinned = entries.filter((e) => e.pin !== null);
+  const taken = new Map<string, PassthruEntry>();
+  for (const e of pinned) {
+    const key = `${e.pin!.slot}:${e.pin!.func}`;
+    const other = taken.get(key);
+    if (other) throw new PptError(`passthru entry '${e.text}': guest slot ${key} is already pinned by '${other.text}'; give each entry its own slot:function`);
+    if (opts.reserved.has(e.pin!.slot)) throw new PptError(`passthru entry '${e.text}': guest slot ${e.pin!.slot} is in --reserved; pin to a free slot or drop it from --reserved`);
+    taken.set(key, e);
+  }
+  const pinnedSlots = new Set(pinned.map((e) => e.pin!.slot));
+  // A slot a guest scans needs function 0.
+  for (const s of pinnedSlots) {
+    if (!pinned.some((e) => e.pin!.slot === s && e.pin!.func === 0)) {
+      const there = pinned.filter((e) => e.pin!.slot === s).map((e) => e.text);
+      throw new PptError(`passthru entry '${there[0]}': guest slot ${s} has no function 0, so a guest would not see it; pin one entry to ${s}:0`);
+    }
+  }
+
   // Groups in order of first appearance: shared (same host bus/slot) or own-slot.
   const groups: PassthruEntry[][] = [];
   const shared = new Map<string, PassthruEntry[]>();
   for (const e of entries) {
+    if (e.pin !== null) continue;
     if (e.ownSlot) {
       groups.push([e]);
       continue;
@@ -90,7 +110,8 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
 
   const assignments: SlotAssignment[] = [];
   let slot = opts.firstSlot;
-  const free = (s: number) => s !== LPC_SLOT && !opts.reserved.has(s);
+  const free = (s: number) => s !== LPC_SLOT && !opts.reserved.has(s) && !pinnedSlots.has(s);
+  for (const e of pinned) assignments.push({ slot: e.pin!.slot, func: e.pin!.func, entry: e, renumbered: e.pin!.func !== e.addr.func });
   for (const gs of guestSlots) {
     while (slot <= MAX_SLOT && !free(slot)) slot++;
     if (slot > MAX_SLOT) {

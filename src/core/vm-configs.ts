@@ -172,12 +172,25 @@ export function parseHosterVm(text: string): { entries: string[] } | { error: st
   return { entries: (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "") };
 }
 
-/** vm-bhyve: passthru0="1/0/0" (optionally "1/0/0=8:0" to pin the guest slot). */
+/**
+ * vm-bhyve: passthru0="1/0/0", optionally pinned to a guest slot ("0/2/0=2:0"), with bhyve
+ * options in passthru0_options="rom=/path,bootindex=1". Kept as one entry `0/2/0=2:0,rom=/path`
+ * so args prints what vm-bhyve gives bhyve.
+ */
 export function parseVmBhyveConf(text: string): { entries: string[] } | { error: string } {
-  const entries: { n: number; value: string }[] = [];
+  const entries = new Map<number, string>();
+  const options = new Map<number, string>();
   for (const a of parseLoaderConf("vm.conf", text).assignments) {
-    const m = /^passthru(\d+)$/.exec(a.name);
-    if (m) entries.push({ n: Number(m[1]), value: (a.value.split("=")[0] ?? "").trim() });
+    const m = /^passthru(\d+)(_options)?$/.exec(a.name);
+    if (!m) continue;
+    const n = Number(m[1]);
+    if (m[2]) options.set(n, a.value.trim());
+    else entries.set(n, a.value.trim());
   }
-  return { entries: entries.sort((x, y) => x.n - y.n).map((e) => e.value).filter((e) => e !== "") };
+  return {
+    entries: [...entries.entries()]
+      .sort(([x], [y]) => x - y)
+      .map(([n, value]) => (options.get(n) ? `${value},${options.get(n)}` : value))
+      .filter((e) => e !== ""),
+  };
 }

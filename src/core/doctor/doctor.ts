@@ -4,6 +4,7 @@ import { pciNotes, unparsedLines } from "../pciconf.ts";
 import { readPptdevsConfig } from "../pptdevs-config.ts";
 import { cpuVirtCheck, iommuCheck, platformCheck, vmmCheck } from "./platform.ts";
 import { boundCheck, bridgeCheck, msiCheck, siblingsCheck, syntaxCheck } from "./pptdevs.ts";
+import { quirksCheck, resetCheck } from "./knowledge.ts";
 import { runtimeOnlyCheck } from "./runtime.ts";
 import { conflictsCheck, rebootCheck } from "./state.ts";
 import { type Check, type Overall, overall } from "./types.ts";
@@ -33,6 +34,8 @@ export function runDoctor(m: HostModel): DoctorReport {
     bridgeCheck(m, cfg),
     msiCheck(m),
     siblingsCheck(m, cfg),
+    resetCheck(m, cfg),
+    quirksCheck(m, cfg),
     runtimeOnlyCheck(m, cfg),
     rebootCheck(m),
     conflictsCheck(m, assignmentsOf(m.vms)),

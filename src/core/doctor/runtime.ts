@@ -1,18 +1,16 @@
 import type { HostModel } from "../model.ts";
 import { formatBhyve, sameAddr } from "../pci-address.ts";
-import type { PciDevice } from "../pci-device.ts";
+import { looksLikeVf } from "../knowledge/quirks.ts";
 import type { PptdevsConfig } from "../pptdevs-config.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
 /**
- * A physical function offering SR-IOV (`ecap 0010[…] = SR-IOV …`) on the same bus: its VFs may be
- * attached to ppt at boot by iovctl(8) when a VF section says `passthrough: true`
- * (iovctl.conf(5), https://man.freebsd.org/iovctl.conf), with no pptdevs entry at all.
+ * VFs of an SR-IOV physical function may be attached to ppt at boot by iovctl(8) when their VF
+ * section says `passthrough: true` (iovctl.conf(5), https://man.freebsd.org/iovctl.conf), with no
+ * pptdevs entry at all.
  */
-function isVfCandidate(d: PciDevice, devices: readonly PciDevice[]): boolean {
-  return devices.some((p) => p !== d && p.addr.domain === d.addr.domain && p.addr.bus === d.addr.bus && p.caps.some((c) => c.kind === "ecap" && c.id === "0010"));
-}
+const isVfCandidate = looksLikeVf;
 
 /** ppt devices that no pptdevs entry names go back to host drivers at the next boot. */
 export function runtimeOnlyCheck(m: HostModel, cfg: PptdevsConfig): Check {
