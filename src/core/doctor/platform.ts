@@ -18,8 +18,10 @@ export function platformCheck(m: HostModel): Check {
   }
   if (machine === "arm64") {
     // FreeBSD 14 has no vmm on arm64; the arm64 vmm of later releases has no ppt driver and no
-    // IOMMU code (sys/arm64/vmm/io holds only vgic and vtimer):
+    // IOMMU code (sys/arm64/vmm/io holds only vgic and vtimer), and vmm(4) of 15.1 says "PCI
+    // device passthrough ... is available only on amd64":
     // https://github.com/freebsd/freebsd-src/tree/main/sys/arm64/vmm
+    // https://man.freebsd.org/cgi/man.cgi?manpath=FreeBSD+15.1-RELEASE&query=vmm&sektion=4
     return check(
       "platform",
       "Platform",
