@@ -97,6 +97,13 @@ describe("refused before anything runs", () => {
     { name: "a storage controller", argv: ["attach", "0/31/2"], code: 2, err: "is a storage controller: if the host boots from it, it will not come back; add --force" },
     { name: "the NIC of the default route", argv: ["attach", "em0"], code: 2, err: "em0 (pci0:0:3:0, 82540EM Gigabit Ethernet Controller) carries the default route: the host loses its network as soon as it moves; add --force" },
     { name: "the only display device", argv: ["attach", "vgapci0"], code: 2, err: "is the host's only display device: the local console goes away as soon as it moves; add --force" },
+    {
+      name: "a device outside PCI domain 0",
+      argv: ["attach", "pci1:0:0:0"],
+      opts: { extra: "none9@pci1:0:0:0:\tclass=0x010802 rev=0x00 hdr=0x00 vendor=0x144d device=0xa808 subvendor=0x144d subdevice=0xa801\n    cap 11[b0] = MSI-X supports 33 messages\n" },
+      code: 2,
+      err: "is in PCI domain 1; bhyve reaches only domain 0",
+    },
     { name: "a device a running VM uses", argv: ["release", "0/4/0"], opts: { runningVm: "web1" }, code: 1, err: "is in use by the running VM web1; stop the VM first" },
     { name: "a selector that matches nothing", argv: ["attach", "pci0:9:0:0"], code: 2, err: "matches no PCI device" },
     { name: "no device named", argv: ["attach"], code: 2, err: "attach: name at least one device" },
@@ -179,5 +186,35 @@ describe("when devctl fails", () => {
     expect(performance.now() - t0).toBeLessThan(15_000);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("failed 0/4/0 (em1): devctl did not finish within 1.5 s, and 0/4/0 is em1");
+  });
+});
+
+describe("doctor runtime-only and SR-IOV VFs that iovctl attaches at boot", () => {
+  const z370 = readFileSync(join(import.meta.dir, "fixtures/corpus/pciconf-lvc/bsdhw-ppt-gigabyte-z370m-82599-vfs-ari-func130.txt"), "utf8");
+  const model = async (rc: string) => {
+    const { buildModel } = await import("../src/core/model.ts");
+    const { readPptdevsConfig } = await import("../src/core/pptdevs-config.ts");
+    const { runtimeOnlyCheck } = await import("../src/core/doctor/runtime.ts");
+    const snap = {
+      commands: new Map([["/usr/sbin/pciconf\u0000-lvc", { kind: "ran" as const, exit: 0, stdout: z370, stderr: "" }]]),
+      files: new Map([
+        ["/boot/loader.conf", { kind: "file" as const, text: 'vmm_load="YES"\n' }],
+        ["/boot/loader.conf.local", { kind: "absent" as const }],
+        ["/etc/rc.conf", { kind: "file" as const, text: rc }],
+      ]),
+      dirs: new Map([["/boot/loader.conf.d", { kind: "absent" as const }]]),
+    };
+    const m = buildModel(snap);
+    return runtimeOnlyCheck(m, readPptdevsConfig(m.loader));
+  };
+  test("82599 VFs on ppt with no pptdevs: WARN without iovctl_files", async () => {
+    const c = await model('hostname="x"\n');
+    expect(c.status).toBe("warn");
+    expect(c.summary).toContain("on ppt but in no pptdevs entry");
+  });
+  test("with iovctl_files in rc.conf they are iovctl's, not runtime-only: PASS, and said so", async () => {
+    const c = await model('iovctl_files="/etc/iov/ix0.conf"\n');
+    expect(c.status).toBe("pass");
+    expect(c.summary).toContain("SR-IOV VFs left to iovctl at boot: iovctl_files is set in rc.conf");
   });
 });

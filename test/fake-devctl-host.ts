@@ -20,10 +20,12 @@ const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
  * spare, the root port 0/28/0 with the xHCI + HDA card behind it, vmm.ko loaded), whose
  * pciconf and devctl share one state (test/fake-devctl.ts).
  */
-export function makeDevctlHost(opts: { vmm?: boolean; runningVm?: string; fail?: Record<string, "busy" | "vanish" | "hang"> } = {}): { root: string; state: () => FakeState } {
+export function makeDevctlHost(
+  opts: { vmm?: boolean; runningVm?: string; fail?: Record<string, "busy" | "vanish" | "hang">; extra?: string } = {},
+): { root: string; state: () => FakeState } {
   const root = tempDir("pptctl-devctl-");
   const rec = (f: string) => readFileSync(join(REC, f), "utf8");
-  const state = stateFromPciconf(rec("pciconf-lvc.txt"), { "pci0:1:0:0": "pci0:0:28:0", "pci0:1:0:1": "pci0:0:28:0" });
+  const state = stateFromPciconf(`${rec("pciconf-lvc.txt")}${opts.extra ?? ""}`, { "pci0:1:0:0": "pci0:0:28:0", "pci0:1:0:1": "pci0:0:28:0" });
   for (const [addr, how] of Object.entries(opts.fail ?? {})) state.devices.find((d) => d.addr === addr)!.fail = how;
   const statePath = join(root, ".state.json");
   writeFileSync(statePath, JSON.stringify(state));
