@@ -3,9 +3,6 @@ import {
   CORE_COMMANDS,
   CORE_DIRS,
   CORE_FILES,
-  type CommandResult,
-  type DirResult,
-  type FileResult,
   type HostSnapshot,
   commandKey,
   dirResult,
@@ -45,13 +42,19 @@ export async function gather(host: MemoHost, opts: GatherOptions = {}): Promise<
   return snap;
 }
 
-/** Everything the host has answered so far, as plain data. */
+/** Everything the host has answered so far, as plain data. One await for all, not one each. */
 export async function snapshotOf(host: MemoHost): Promise<HostSnapshot> {
-  const commands = new Map<string, CommandResult>();
-  for (const { argv, result } of host.commands.values()) commands.set(commandKey(argv), await result);
-  const files = new Map<string, FileResult>();
-  for (const [path, r] of host.files) files.set(path, await r);
-  const dirs = new Map<string, DirResult>();
-  for (const [path, r] of host.dirs) dirs.set(path, await r);
-  return { commands, files, dirs };
+  const cmds = [...host.commands.values()];
+  const files = [...host.files];
+  const dirs = [...host.dirs];
+  const [c, f, d] = await Promise.all([
+    Promise.all(cmds.map((x) => x.result)),
+    Promise.all(files.map(([, r]) => r)),
+    Promise.all(dirs.map(([, r]) => r)),
+  ]);
+  return {
+    commands: new Map(cmds.map((x, i) => [commandKey(x.argv), c[i]!])),
+    files: new Map(files.map(([path], i) => [path, f[i]!])),
+    dirs: new Map(dirs.map(([path], i) => [path, d[i]!])),
+  };
 }
