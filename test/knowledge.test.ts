@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { QUIRKS } from "../src/core/knowledge/quirks-data.ts";
-import { quirksFor } from "../src/core/knowledge/quirks.ts";
+import { indexListing, quirksFor } from "../src/core/knowledge/quirks.ts";
 import { resetMethod } from "../src/core/knowledge/reset.ts";
 import { parsePassthruEntry } from "../src/core/passthru-entry.ts";
 import { capsListed } from "../src/core/pci-device.ts";
@@ -64,7 +64,7 @@ describe("the quirks table", () => {
     const devices = parsePciconf(text).devices;
     return (at: string) => {
       const d = devices.find((x) => x.name.startsWith(at) || `${x.addr.bus}/${x.addr.slot}/${x.addr.func}` === at)!;
-      return quirksFor(d, devices, resetMethod(d, capsListed(devices))).map((q) => q.id);
+      return quirksFor(d, indexListing(devices), resetMethod(d, capsListed(devices))).map((q) => q.id);
     };
   };
   test("on the gpu-quirks host: IGD, AMD GPU without FLR with its audio, none for the rest", () => {
@@ -82,7 +82,7 @@ describe("the quirks table", () => {
   });
   test("an AMD GPU with FLR has no reset quirk", () => {
     const d = dev(["cap 10[64] = PCI-Express 2 legacy endpoint max data 256(256) FLR RO NS"], "class=0x030000 rev=0xc1 hdr=0x00 vendor=0x1002 device=0x73ff subvendor=0x1462 subdevice=0x5021");
-    expect(quirksFor(d, [d], resetMethod(d, true)).map((q) => q.id)).toEqual([]);
+    expect(quirksFor(d, indexListing([d]), resetMethod(d, true)).map((q) => q.id)).toEqual([]);
   });
 });
 

@@ -121,3 +121,22 @@ describe("--all", () => {
     expect(by("1/0/0")?.slice(6)).toEqual(["yes (MSI)", "D3→D0", "gpu-audio", "In use by: test-vm-1"]);
   });
 });
+
+describe("scaling", () => {
+  test("list --all --json grows linearly with the device count (no per-device scan of the listing)", async () => {
+    const { syntheticHost } = await import("../scripts/bench.ts");
+    const small = syntheticHost(1_000);
+    const big = syntheticHost(8_000);
+    const time = async (dir: string) => {
+      const t0 = performance.now();
+      const r = await cli(["--from", dir, "list", "--all", "--json"]);
+      expect(r.code).toBe(0);
+      return performance.now() - t0;
+    };
+    await time(small); // warm the JIT
+    const a = Math.min(await time(small), await time(small));
+    const b = Math.min(await time(big), await time(big));
+    // 8× the devices: linear work takes ~8× (plus warm-up noise); a quadratic pass takes ~64×.
+    expect(b).toBeLessThan(a * 24 + 100);
+  });
+});

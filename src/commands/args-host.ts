@@ -1,7 +1,7 @@
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model.ts";
 import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
-import { quirksFor } from "../core/knowledge/quirks.ts";
+import { indexListing, quirksFor } from "../core/knowledge/quirks.ts";
 import { resetMethod } from "../core/knowledge/reset.ts";
 import type { PassthruEntry } from "../core/passthru-entry.ts";
 import { capsListed } from "../core/pci-device.ts";
@@ -40,11 +40,12 @@ export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan): Promise<str
   if (!model.pci.ok) return [];
   const devices = model.pci.value.devices;
   const listed = capsListed(devices);
+  const index = indexListing(devices);
   const out: string[] = [];
   for (const a of plan.assignments) {
     const d = devices.find((x) => sameAddr(x.addr, a.entry.addr));
     if (!d || a.slot === 2) continue;
-    if (quirksFor(d, devices, resetMethod(d, listed)).some((q) => q.id === "intel-igd")) {
+    if (quirksFor(d, index, resetMethod(d, listed)).some((q) => q.id === "intel-igd")) {
       const b = formatBhyve(d.addr);
       out.push(`${b} is Intel integrated graphics, which the GOP and guest drivers expect at guest slot 2, but it gets slot ${a.slot}: pin it as ${b}=2:0 (quirk intel-igd, see 'pptctl list --all --json')`);
     }

@@ -3,7 +3,7 @@ import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci-address.ts";
 import { baseClassName, subClassName } from "./pci-classes.ts";
 import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci-device.ts";
-import { type Quirk, quirksFor } from "./knowledge/quirks.ts";
+import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
 
@@ -99,6 +99,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
 
   const byAddr = new Map(devices.map((d) => [addrKey(d.addr), d]));
   const listed = capsListed(devices);
+  const index = indexListing(devices);
   const reserved = new Set(pptdevs.map(addrKey));
   const rows = [...keys.values()].sort(compareAddr).map((a): InventoryRow => {
     const d = byAddr.get(addrKey(a)) ?? null;
@@ -118,7 +119,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       inPptdevs,
       eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
       reset: d ? resetMethod(d, listed) : "unknown",
-      quirks: d ? quirksFor(d, devices, resetMethod(d, listed)) : [],
+      quirks: d ? quirksFor(d, index, resetMethod(d, listed)) : [],
     };
   });
   return { rows, problems };

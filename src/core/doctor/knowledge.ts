@@ -1,5 +1,5 @@
 import { assignmentsOf } from "../assignments.ts";
-import { type Quirk, quirksFor } from "../knowledge/quirks.ts";
+import { type Quirk, indexListing, quirksFor } from "../knowledge/quirks.ts";
 import { resetMethod } from "../knowledge/reset.ts";
 import type { HostModel } from "../model.ts";
 import { type PciAddress, formatBhyve, sameAddr } from "../pci-address.ts";
@@ -68,10 +68,11 @@ export function quirksCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const devs = reserved(m, cfg);
   if (devs.length === 0) return check("quirks", area, "skip", "no reserved devices");
   const listed = capsListed(devices);
+  const index = indexListing(devices);
   const risks: { d: PciDevice; q: Quirk; why: string }[] = [];
   const infos: string[] = [];
   for (const d of devs) {
-    for (const q of quirksFor(d, devices, resetMethod(d, listed))) {
+    for (const q of quirksFor(d, index, resetMethod(d, listed))) {
       if (q.id === "intel-igd") {
         const wrong = guestSlots(m, d.addr).filter((g) => g.slot !== 2);
         for (const g of wrong) risks.push({ d, q, why: `${name(d)} lands at guest slot ${g.slot} in ${g.vm}, not 2: pin it (${formatBhyve(d.addr)}=2:0)` });

@@ -1,6 +1,6 @@
 import type { HostModel } from "../model.ts";
 import { formatBhyve, sameAddr } from "../pci-address.ts";
-import { looksLikeVf } from "../knowledge/quirks.ts";
+import { indexListing, looksLikeVf } from "../knowledge/quirks.ts";
 import type { PptdevsConfig } from "../pptdevs-config.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
@@ -10,7 +10,6 @@ import { type Check, check } from "./types.ts";
  * section says `passthrough: true` (iovctl.conf(5), https://man.freebsd.org/iovctl.conf), with no
  * pptdevs entry at all.
  */
-const isVfCandidate = looksLikeVf;
 
 /** ppt devices that no pptdevs entry names go back to host drivers at the next boot. */
 export function runtimeOnlyCheck(m: HostModel, cfg: PptdevsConfig): Check {
@@ -23,7 +22,8 @@ export function runtimeOnlyCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (m.loaderUnknown.length > 0) return check(id, area, "unknown", `cannot read ${m.loaderUnknown.join(", ")} to compare with pptdevs`, "run pptctl doctor as root");
   const loose = ppt.filter((d) => !cfg.entries.some((a) => sameAddr(a, d.addr)));
   const iov = (m.rc.get("iovctl_files") ?? "").trim() !== "";
-  const vfs = iov ? loose.filter((d) => isVfCandidate(d, devices)) : [];
+  const index = indexListing(devices);
+  const vfs = iov ? loose.filter((d) => looksLikeVf(d, index)) : [];
   const runtime = loose.filter((d) => !vfs.includes(d));
   const byIov = vfs.length > 0 ? ` (${vfs.length} SR-IOV VF${vfs.length === 1 ? "" : "s"} left to iovctl at boot: iovctl_files is set in rc.conf)` : "";
   if (runtime.length > 0) {

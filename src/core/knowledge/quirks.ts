@@ -1,4 +1,4 @@
-import { formatBhyve, sameDevice } from "../pci-address.ts";
+import { formatBhyve } from "../pci-address.ts";
 import { type PciDevice, baseClass, subClass } from "../pci-device.ts";
 import { type QuirkCondition, QUIRKS, type QuirkData } from "./quirks-data.ts";
 import type { ResetMethod } from "./reset.ts";
@@ -11,8 +11,57 @@ export interface Quirk {
   readonly risk: boolean;
 }
 
-function holds(when: QuirkCondition, d: PciDevice, devices: readonly PciDevice[], reset: ResetMethod): boolean {
-  const siblings = devices.filter((o) => o !== d && d.addr.bus !== 0 && sameDevice(o.addr, d.addr));
+/**
+ * The listing indexed once by card (domain/bus/slot) and by bus, so matching every device of a
+ * 10,000-device host stays linear. Build it once per listing and pass it to quirksFor.
+ */
+export interface QuirkIndex {
+  readonly bySlot: ReadonlyMap<string, readonly PciDevice[]>;
+  /** SR-IOV physical functions (`ecap 0010[…] = SR-IOV`) per domain/bus. */
+  readonly pfsByBus: ReadonlyMap<string, readonly PciDevice[]>;
+}
+
+const isPf = (p: PciDevice) => p.caps.some((c) => c.kind === "ecap" && c.id === "0010");
+const busKey = (d: PciDevice) => `${d.addr.domain}:${d.addr.bus}`;
+const slotKey = (d: PciDevice) => `${d.addr.domain}:${d.addr.bus}:${d.addr.slot}`;
+
+export function indexListing(devices: readonly PciDevice[]): QuirkIndex {
+  const bySlot = new Map<string, PciDevice[]>();
+  const pfsByBus = new Map<string, PciDevice[]>();
+  for (const d of devices) {
+    const s = slotKey(d);
+    const list = bySlot.get(s);
+    if (list) list.push(d);
+    else bySlot.set(s, [d]);
+    if (isPf(d)) {
+      const b = busKey(d);
+      const pfs = pfsByBus.get(b);
+      if (pfs) pfs.push(d);
+      else pfsByBus.set(b, [d]);
+    }
+  }
+  return { bySlot, pfsByBus };
+}
+
+/**
+ * A function that is probably a VF of an SR-IOV physical function: same vendor and class as the
+ * PF, on the PF's bus — and on bus 0 in the PF's own slot, since the chipset puts unrelated
+ * devices there (an iGPU PF beside a Thunderbolt controller). VFs sit at ARI function numbers
+ * above 7, or say so in their name: other functions of a card that offers SR-IOV (a Chelsio T4's
+ * nexus at function 4) are not VFs. A heuristic from the corpus (82599 VFs at functions
+ * 128–134), not a register read.
+ */
+export function looksLikeVf(d: PciDevice, index: QuirkIndex): boolean {
+  if (isPf(d)) return false;
+  if (d.addr.func <= 7 && !/virtual function|\bVF\b/i.test(d.deviceName ?? "")) return false;
+  return (index.pfsByBus.get(busKey(d)) ?? []).some(
+    (p) => p !== d && p.vendorId === d.vendorId && baseClass(p) === baseClass(d) && (d.addr.bus !== 0 || p.addr.slot === d.addr.slot),
+  );
+}
+
+function holds(when: QuirkCondition, d: PciDevice, index: QuirkIndex, reset: ResetMethod): boolean {
+  // Bus 0 is the chipset: functions sharing a slot there are separate devices, not one card.
+  const siblings = d.addr.bus === 0 ? [] : (index.bySlot.get(slotKey(d)) ?? []).filter((o) => o !== d);
   switch (when) {
     case "no-flr":
       return reset !== "flr";
@@ -21,46 +70,21 @@ function holds(when: QuirkCondition, d: PciDevice, devices: readonly PciDevice[]
     case "multifunction":
       return siblings.length > 0;
     case "sriov-vf":
-      return looksLikeVf(d, devices);
+      return looksLikeVf(d, index);
   }
 }
 
-const isPf = (p: PciDevice) => p.caps.some((c) => c.kind === "ecap" && c.id === "0010");
-
-/**
- * A function that is probably a VF of an SR-IOV physical function (`ecap 0010[…] = SR-IOV`): same
- * vendor and class as the PF, on the PF's bus — and on bus 0 in the PF's own slot, since the
- * chipset puts unrelated devices there (an iGPU PF beside a Thunderbolt controller). A heuristic
- * from the corpus (82599 VFs at functions 128–134), not a register read.
- */
-export function looksLikeVf(d: PciDevice, devices: readonly PciDevice[]): boolean {
-  if (isPf(d)) return false;
-  // VFs sit at ARI function numbers above 7, or say so in their name: other functions of a card
-  // that offers SR-IOV (a Chelsio T4's nexus at function 4) are not VFs.
-  if (d.addr.func <= 7 && !/virtual function|\bVF\b/i.test(d.deviceName ?? "")) return false;
-  return devices.some(
-    (p) =>
-      p !== d &&
-      isPf(p) &&
-      p.vendorId === d.vendorId &&
-      baseClass(p) === baseClass(d) &&
-      p.addr.domain === d.addr.domain &&
-      p.addr.bus === d.addr.bus &&
-      (d.addr.bus !== 0 || p.addr.slot === d.addr.slot),
-  );
-}
-
-function matches(q: QuirkData, d: PciDevice, devices: readonly PciDevice[], reset: ResetMethod): boolean {
+function matches(q: QuirkData, d: PciDevice, index: QuirkIndex, reset: ResetMethod): boolean {
   const m = q.match;
   if (m.vendor !== undefined && d.vendorId !== m.vendor) return false;
   if (m.cls !== undefined && baseClass(d) !== m.cls) return false;
   if (m.sub !== undefined && subClass(d) !== m.sub) return false;
   if (m.addr !== undefined && (d.addr.domain !== 0 || formatBhyve(d.addr) !== m.addr)) return false;
-  if (m.when !== undefined && !holds(m.when, d, devices, reset)) return false;
+  if (m.when !== undefined && !holds(m.when, d, index, reset)) return false;
   return true;
 }
 
 /** Every known behaviour that applies to `d`, in the data file's order. Pure. */
-export function quirksFor(d: PciDevice, devices: readonly PciDevice[], reset: ResetMethod): Quirk[] {
-  return QUIRKS.filter((q) => matches(q, d, devices, reset)).map(({ id, title, advice, source, risk }) => ({ id, title, advice, source, risk }));
+export function quirksFor(d: PciDevice, index: QuirkIndex, reset: ResetMethod): Quirk[] {
+  return QUIRKS.filter((q) => matches(q, d, index, reset)).map(({ id, title, advice, source, risk }) => ({ id, title, advice, source, risk }));
 }
