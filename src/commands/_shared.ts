@@ -1,8 +1,5 @@
 import type { ArgsDef } from "citty";
 import type { Ctx } from "../context.ts";
-import { type HostModel, buildModel } from "../core/model.ts";
-import { gather } from "../host/gather.ts";
-import type { MemoHost } from "../host/host.ts";
 
 /** Options every command takes. */
 export const commonArgs = {
@@ -16,11 +13,6 @@ export const vmsArg = {
   description: "Also read VM configs under this directory: */vm_config.json or */NAME.conf (repeatable)",
   valueHint: "PATH",
 } as const;
-
-/** Everything the host says, VM configs included (list, doctor, args --vm). */
-export async function loadModelWithVms(host: MemoHost, extraDirs: readonly string[]): Promise<HostModel> {
-  return buildModel(await gather(host, { vms: true, extraVmDirs: extraDirs }), extraDirs);
-}
 
 
 export function ctxOf(data: unknown): Ctx {

@@ -8,7 +8,7 @@ import { capsListed } from "../core/pci-device.ts";
 import type { SlotPlan } from "../core/slots.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
-import { loadModelWithVms } from "./_shared.ts";
+import { loadModelWithVms } from "./_model.ts";
 
 /** The passthru list of one VM, from the configs `list` finds. */
 export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<string[]> {

@@ -4,7 +4,6 @@ import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
 import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
 import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
-import { checkBound, igdNotAtSlot2, vmEntries } from "./args-host.ts";
 
 export default defineCommand({
   meta: { name: "args", description: "Print bhyve -s slot arguments for passthru entries (B/S/F, -B/S/F for a slot of its own) or a VM's config" },
@@ -30,9 +29,11 @@ export default defineCommand({
 
     let texts: string[];
     const host = args.vm !== undefined || args.check ? await ctx.openHost(args.from) : null;
+    // Reading the host needs the parsers and VM-config schemas; plain entries never load them.
+    const hostSide = host ? await import("./args-host.ts") : null;
     if (args.vm !== undefined) {
       if (ctx.positionals.length > 0) throw new PptError(`args: give entries or --vm ${args.vm}, not both`);
-      texts = await vmEntries(host!, args.vm, ctx.lists.vms ?? []);
+      texts = await hostSide!.vmEntries(host!, args.vm, ctx.lists.vms ?? []);
     } else {
       texts = splitEntries(ctx.positionals);
       if (texts.length === 0) throw new PptError("args: no passthru entries; give B/S/F entries (pptctl args 1/0/0 1/0/1) or --vm NAME");
@@ -44,14 +45,14 @@ export default defineCommand({
     });
     const plan = allocateSlots(entries, { firstSlot, reserved });
     if (args.check) {
-      const problems = await checkBound(host!, entries);
+      const problems = await hostSide!.checkBound(host!, entries);
       if (problems.length > 0) {
         for (const p of problems) ctx.io.err(`pptctl: ${p}\n`);
         return 1;
       }
     }
     for (const n of plan.notes) ctx.log.info(`note: ${n}`);
-    if (host) for (const w of await igdNotAtSlot2(host, plan)) ctx.log.warn(w);
+    if (host && hostSide) for (const w of await hostSide.igdNotAtSlot2(host, plan)) ctx.log.warn(w);
 
     if (args["next-slot"]) {
       if (plan.nextSlot === null) throw new PptError(`args: no guest slot is left free after passthrough (slots up to ${MAX_SLOT - 1} are taken)`, 1);

@@ -3,7 +3,8 @@ import { runDoctor } from "../core/doctor/doctor.ts";
 import { EXIT_CODE } from "../core/doctor/types.ts";
 import { renderDoctorJson, renderDoctorText } from "../render/doctor-text.ts";
 import { renderNagios, renderPrometheus } from "../render/monitoring.ts";
-import { commonArgs, ctxOf, loadModelWithVms, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
+import { loadModelWithVms } from "./_model.ts";
 
 export default defineCommand({
   meta: { name: "doctor", description: "Check that this host can pass PCI devices to bhyve guests (exit 0 ok, 1 warning, 2 critical, 3 unknown)" },

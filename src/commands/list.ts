@@ -6,7 +6,8 @@ import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { renderTable } from "../render/table.ts";
-import { commonArgs, ctxOf, loadModelWithVms, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
+import { loadModelWithVms } from "./_model.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];

@@ -11,7 +11,8 @@ import { CMD } from "../core/snapshot.ts";
 import type { Ctx } from "../context.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
-import { loadModelWithVms, splitList } from "./_shared.ts";
+import { splitList } from "./_shared.ts";
+import { loadModelWithVms } from "./_model.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
 
 /** Re-attaching a host driver took 46 s under emulation on 14.0 (corpus devctl-extra/). */
