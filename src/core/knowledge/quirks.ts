@@ -21,6 +21,7 @@ export interface QuirkIndex {
   readonly pfsByBus: ReadonlyMap<string, readonly PciDevice[]>;
 }
 
+const VF_NAME = /virtual function|\bVF\b/i;
 const isPf = (p: PciDevice) => p.caps.some((c) => c.kind === "ecap" && c.id === "0010");
 const busKey = (d: PciDevice) => `${d.addr.domain}:${d.addr.bus}`;
 const slotKey = (d: PciDevice) => `${d.addr.domain}:${d.addr.bus}:${d.addr.slot}`;
@@ -52,9 +53,10 @@ export function indexListing(devices: readonly PciDevice[]): QuirkIndex {
  * 128–134), not a register read.
  */
 export function looksLikeVf(d: PciDevice, index: QuirkIndex): boolean {
-  if (isPf(d)) return false;
-  if (d.addr.func <= 7 && !/virtual function|\bVF\b/i.test(d.deviceName ?? "")) return false;
-  return (index.pfsByBus.get(busKey(d)) ?? []).some(
+  const pfs = index.pfsByBus.get(busKey(d));
+  if (!pfs || isPf(d)) return false;
+  if (d.addr.func <= 7 && !VF_NAME.test(d.deviceName ?? "")) return false;
+  return pfs.some(
     (p) => p !== d && p.vendorId === d.vendorId && baseClass(p) === baseClass(d) && (d.addr.bus !== 0 || p.addr.slot === d.addr.slot),
   );
 }
