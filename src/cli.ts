@@ -5,6 +5,7 @@ import { type Ctx, type Io, openHost } from "./context.ts";
 import { PptError } from "./core/errors.ts";
 import { colors, wantColor } from "./render/color.ts";
 import { createLogger } from "./render/log.ts";
+import { mark } from "./trace.ts";
 import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<CommandDef<any>>;
@@ -89,6 +90,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       throw new PptError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(", ")} (see 'pptctl --help')`);
     }
     const cmd = await entry.load();
+    mark(`command ${name} loaded`);
     const rest = argv.slice(i + 1);
     const dashdash = rest.indexOf("--");
     const opts = dashdash >= 0 ? rest.slice(0, dashdash) : rest;

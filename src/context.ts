@@ -2,6 +2,7 @@ import type { ConsolaInstance } from "consola/core";
 import { PptError } from "./core/errors.ts";
 import { type Host, MemoHost } from "./host/host.ts";
 import type { Colors } from "./render/color.ts";
+import { mark } from "./trace.ts";
 
 export interface Io {
   out(s: string): void;
@@ -54,5 +55,6 @@ export async function openHost(io: Io, from: string | undefined): Promise<MemoHo
     const { LiveHost } = await import("./host/live.ts");
     host = new LiveHost({ timeoutMs });
   }
+  mark(`host opened (${host.label})`);
   return new MemoHost(host);
 }

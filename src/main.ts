@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 import { run } from "./cli.ts";
+import { mark, startTrace, traceReport } from "./trace.ts";
 import { flush, isTerminal, stdoutClosed, terminalColumns, writeOut } from "./stdio.ts";
 
+startTrace(process.env.PPTCTL_TRACE === "1");
 let tty: Promise<boolean> | undefined;
 let columns: number | undefined;
 const code = await run(process.argv.slice(2), {
@@ -20,6 +22,10 @@ const code = await run(process.argv.slice(2), {
   platform: process.platform,
   now: () => new Date(),
 });
+mark("command ran");
+await flush();
+mark("output flushed");
+if (traceReport()) writeOut(2, traceReport());
 await flush();
 // A reader that went away (`pptctl list | head -1`) is not a failure of ours.
 process.exitCode = stdoutClosed() && code === 0 ? 0 : code;

@@ -1,4 +1,4 @@
-import { type ConsolaInstance, createConsola } from "consola/core";
+import type { ConsolaInstance } from "consola/core";
 
 /**
  * Messages go to stderr only, one plain line each, in the base system's style
@@ -6,6 +6,8 @@ import { type ConsolaInstance, createConsola } from "consola/core";
  * capture a log line.
  */
 export function createLogger(writeErr: (s: string) => void): ConsolaInstance {
+  // Required on first use, not imported: a run that logs nothing (most of args) never loads it.
+  const { createConsola } = require("consola/core") as typeof import("consola/core");
   return createConsola({
     level: 3,
     throttle: 0,
