@@ -12,7 +12,9 @@ const ROOT = join(import.meta.dir, "..");
 /** The tarballs `npm run build` writes; built here when a fresh clone has not built yet. */
 function tarballs(): string[] {
   const paths = TARGETS.map((t) => join(ROOT, tarballName(VERSION, t.freebsd)));
-  if (!paths.every(existsSync)) {
+  const inputs = ["src/pptctl.8", "src/periodic/480.status-pptctl"].map((p) => statSync(join(ROOT, p)).mtimeMs);
+  const stale = (p: string) => !existsSync(p) || inputs.some((m) => m > statSync(p).mtimeMs);
+  if (paths.some(stale)) {
     const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`build failed: ${r.stderr.toString()}`);
   }

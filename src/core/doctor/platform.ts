@@ -134,7 +134,8 @@ export function vmmCheck(m: HostModel, pptdevsConfigured: boolean): Check {
   const via = /\bvmm\b/.test(rcValue(m, "kld_list")) ? "kld_list in rc.conf" : "kldload";
   const status = pptdevsConfigured ? "fail" : "warn";
   const why = pptdevsConfigured ? "pptdevs cannot take effect" : "pptdevs would not take effect";
-  return check("vmm", area, status, `vmm.ko was loaded after boot (${via}), not by the loader: ${why}`, fixLoader);
+  const initNote = init.state === "unknown" ? "; whether it initialised is unknown (see CPU)" : "";
+  return check("vmm", area, status, `vmm.ko was loaded after boot (${via}), not by the loader: ${why}${initNote}`, fixLoader);
 }
 
 function rcValue(m: HostModel, name: string): string {
