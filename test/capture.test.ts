@@ -243,3 +243,13 @@ describe("capture is safe as root and for a public bug report (issue 13)", () =>
     }
   });
 });
+
+describe("capture never writes outside DIR", () => {
+  test("a host path with .. is refused, not followed", async () => {
+    const { PrivateDir } = await import("../src/host/capture.ts");
+    const dir = join(tempDir(), "cap");
+    const out = await PrivateDir.open(dir);
+    await expect(out.writeFile("files/zroot/../../../etc/evil", "x")).rejects.toThrow("climbs out of the capture directory");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

@@ -143,7 +143,9 @@ export class PrivateDir {
 
   /** Creates `rel` (and its parent folders) inside the directory; never follows or overwrites. */
   async writeFile(rel: string, text: string): Promise<void> {
-    const parts = rel.split("/").filter((p) => p !== "");
+    const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
+    // A host path with `..` (from a VM config's dataset, say) must not lead out of DIR.
+    if (parts.includes("..")) throw new PptError(`capture: refusing to record ${rel}: the path climbs out of the capture directory`);
     let sub = "";
     for (const part of parts.slice(0, -1)) {
       sub = sub === "" ? part : `${sub}/${part}`;
