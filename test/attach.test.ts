@@ -218,3 +218,14 @@ describe("doctor runtime-only and SR-IOV VFs that iovctl attaches at boot", () =
     expect(c.summary).toContain("SR-IOV VFs left to iovctl at boot: iovctl_files is set in rc.conf");
   });
 });
+
+describe("--persist problems are found before any device moves", () => {
+  test("loader.conf.local sets pptdevs: refused, devctl never runs", async () => {
+    const h = makeDevctlHost();
+    writeFileSync(join(h.root, "boot/loader.conf.local"), 'pptdevs="9/0/0"\n');
+    const r = await run(h.root, ["attach", "1/0/0", "--persist"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pptdevs is also set in /boot/loader.conf.local:1");
+    expect(h.state().log).toEqual([]);
+  });
+});

@@ -52,6 +52,10 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
     return 0;
   }
 
+  // --persist problems (a later loader file that would win, a read-only file) are found before
+  // any device moves, not after.
+  if (args.persist) await persistEdit(action, host, plan.steps.map((s) => s.addr), args);
+
   const timeoutMs = positive(ctx.io.env.PPTCTL_DEVCTL_TIMEOUT_MS) ?? DEVCTL_TIMEOUT_MS;
   let before: readonly PciDevice[] = model.pci.ok ? model.pci.value.devices : [];
   const results: Result[] = [];
@@ -141,13 +145,20 @@ async function rereadPci(host: MemoHost, action: Action): Promise<PciDevice[]> {
   return [...parsePciconf(r.stdout).devices];
 }
 
-/** The loader.conf side, through plan's safe writer: diff on stdout, backup, atomic replace. */
-async function persist(action: Action, host: MemoHost, done: readonly { domain: number; bus: number; slot: number; func: number }[], args: RuntimeArgs, ctx: Ctx) {
+type Addr = { domain: number; bus: number; slot: number; func: number };
+
+/** The loader.conf edit for these devices; throws (one line) when the family cannot take it. */
+async function persistEdit(action: Action, host: MemoHost, addrs: readonly Addr[], args: RuntimeArgs) {
   const snap = await gather(host);
   const model = buildModel(snap);
-  const sel = done.map((a) => ({ kind: "addr" as const, addr: a, text: formatBhyve(a) }));
+  const sel = addrs.map((a) => ({ kind: "addr" as const, addr: a, text: formatBhyve(a) }));
   const plan = makePlan(model, { select: action === "attach" ? sel : [], classes: [], remove: action === "release" ? sel : [], replace: false, withFunctions: false, force: true });
-  const edit = await prepareEdit(host, snap, model, plan, args.file, false, true);
+  return prepareEdit(host, snap, model, plan, args.file, false, true);
+}
+
+/** The loader.conf side, through plan's safe writer: diff on stdout, backup, atomic replace. */
+async function persist(action: Action, host: MemoHost, done: readonly Addr[], args: RuntimeArgs, ctx: Ctx) {
+  const edit = await persistEdit(action, host, done, args);
   const diff = unifiedDiff(edit.before ?? "", edit.after, edit.path, edit.path);
   if (diff === "") {
     ctx.log.info(`${edit.path} already says this; nothing to change`);
