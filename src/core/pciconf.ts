@@ -244,8 +244,8 @@ function firstNonBlank(s: string): number {
 
 function unquote(v: string): string {
   // A missing closing quote happens in pasted output; keep what is there.
-  const m = /^'(.*?)'?$/.exec(v);
-  return m ? (m[1] ?? "") : v;
+  if (v.charCodeAt(0) !== 39) return v;
+  return v.length > 1 && v.charCodeAt(v.length - 1) === 39 ? v.slice(1, -1) : v.slice(1);
 }
 
 function finish(d: Draft): PciDevice {
