@@ -140,3 +140,22 @@ describe("scaling", () => {
     expect(b).toBeLessThan(a * 24 + 100);
   });
 });
+
+describe("list asks the live host only what it needs", () => {
+  test("no acpidump and no route for list; doctor still asks both", async () => {
+    const { makeFakeHost } = await import("./fake-host.ts");
+    const { writeFileSync, readFileSync, chmodSync, existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = makeFakeHost();
+    for (const tool of ["/usr/sbin/acpidump", "/sbin/route"]) {
+      const path = join(root, tool);
+      const body = readFileSync(path, "utf8").replace("#!/bin/sh\n", `#!/bin/sh\necho ran >> '${path}.ran'\n`);
+      writeFileSync(path, body);
+      chmodSync(path, 0o755);
+    }
+    expect((await cli(["list"], { env: { PPTCTL_ROOT: root } })).code).toBe(0);
+    expect(existsSync(join(root, "usr/sbin/acpidump.ran")) || existsSync(join(root, "sbin/route.ran"))).toBe(false);
+    await cli(["doctor"], { env: { PPTCTL_ROOT: root } });
+    expect(existsSync(join(root, "usr/sbin/acpidump.ran")) && existsSync(join(root, "sbin/route.ran"))).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@ import { type Inventory, buildInventory, severity, statusText } from "../core/in
 import { PptError } from "../core/errors.ts";
 import { pciNotes, unparsedLines } from "../core/pciconf.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
+import { CMD } from "../core/snapshot.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { renderTable } from "../render/table.ts";
@@ -27,7 +28,8 @@ export default defineCommand({
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const host = await ctx.openHost(args.from);
-    const model = await loadModelWithVms(host, ctx.lists.vms ?? []);
+    // The ACPI tables and the default route say nothing about who has which device.
+    const model = await loadModelWithVms(host, ctx.lists.vms ?? [], [CMD.acpidump, CMD.route]);
     if (!model.pci.ok) throw new PptError(`list: cannot list PCI devices: ${model.pci.reason}`, 1);
     const inv = buildInventory(model, args.all === true);
     if (args.all) for (const n of pciNotes(unparsedLines(model.pci.value))) ctx.log.warn(n);

@@ -14,6 +14,11 @@ export interface GatherOptions {
   /** Also find VM configs (list, doctor, args --vm). */
   readonly vms?: boolean;
   readonly extraVmDirs?: readonly string[];
+  /**
+   * Core commands this caller never reads (list does not need acpidump, which can take a while on
+   * a live host). Capture asks everything.
+   */
+  readonly skip?: readonly (readonly string[])[];
 }
 
 /** Discovery reads in rounds (config → dataset → VM dirs → VM files); this bounds them. */
@@ -21,8 +26,9 @@ const MAX_ROUNDS = 8;
 
 /** Asks the host the core set concurrently (each once), then whatever discovery needs. */
 export async function gather(host: MemoHost, opts: GatherOptions = {}): Promise<HostSnapshot> {
+  const skip = new Set((opts.skip ?? []).map((c) => c.join("\u0000")));
   await Promise.all([
-    ...CORE_COMMANDS.map((c) => host.run(c)),
+    ...CORE_COMMANDS.filter((c) => !skip.has(c.join("\u0000"))).map((c) => host.run(c)),
     ...CORE_FILES.map((f) => host.readFile(f)),
     ...CORE_DIRS.map((d) => host.listDir(d)),
   ]);
