@@ -111,6 +111,26 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     expect(model.pci).toEqual({ ok: false, reason: "/usr/sbin/pciconf -lvc is not in the recording" });
     expect(model.vms.running).toBeNull();
   });
+  test("empty and non-ASCII outputs replay exactly (files are read through mmap)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "empty.txt"), "");
+    writeFileSync(join(dir, "kenv.txt"), 'smbios.system.maker="Gigabyte Technology Co., Ltd. — ü"\n');
+    writeFileSync(
+      join(dir, "host.json"),
+      JSON.stringify({ format: "pptctl-host/1", commands: [{ argv: ["/bin/kenv"], exit: 0, stdout: "kenv.txt", stderr: "empty.txt" }], files: [{ path: "/etc/rc.conf", copy: "empty.txt" }], dirs: [] }),
+    );
+    const host = await RecordedHost.load(dir);
+    expect(await host.run(["/bin/kenv"])).toEqual({ kind: "ran", exit: 0, stdout: 'smbios.system.maker="Gigabyte Technology Co., Ltd. — ü"\n', stderr: "" });
+    expect(await host.readFile("/etc/rc.conf")).toEqual({ kind: "file", text: "" });
+  });
+  test("a referenced output that is a directory is one line, not a crash", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "kenv.txt"));
+    writeFileSync(join(dir, "host.json"), JSON.stringify({ format: "pptctl-host/1", commands: [{ argv: ["/bin/kenv"], exit: 0, stdout: "kenv.txt", stderr: null }], files: [], dirs: [] }));
+    const r = await cli(["--from", dir, "doctor"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^pptctl: .*kenv\.txt: EISDIR[^\n]*\n$/);
+  });
   test("the sample host loads", async () => {
     expect((await RecordedHost.load(SAMPLE)).label).toBe(`recorded host ${SAMPLE}`);
   });

@@ -18,3 +18,20 @@ export async function openFlags(): Promise<typeof import("node:fs").constants> {
 export async function readText(path: string): Promise<string> {
   return Bun.file(path).text();
 }
+
+const utf8 = new TextDecoder();
+
+/**
+ * Reads a file of a recording at once, through mmap: Bun.file().text() starts a thread pool on
+ * first use, which costs more than a short run's whole read (measured: 0.7 ms of a 5 ms run).
+ * Only for recordings: a file truncated while mapped would fault, and a capture folder is not
+ * written to while pptctl replays it. An empty file cannot be mapped (EINVAL); it reads as "".
+ */
+export function readRecordedText(path: string): string {
+  try {
+    return utf8.decode(Bun.mmap(path, { shared: false }));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EINVAL" && Bun.file(path).size === 0) return "";
+    throw e;
+  }
+}

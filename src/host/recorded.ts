@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { PptError } from "../core/errors.ts";
 import { type CommandResult, type DirResult, type FileResult, commandKey } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
-import { readText as readFileText } from "./node-fs.ts";
+import { readRecordedText } from "./node-fs.ts";
 import { HostJsonSchema, describeIssues } from "./recording-format.ts";
 
 /** Replays a `pptctl-host/1` folder. Whatever it lacks answers "unknown", never a crash. */
@@ -68,7 +68,7 @@ export class RecordedHost implements Host {
 
 async function readText(path: string, missing: string): Promise<string> {
   try {
-    return await readFileText(path);
+    return readRecordedText(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);
