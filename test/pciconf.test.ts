@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import fc from "fast-check";
 import { join } from "node:path";
-import { parsePciconf } from "../src/core/pciconf.ts";
+import { parsePciconf, parsePciconfByPatterns } from "../src/core/pciconf.ts";
 import { CORPUS } from "./helpers.ts";
 
 const corpus = (rel: string) => readFileSync(join(CORPUS, rel), "utf8");
@@ -123,5 +124,45 @@ describe("pciconf -v names and paste damage", () => {
     const r = parsePciconf(corpus("pciconf-lvc/hostercore-doc-lc-vgapci0-grep-MSI.txt"));
     expect(r.devices).toEqual([]);
     expect(r.unparsed).toHaveLength(1);
+  });
+});
+
+describe("the in-place readers agree with the patterns (issue 10)", () => {
+  const texts = readdirSync(CORPUS, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /pciconf/.test(join(e.parentPath, e.name)))
+    .map((e) => readFileSync(join(e.parentPath, e.name), "utf8"));
+  const lines = texts.flatMap((t) => t.split("\n"));
+  test("on every pciconf output in the corpus", () => {
+    expect(texts.length).toBeGreaterThan(20);
+    for (const t of texts) expect(parsePciconf(t)).toEqual(parsePciconfByPatterns(t));
+  });
+  test("on corpus lines cut, shuffled and salted with blanks, breaks and look-alikes", () => {
+    // What a paste, a pager or a grep does to a listing, plus the characters the patterns treat
+    // specially (\s beyond space and tab, line separators, upper-case hex, separators).
+    const salt = ["\r", "\t", " ", "\u00a0", "\u2028", "\u000b", "\ufeff", "--", "@pci", "=0x", "A", "'", "cap ", "ecap ", "[", "]", "=", "0", ":", "vendor", "class"];
+    const pieces = ["    ", "\t", " ", "--", "cap 05[50] = ", "ecap 0001[100] = ", "MSI supports 1 message", "vendor", "  = ", "'Intel'", "class", "subclass", "ppt0@pci0:1:0:0:", "class=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001", "bar   [10] = type Memory", "Table in map 0x1c[0x0]", "\u00a0", "\r", "=0x1f", "    --", "\t--", "ecap 0001[100]\t= AER", "cap 05[5F] = ", " max read 512"];
+    const headers = lines.filter((l) => l.includes("@pci"));
+    const line = fc.oneof(
+      fc.constantFrom(...lines),
+      // A header indented by a paste, or glued under the previous device.
+      fc.tuple(fc.constantFrom("  ", "\t", "    cap 05[50] = "), fc.constantFrom(...headers)).map(([a, h]) => a + h),
+      fc.tuple(fc.constantFrom(...headers), fc.constantFrom(" x", "\tfoo=0x1", " card=0x0", "0")).map(([h, b]) => h + b),
+      fc
+        .tuple(fc.constantFrom(...lines), fc.array(fc.tuple(fc.nat(200), fc.constantFrom(...salt)), { minLength: 1, maxLength: 4 }))
+        .map(([l, edits]) => edits.reduce((acc, [i, s]) => acc.slice(0, i % (acc.length + 1)) + s + acc.slice(i % (acc.length + 1)), l)),
+      fc.tuple(fc.constantFrom(...lines), fc.nat(200)).map(([l, i]) => l.slice(0, i % (l.length + 1))),
+      fc.string({ unit: fc.constantFrom(...salt, "a", "c", "1", "x") }),
+      // Lines put together from the pieces of real ones.
+      fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 6 }).map((ps) => ps.join("")),
+    );
+    // Device blocks: a real header, then mostly body lines, so that odd body lines meet a device.
+    const block = fc.tuple(fc.constantFrom(...headers), fc.array(line, { maxLength: 12 })).map(([h, body]) => [h, ...body]);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 4 }), fc.array(block, { maxLength: 4 }), fc.constantFrom("\n", "\r\n"), (before, blocks, eol) => {
+        const t = [...before, ...blocks.flat()].join(eol);
+        expect(parsePciconf(t)).toEqual(parsePciconfByPatterns(t));
+      }),
+      { numRuns: 10_000 },
+    );
   });
 });

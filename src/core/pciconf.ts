@@ -29,12 +29,27 @@ interface DraftCap {
   more: string[];
 }
 
+/** The header's key=0x… values; -1 where the header lacked one (a Map per device cost more). */
+interface Fields {
+  count: number;
+  class: number;
+  card: number;
+  chip: number;
+  rev: number;
+  hdr: number;
+  vendor: number;
+  device: number;
+  subvendor: number;
+  subdevice: number;
+}
+type FieldName = Exclude<keyof Fields, "count">;
+
 interface Draft {
   name: string;
   driver: string;
   unit: number | null;
   addr: PciAddress;
-  fields: Map<string, number>;
+  fields: Fields;
   vendorName: string | null;
   deviceName: string | null;
   className: string | null;
@@ -47,40 +62,297 @@ interface Draft {
   fresh: boolean;
 }
 
-/** Parses `pciconf -l`, `-lv`, `-lvc`, `-lvcb` and `-ll` output. Never throws. */
+/**
+ * Parses `pciconf -l`, `-lv`, `-lvc`, `-lvcb` and `-ll` output. Never throws.
+ *
+ * Lines are walked in place (indexOf, charCodeAt) rather than split: the lines of a 13.0+ listing
+ * (header, vendor/device/class/subclass, cap/ecap and their continuations) are read by hand, and
+ * any other line goes to the general path (`slowLine`), whose patterns are the definition. The
+ * fast readers accept only what that path would read the same way; test/pciconf.test.ts checks
+ * both agree on random lines.
+ */
 export function parsePciconf(text: string): PciconfListing {
-  const devices: PciDevice[] = [];
-  const unparsed: { line: number; text: string }[] = [];
-  let cur: Draft | null = null;
-  // split("\n") then trimEnd (which also drops a CR): no regex over the whole text.
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    // Trailing blanks are paste noise; dropping them keeps every pattern below linear.
-    const line = lines[i] ?? "";
-    const last = line.charCodeAt(line.length - 1);
-    const raw = last === 32 || last === 9 || last === 13 ? line.trimEnd() : line;
-    if (raw === "") continue;
-    const head = raw.includes("@pci") ? HEADER.exec(raw) : null;
-    if (head) {
-      if (cur) devices.push(finish(cur));
-      cur = startDevice(head, i + 1);
-      continue;
+  return parse(text, true);
+}
+
+/** Every line through the patterns alone: the reference the fast readers are tested against. */
+export function parsePciconfByPatterns(text: string): PciconfListing {
+  return parse(text, false);
+}
+
+function parse(text: string, fast: boolean): PciconfListing {
+  const p: Parse = { text, devices: [], unparsed: [], cur: null, nextAtPci: -1, nextEq0x: -1 };
+  const n = text.length;
+  // `.` in the patterns stops at \r, U+2028 and U+2029: with any of those inside a line, every
+  // line goes the general way.
+  const plain = fast && !hasInnerBreak(text);
+  let s = 0;
+  let lineNo = 0;
+  while (s < n) {
+    let nl = text.indexOf("\n", s);
+    if (nl < 0) nl = n;
+    lineNo++;
+    let e = nl;
+    let last = text.charCodeAt(e - 1);
+    if (e > s && (last === 32 || last === 9 || last === 13)) {
+      do e--;
+      while (e > s && ((last = text.charCodeAt(e - 1)) === 32 || last === 9 || last === 13));
+      // trimEnd would also take other kinds of blank: leave those to it.
+      if (e > s && isOtherBlank(last)) {
+        const raw = text.slice(s, nl).trimEnd();
+        if (raw !== "") slowLine(p, raw, lineNo);
+        s = nl + 1;
+        continue;
+      }
     }
-    if (!cur) {
-      if (raw.trim() !== "") unparsed.push({ line: i + 1, text: raw });
-      continue;
-    }
-    if (raw.length <= 8 && raw.trim() === "--") {
-      // grep -A/-B separator: the block before it is complete.
-      devices.push(finish(cur));
-      cur = null;
-      unparsed.push({ line: i + 1, text: raw });
-      continue;
-    }
-    addLine(cur, raw);
+    if (e > s && !(plain && fastLine(p, s, e, lineNo))) slowLine(p, text.slice(s, e), lineNo);
+    s = nl + 1;
   }
-  if (cur) devices.push(finish(cur));
-  return { devices, unparsed };
+  if (p.cur) p.devices.push(finish(p.cur));
+  return { devices: p.devices, unparsed: p.unparsed };
+}
+
+interface Parse {
+  readonly text: string;
+  readonly devices: PciDevice[];
+  readonly unparsed: { line: number; text: string }[];
+  cur: Draft | null;
+  /** Where "@pci" and "=0x" next occur (text.length when never): found once, not per line. */
+  nextAtPci: number;
+  nextEq0x: number;
+}
+
+function hasInnerBreak(text: string): boolean {
+  if (text.indexOf("\u2028") >= 0 || text.indexOf("\u2029") >= 0) return true;
+  // A CR before LF ends the line (trimmed); one anywhere else is inside it.
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) {
+    let j = i + 1;
+    while (text.charCodeAt(j) === 13 || text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+    if (j < text.length && text.charCodeAt(j) !== 10) return true;
+  }
+  return false;
+}
+
+/** Blanks other than space, tab and CR that `\s` and trimEnd know (VT, FF, NBSP, U+2000…, BOM). */
+function isOtherBlank(c: number): boolean {
+  return c === 11 || c === 12 || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The general path: one trimmed line, read by the patterns. */
+function slowLine(p: Parse, raw: string, line: number): void {
+  const head = raw.includes("@pci") ? HEADER.exec(raw) : null;
+  if (head) {
+    if (p.cur) p.devices.push(finish(p.cur));
+    p.cur = startDevice(head, line);
+    return;
+  }
+  const cur = p.cur;
+  if (!cur) {
+    if (raw.trim() !== "") p.unparsed.push({ line, text: raw });
+    return;
+  }
+  if (raw.length <= 8 && raw.trim() === "--") {
+    // grep -A/-B separator: the block before it is complete.
+    p.devices.push(finish(cur));
+    p.cur = null;
+    p.unparsed.push({ line, text: raw });
+    return;
+  }
+  addLine(cur, raw);
+}
+
+/**
+ * The common lines, read in place; false leaves the line to `slowLine`. [s, e) is the line
+ * without trailing blanks, e > s, and holds no line break of any kind.
+ */
+function fastLine(p: Parse, s: number, e: number, line: number): boolean {
+  const t = p.text;
+  const c0 = t.charCodeAt(s);
+  if (c0 !== 32 && c0 !== 9) return fastHeader(p, s, e, line);
+  // Any other line with "@pci" in it may be a header (indented by a paste): the pattern decides.
+  if (p.nextAtPci < s) p.nextAtPci = nextIndex(t, "@pci", s);
+  if (p.nextAtPci < e) return false;
+  const d = p.cur;
+  if (d === null) return false;
+  if (d.fresh) {
+    // The second half of a wrapped header (key=0x… pairs) is only looked for right after it.
+    if (p.nextEq0x < s) p.nextEq0x = nextIndex(t, "=0x", s);
+    if (p.nextEq0x < e) return false;
+  }
+  let fb = s + 1;
+  while (fb < e && (t.charCodeAt(fb) === 32 || t.charCodeAt(fb) === 9)) fb++;
+  const first = t.charCodeAt(fb);
+  // "--" is a grep separator, "bar" and other blanks are the general path's.
+  if (first === 45 /* - */ || first === 98 /* b */ || isOtherBlank(first)) return false;
+  if (first === 99 /* c */ || first === 101 /* e */) {
+    const cap = capAt(t, fb, e);
+    if (cap) {
+      d.fresh = false;
+      d.caps.push(cap);
+      return true;
+    }
+    if (t.startsWith("cap", fb) || t.startsWith("ecap", fb)) return false;
+  }
+  if (first === 118 /* v */ || first === 100 /* d */ || first === 99 /* c */ || first === 115 /* s */) return fastNamed(d, t, fb, e);
+  const last = d.caps[d.caps.length - 1];
+  // pciconf indents a capability's second and later lines under its text.
+  if (!last || !(c0 === 9 || fb - s >= 4)) return false;
+  d.fresh = false;
+  if (last.more === NO_MORE) last.more = [];
+  last.more.push(t.slice(fb, e));
+  return true;
+}
+
+function nextIndex(t: string, needle: string, from: number): number {
+  const i = t.indexOf(needle, from);
+  return i < 0 ? t.length : i;
+}
+
+const NAMED_KEYS = ["vendor", "device", "class", "subclass"] as const;
+
+/** `    vendor     = 'Intel Corporation'` and its three siblings. */
+function fastNamed(d: Draft, t: string, fb: number, e: number): boolean {
+  let key: (typeof NAMED_KEYS)[number] | null = null;
+  for (const k of NAMED_KEYS) {
+    if (t.startsWith(k, fb)) {
+      key = k;
+      break;
+    }
+  }
+  if (key === null) return false;
+  let i = fb + key.length;
+  while (i < e && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i++;
+  if (i >= e || t.charCodeAt(i) !== 61 /* = */) return false;
+  i++;
+  while (i < e && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i++;
+  if (i < e && isOtherBlank(t.charCodeAt(i))) return false;
+  d.fresh = false;
+  const value = unquoteAt(t, i, e);
+  if (key === "vendor") d.vendorName = value;
+  else if (key === "device") d.deviceName = value;
+  else if (key === "class") d.className = value;
+  else d.subclassName = value;
+  return true;
+}
+
+function unquoteAt(t: string, i: number, e: number): string {
+  if (t.charCodeAt(i) !== 39) return t.slice(i, e);
+  return e - i > 1 && t.charCodeAt(e - 1) === 39 ? t.slice(i + 1, e - 1) : t.slice(i + 1, e);
+}
+
+/** `cap 05[50] = MSI …` / `ecap 0001[100] = AER …` in place; null when it is not that shape. */
+function capAt(t: string, at: number, e: number): DraftCap | null {
+  const isE = t.charCodeAt(at) === 101;
+  const word = isE ? "ecap " : "cap ";
+  if (!t.startsWith(word, at)) return null;
+  let i = at + word.length;
+  while (i < e && t.charCodeAt(i) === 32) i++;
+  const idStart = i;
+  while (i < e && isLowerHex(t.charCodeAt(i))) i++;
+  if (i === idStart || i >= e || t.charCodeAt(i) !== 91 /* [ */) return null;
+  const id = t.slice(idStart, i);
+  const offStart = ++i;
+  while (i < e && isLowerHex(t.charCodeAt(i))) i++;
+  if (i === offStart || i >= e || t.charCodeAt(i) !== 93 /* ] */) return null;
+  const offset = t.slice(offStart, i);
+  i++;
+  while (i < e && t.charCodeAt(i) === 32) i++;
+  if (i >= e || t.charCodeAt(i) !== 61 /* = */) return null;
+  i++;
+  while (i < e && t.charCodeAt(i) === 32) i++;
+  return { kind: isE ? "ecap" : "cap", id, offset, text: t.slice(i, e), more: NO_MORE };
+}
+
+function isLowerHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/** `NAME@pciD:B:S:F:<tab>class=0x… rev=0x… …` as 13.0+ prints it; anything else is the pattern's. */
+function fastHeader(p: Parse, s: number, e: number, line: number): boolean {
+  const t = p.text;
+  let i = s;
+  while (i < e && isWordChar(t.charCodeAt(i))) i++;
+  if (!t.startsWith("@pci", i)) return false;
+  const at = i;
+  i += 4;
+  const nums: number[] = [];
+  for (;;) {
+    const d0 = i;
+    let v = 0;
+    while (i < e && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) v = v * 10 + t.charCodeAt(i++) - 48;
+    if (i === d0 || i - d0 > 9) return false;
+    nums.push(v);
+    if (t.charCodeAt(i) !== 58 /* : */) return false;
+    i++;
+    if (nums.length === 4) break;
+  }
+  // Then a tab or spaces and the modern fields, exactly.
+  const ws = i;
+  while (i < e && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i++;
+  if (i === ws || i + MODERN_LENGTH !== e) return false;
+  const f = modernFields(t, i);
+  if (f === null) return false;
+  const full = t.slice(s, at);
+  const [name, unit] = splitUnit(full);
+  if (p.cur) p.devices.push(finish(p.cur));
+  p.cur = {
+    name: name + unit,
+    driver: name === "" ? "none" : name,
+    unit: unit === "" ? null : Number(unit),
+    addr: { domain: nums[0]!, bus: nums[1]!, slot: nums[2]!, func: nums[3]! },
+    fields: f,
+    vendorName: null,
+    deviceName: null,
+    className: null,
+    subclassName: null,
+    caps: [],
+    bars: [],
+    unparsed: [],
+    line,
+    fresh: true,
+  };
+  return true;
+}
+
+// `class=0x030000 rev=0xa1 hdr=0x00 vendor=0x10de device=0x1cb2 subvendor=0x10de subdevice=0x11bd`
+const MODERN_PARTS = [
+  ["class=0x", 6],
+  [" rev=0x", 2],
+  [" hdr=0x", 2],
+  [" vendor=0x", 4],
+  [" device=0x", 4],
+  [" subvendor=0x", 4],
+  [" subdevice=0x", 4],
+] as const;
+const MODERN_LENGTH = MODERN_PARTS.reduce((a, [k, n]) => a + k.length + n, 0);
+
+function modernFields(t: string, i: number): Fields | null {
+  const v: number[] = [];
+  for (const [key, len] of MODERN_PARTS) {
+    if (!t.startsWith(key, i)) return null;
+    i += key.length;
+    const h = hexAt(t, i, len);
+    if (h < 0) return null;
+    v.push(h);
+    i += len;
+  }
+  return { count: 7, class: v[0]!, card: -1, chip: -1, rev: v[1]!, hdr: v[2]!, vendor: v[3]!, device: v[4]!, subvendor: v[5]!, subdevice: v[6]! };
+}
+
+/** `len` lower-case hex digits at i as a number, or -1. */
+function hexAt(t: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) {
+    const c = t.charCodeAt(k);
+    if (c >= 48 && c <= 57) v = v * 16 + c - 48;
+    else if (c >= 97 && c <= 102) v = v * 16 + c - 87;
+    else return -1;
+  }
+  return v;
+}
+
+function noFields(): Fields {
+  return { count: 0, class: -1, card: -1, chip: -1, rev: -1, hdr: -1, vendor: -1, device: -1, subvendor: -1, subdevice: -1 };
 }
 
 function startDevice(m: RegExpExecArray, line: number): Draft {
@@ -96,7 +368,7 @@ function startDevice(m: RegExpExecArray, line: number): Draft {
     driver: name === "" ? "none" : name,
     unit: unit === "" ? null : Number(unit),
     addr,
-    fields: new Map(),
+    fields: noFields(),
     vendorName: null,
     deviceName: null,
     className: null,
@@ -109,12 +381,17 @@ function startDevice(m: RegExpExecArray, line: number): Draft {
   };
   const long = LONG_LIST.exec(rest);
   if (long) {
-    const keys = ["class", "rev", "hdr", "vendor", "device", "subvendor", "subdevice"];
-    keys.forEach((k, j) => d.fields.set(k, parseInt(long[j + 1] ?? "0", 16)));
+    const keys = ["class", "rev", "hdr", "vendor", "device", "subvendor", "subdevice"] as const;
+    keys.forEach((k, j) => setField(d.fields, k, parseInt(long[j + 1] ?? "0", 16)));
   } else {
     readFields(d, rest);
   }
   return d;
+}
+
+function setField(f: Fields, key: FieldName, value: number): void {
+  if (f[key] < 0) f.count++;
+  f[key] = value;
 }
 
 /** `mlx5_core0` → [`mlx5_core`, `0`]; `none` → [`none`, ``]. */
@@ -132,10 +409,10 @@ const MODERN = /^class=0x([0-9a-f]{6}) rev=0x([0-9a-f]{2}) hdr=0x([0-9a-f]{2}) v
 const MODERN_KEYS = ["class", "rev", "hdr", "vendor", "device", "subvendor", "subdevice"] as const;
 
 function readFields(d: Draft, text: string): void {
-  if (d.fields.size === 0) {
+  if (d.fields.count === 0) {
     const m = MODERN.exec(text);
     if (m) {
-      for (let k = 0; k < 7; k++) d.fields.set(MODERN_KEYS[k]!, parseInt(m[k + 1]!, 16));
+      for (let k = 0; k < 7; k++) setField(d.fields, MODERN_KEYS[k]!, parseInt(m[k + 1]!, 16));
       return;
     }
   }
@@ -146,7 +423,7 @@ function readFields(d: Draft, text: string): void {
     let end = at + 3;
     while (end < text.length && isHex(text.charCodeAt(end))) end++;
     const key = text.slice(start, at);
-    if (end > at + 3 && FIELD_NAMES.has(key) && !d.fields.has(key)) d.fields.set(key, parseInt(text.slice(at + 3, end), 16));
+    if (end > at + 3 && FIELD_NAMES.has(key) && d.fields[key as FieldName] < 0) setField(d.fields, key as FieldName, parseInt(text.slice(at + 3, end), 16));
     at = text.indexOf("=0x", end);
   }
 }
@@ -250,13 +527,13 @@ function unquote(v: string): string {
 
 function finish(d: Draft): PciDevice {
   const f = d.fields;
-  const card = f.get("card");
-  const chip = f.get("chip");
+  const card = f.card;
+  const chip = f.chip;
   // Before 13.0 pciconf packed ids as card=subdevice<<16|subvendor, chip=device<<16|vendor.
-  const vendorId = f.get("vendor") ?? (chip === undefined ? null : chip & 0xffff);
-  const deviceId = f.get("device") ?? (chip === undefined ? null : chip >>> 16);
-  const subvendorId = f.get("subvendor") ?? (card === undefined ? null : card & 0xffff);
-  const subdeviceId = f.get("subdevice") ?? (card === undefined ? null : card >>> 16);
+  const vendorId = f.vendor >= 0 ? f.vendor : chip < 0 ? null : chip & 0xffff;
+  const deviceId = f.device >= 0 ? f.device : chip < 0 ? null : chip >>> 16;
+  const subvendorId = f.subvendor >= 0 ? f.subvendor : card < 0 ? null : card & 0xffff;
+  const subdeviceId = f.subdevice >= 0 ? f.subdevice : card < 0 ? null : card >>> 16;
   const caps: Capability[] = d.caps;
   let msi: MsiCap | null = null;
   let msix: MsixCap | null = null;
@@ -276,9 +553,9 @@ function finish(d: Draft): PciDevice {
     driver: d.driver,
     unit: d.unit,
     addr: d.addr,
-    classCode: f.get("class") ?? null,
-    rev: f.get("rev") ?? null,
-    hdr: f.get("hdr") ?? null,
+    classCode: orNull(f.class),
+    rev: orNull(f.rev),
+    hdr: orNull(f.hdr),
     vendorId,
     deviceId,
     subvendorId,
@@ -297,6 +574,10 @@ function finish(d: Draft): PciDevice {
     unparsed: d.unparsed,
     line: d.line,
   };
+}
+
+function orNull(v: number): number | null {
+  return v < 0 ? null : v;
 }
 
 function readMsi(text: string): MsiCap | null {
