@@ -23,6 +23,20 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
 
 const PLAIN_OUTPUT: ReadonlySet<string> = new Set(["args"]);
 
+/**
+ * Whether this command line may draw a table, so main can start the terminal probe (an fstat on
+ * Bun's thread pool, ≈ 0.8 ms when awaited on the spot) before anything else and have the answer
+ * ready. `args` never probes. Options before the command are skipped as run() skips them.
+ */
+export function mayDrawTable(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i] ?? "";
+    if (!tok.startsWith("-") || /^-\d/.test(tok)) return !PLAIN_OUTPUT.has(tok);
+    if (tok === "--from") i++;
+  }
+  return false;
+}
+
 function withTTY(io: Io, tty: boolean): Io {
   return {
     out: (s) => io.out(s),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bun
-import { run } from "./cli.ts";
+import { mayDrawTable, run } from "./cli.ts";
 import { mark, startTrace, traceReport } from "./trace.ts";
 import { flush, isTerminal, stdoutClosed, terminalColumns, writeOut } from "./stdio.ts";
 
 startTrace(process.env.PPTCTL_TRACE === "1");
-let tty: Promise<boolean> | undefined;
+const argv = process.argv.slice(2);
+// Started at once so that it overlaps loading the command; awaited only where a table is drawn.
+let tty: Promise<boolean> | undefined = mayDrawTable(argv) ? isTerminal(1) : undefined;
 let columns: number | undefined;
-const code = await run(process.argv.slice(2), {
+const code = await run(argv, {
   out: (s) => writeOut(1, s),
   err: (s) => writeOut(2, s),
   env: process.env,

@@ -36,10 +36,9 @@ export function stdoutClosed(): boolean {
  */
 export async function isTerminal(fd: 1 | 2): Promise<boolean> {
   try {
-    const st = await Bun.file(fd).stat();
-    if (!st.isCharacterDevice()) return false;
-    const nul = await Bun.file("/dev/null").stat();
-    return !(st.ino === nul.ino && st.dev === nul.dev);
+    // Both at once: one trip to the thread pool, not two (cron's stdout is often /dev/null).
+    const [st, nul] = await Promise.all([Bun.file(fd).stat(), Bun.file("/dev/null").stat()]);
+    return st.isCharacterDevice() && !(st.ino === nul.ino && st.dev === nul.dev);
   } catch {
     return false;
   }

@@ -43,4 +43,15 @@ describe("output reaches pipes, files and $(…) completely", () => {
     expect(p.stdout.toString().split("\n")[0]).toStartWith("PPT Device");
     expect(p.stderr.toString()).toStartWith("pptctl: warning: vmm.ko is loaded but failed to initialise");
   });
+
+  // util-linux script(1) gives the command a real terminal; the probe starts before the command loads.
+  test.skipIf(!Bun.which("script"))("on a terminal list draws its box and colour; args stays one plain line", () => {
+    const q = (a: string[]) => a.map((x) => `'${x}'`).join(" ");
+    const shell = `${q([process.execPath, MAIN, "--from", SAMPLE, "list"])}; ${q([process.execPath, MAIN, "args", "1/0/0"])}`;
+    const r = Bun.spawnSync(["script", "-qec", shell, "/dev/null"], { env: { PATH: env.PATH, TERM: "xterm", COLUMNS: "200" } });
+    const out = r.stdout.toString();
+    expect(out).toContain("\u256d");
+    expect(out).toContain("\u001b[");
+    expect(out.trimEnd().split("\n").at(-1)).toBe("-s 6:0,passthru,1/0/0");
+  });
 });
