@@ -163,7 +163,9 @@ function slowLine(p: Parse, raw: string, line: number): void {
 
 /**
  * The common lines, read in place; false leaves the line to `slowLine`. [s, e) is the line
- * without trailing blanks, e > s, and holds no line break of any kind.
+ * without trailing blanks, e > s, and holds no line break of any kind. Each line is one sticky
+ * pattern run at its start: a pattern runs as native code from the first line on, where a loop
+ * over characters runs in the interpreter until the JIT takes it (most runs are over by then).
  */
 function fastLine(p: Parse, s: number, e: number, line: number): boolean {
   const t = p.text;
@@ -179,60 +181,47 @@ function fastLine(p: Parse, s: number, e: number, line: number): boolean {
     if (p.nextEq0x < s) p.nextEq0x = nextIndex(t, "=0x", s);
     if (p.nextEq0x < e) return false;
   }
-  let fb = s + 1;
-  while (fb < e && (t.charCodeAt(fb) === 32 || t.charCodeAt(fb) === 9)) fb++;
-  const first = t.charCodeAt(fb);
-  // "--" is a grep separator, "bar" and other blanks are the general path's.
-  if (first === 45 /* - */ || first === 98 /* b */ || isOtherBlank(first)) return false;
-  if (first === 99 /* c */ || first === 101 /* e */) {
-    const cap = capAt(t, fb, e);
-    if (cap) {
-      d.fresh = false;
-      d.caps.push(cap);
-      return true;
-    }
-    if (t.startsWith("cap", fb) || t.startsWith("ecap", fb)) return false;
+  BODY.lastIndex = s;
+  const m = BODY.exec(t)!;
+  const at = BODY.lastIndex;
+  const next = t.charCodeAt(at);
+  if (at < e && isOtherBlank(next)) return false;
+  if (m[1] !== undefined) {
+    // `cap 05[50] = MSI …`: what follows the blanks after "=" is the text.
+    d.fresh = false;
+    d.caps.push({ kind: m[1] === "ecap" ? "ecap" : "cap", id: m[2]!, offset: m[3]!, text: at < e ? t.slice(at, e) : "", more: NO_MORE });
+    return true;
   }
-  if (first === 118 /* v */ || first === 100 /* d */ || first === 99 /* c */ || first === 115 /* s */) return fastNamed(d, t, fb, e);
+  if (m[4] !== undefined) {
+    if (at > e) return false;
+    d.fresh = false;
+    const value = unquoteAt(t, at, e);
+    const key = m[4];
+    if (key === "vendor") d.vendorName = value;
+    else if (key === "device") d.deviceName = value;
+    else if (key === "class") d.className = value;
+    else d.subclassName = value;
+    return true;
+  }
+  // Not read here: "--" (a grep separator), bar lines, cap lines in upper case or with tabs,
+  // vendor/device/class lines of another shape.
+  if (next === 45 /* - */ || next === 98 /* b */ || next === 118 || next === 100 || next === 115 || t.startsWith("cap", at) || t.startsWith("ecap", at) || t.startsWith("class", at)) return false;
   const last = d.caps[d.caps.length - 1];
   // pciconf indents a capability's second and later lines under its text.
-  if (!last || !(c0 === 9 || fb - s >= 4)) return false;
+  if (!last || !(c0 === 9 || at - s >= 4)) return false;
   d.fresh = false;
   if (last.more === NO_MORE) last.more = [];
-  last.more.push(t.slice(fb, e));
+  last.more.push(t.slice(at, e));
   return true;
 }
+
+// Leading blanks, then a cap/ecap head up to its text, or a vendor/device/class/subclass key up
+// to its value; with neither, just the blanks.
+const BODY = /[ \t]+(?:(e?cap) +([0-9a-f]+)\[([0-9a-f]+)\] *= *|(vendor|device|class|subclass)[ \t]*=[ \t]*)?/y;
 
 function nextIndex(t: string, needle: string, from: number): number {
   const i = t.indexOf(needle, from);
   return i < 0 ? t.length : i;
-}
-
-const NAMED_KEYS = ["vendor", "device", "class", "subclass"] as const;
-
-/** `    vendor     = 'Intel Corporation'` and its three siblings. */
-function fastNamed(d: Draft, t: string, fb: number, e: number): boolean {
-  let key: (typeof NAMED_KEYS)[number] | null = null;
-  for (const k of NAMED_KEYS) {
-    if (t.startsWith(k, fb)) {
-      key = k;
-      break;
-    }
-  }
-  if (key === null) return false;
-  let i = fb + key.length;
-  while (i < e && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i++;
-  if (i >= e || t.charCodeAt(i) !== 61 /* = */) return false;
-  i++;
-  while (i < e && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i++;
-  if (i < e && isOtherBlank(t.charCodeAt(i))) return false;
-  d.fresh = false;
-  const value = unquoteAt(t, i, e);
-  if (key === "vendor") d.vendorName = value;
-  else if (key === "device") d.deviceName = value;
-  else if (key === "class") d.className = value;
-  else d.subclassName = value;
-  return true;
 }
 
 function unquoteAt(t: string, i: number, e: number): string {
@@ -240,67 +229,23 @@ function unquoteAt(t: string, i: number, e: number): string {
   return e - i > 1 && t.charCodeAt(e - 1) === 39 ? t.slice(i + 1, e - 1) : t.slice(i + 1, e);
 }
 
-/** `cap 05[50] = MSI …` / `ecap 0001[100] = AER …` in place; null when it is not that shape. */
-function capAt(t: string, at: number, e: number): DraftCap | null {
-  const isE = t.charCodeAt(at) === 101;
-  const word = isE ? "ecap " : "cap ";
-  if (!t.startsWith(word, at)) return null;
-  let i = at + word.length;
-  while (i < e && t.charCodeAt(i) === 32) i++;
-  const idStart = i;
-  while (i < e && isLowerHex(t.charCodeAt(i))) i++;
-  if (i === idStart || i >= e || t.charCodeAt(i) !== 91 /* [ */) return null;
-  const id = t.slice(idStart, i);
-  const offStart = ++i;
-  while (i < e && isLowerHex(t.charCodeAt(i))) i++;
-  if (i === offStart || i >= e || t.charCodeAt(i) !== 93 /* ] */) return null;
-  const offset = t.slice(offStart, i);
-  i++;
-  while (i < e && t.charCodeAt(i) === 32) i++;
-  if (i >= e || t.charCodeAt(i) !== 61 /* = */) return null;
-  i++;
-  while (i < e && t.charCodeAt(i) === 32) i++;
-  return { kind: isE ? "ecap" : "cap", id, offset, text: t.slice(i, e), more: NO_MORE };
-}
+// `NAME@pciD:B:S:F:<tab>class=0x… rev=0x… …` exactly as 13.0+ prints it.
+const MODERN_HEADER =
+  /([A-Za-z0-9_]*)@pci(\d{1,9}):(\d{1,9}):(\d{1,9}):(\d{1,9}):[ \t]+class=0x([0-9a-f]{6}) rev=0x([0-9a-f]{2}) hdr=0x([0-9a-f]{2}) vendor=0x([0-9a-f]{4}) device=0x([0-9a-f]{4}) subvendor=0x([0-9a-f]{4}) subdevice=0x([0-9a-f]{4})/y;
 
-function isLowerHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-}
-
-/** `NAME@pciD:B:S:F:<tab>class=0x… rev=0x… …` as 13.0+ prints it; anything else is the pattern's. */
 function fastHeader(p: Parse, s: number, e: number, line: number): boolean {
-  const t = p.text;
-  let i = s;
-  while (i < e && isWordChar(t.charCodeAt(i))) i++;
-  if (!t.startsWith("@pci", i)) return false;
-  const at = i;
-  i += 4;
-  const nums: number[] = [];
-  for (;;) {
-    const d0 = i;
-    let v = 0;
-    while (i < e && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) v = v * 10 + t.charCodeAt(i++) - 48;
-    if (i === d0 || i - d0 > 9) return false;
-    nums.push(v);
-    if (t.charCodeAt(i) !== 58 /* : */) return false;
-    i++;
-    if (nums.length === 4) break;
-  }
-  // Then a tab or spaces and the modern fields, exactly.
-  const ws = i;
-  while (i < e && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 9)) i++;
-  if (i === ws || i + MODERN_LENGTH !== e) return false;
-  const f = modernFields(t, i);
-  if (f === null) return false;
-  const full = t.slice(s, at);
-  const [name, unit] = splitUnit(full);
+  MODERN_HEADER.lastIndex = s;
+  const m = MODERN_HEADER.exec(p.text);
+  if (m === null || MODERN_HEADER.lastIndex !== e) return false;
+  const [name, unit] = splitUnit(m[1]!);
   if (p.cur) p.devices.push(finish(p.cur));
+  const hex = (k: number) => parseInt(m[k]!, 16);
   p.cur = {
     name: name + unit,
     driver: name === "" ? "none" : name,
     unit: unit === "" ? null : Number(unit),
-    addr: { domain: nums[0]!, bus: nums[1]!, slot: nums[2]!, func: nums[3]! },
-    fields: f,
+    addr: { domain: Number(m[2]), bus: Number(m[3]), slot: Number(m[4]), func: Number(m[5]) },
+    fields: { count: 7, class: hex(6), card: -1, chip: -1, rev: hex(7), hdr: hex(8), vendor: hex(9), device: hex(10), subvendor: hex(11), subdevice: hex(12) },
     vendorName: null,
     deviceName: null,
     className: null,
@@ -312,43 +257,6 @@ function fastHeader(p: Parse, s: number, e: number, line: number): boolean {
     fresh: true,
   };
   return true;
-}
-
-// `class=0x030000 rev=0xa1 hdr=0x00 vendor=0x10de device=0x1cb2 subvendor=0x10de subdevice=0x11bd`
-const MODERN_PARTS = [
-  ["class=0x", 6],
-  [" rev=0x", 2],
-  [" hdr=0x", 2],
-  [" vendor=0x", 4],
-  [" device=0x", 4],
-  [" subvendor=0x", 4],
-  [" subdevice=0x", 4],
-] as const;
-const MODERN_LENGTH = MODERN_PARTS.reduce((a, [k, n]) => a + k.length + n, 0);
-
-function modernFields(t: string, i: number): Fields | null {
-  const v: number[] = [];
-  for (const [key, len] of MODERN_PARTS) {
-    if (!t.startsWith(key, i)) return null;
-    i += key.length;
-    const h = hexAt(t, i, len);
-    if (h < 0) return null;
-    v.push(h);
-    i += len;
-  }
-  return { count: 7, class: v[0]!, card: -1, chip: -1, rev: v[1]!, hdr: v[2]!, vendor: v[3]!, device: v[4]!, subvendor: v[5]!, subdevice: v[6]! };
-}
-
-/** `len` lower-case hex digits at i as a number, or -1. */
-function hexAt(t: string, i: number, len: number): number {
-  let v = 0;
-  for (let k = i; k < i + len; k++) {
-    const c = t.charCodeAt(k);
-    if (c >= 48 && c <= 57) v = v * 16 + c - 48;
-    else if (c >= 97 && c <= 102) v = v * 16 + c - 87;
-    else return -1;
-  }
-  return v;
 }
 
 function noFields(): Fields {
