@@ -102,9 +102,11 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   const index = indexListing(devices);
   const reserved = new Set(pptdevs.map(addrKey));
   const rows = [...keys.values()].sort(compareAddr).map((a): InventoryRow => {
-    const d = byAddr.get(addrKey(a)) ?? null;
-    const inPptdevs = reserved.has(addrKey(a));
-    const wanted = inPptdevs || d?.driver === "ppt" || assignments.byDevice.has(addrKey(a));
+    const key = addrKey(a);
+    const d = byAddr.get(key) ?? null;
+    const inPptdevs = reserved.has(key);
+    const wanted = inPptdevs || d?.driver === "ppt" || assignments.byDevice.has(key);
+    const reset = d ? resetMethod(d, listed) : "unknown";
     return {
       addr: a,
       device: d,
@@ -118,8 +120,8 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       status: wanted ? statusOf(a, d, assignments, problems) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
       eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
-      reset: d ? resetMethod(d, listed) : "unknown",
-      quirks: d ? quirksFor(d, index, resetMethod(d, listed)) : [],
+      reset,
+      quirks: d ? quirksFor(d, index, reset) : [],
     };
   });
   return { rows, problems };

@@ -16,19 +16,25 @@ export interface Quirk {
  * 10,000-device host stays linear. Build it once per listing and pass it to quirksFor.
  */
 export interface QuirkIndex {
-  readonly bySlot: ReadonlyMap<string, readonly PciDevice[]>;
+  readonly bySlot: ReadonlyMap<number, readonly PciDevice[]>;
   /** SR-IOV physical functions (`ecap 0010[…] = SR-IOV`) per domain/bus. */
-  readonly pfsByBus: ReadonlyMap<string, readonly PciDevice[]>;
+  readonly pfsByBus: ReadonlyMap<number, readonly PciDevice[]>;
 }
 
 const VF_NAME = /virtual function|\bVF\b/i;
-const isPf = (p: PciDevice) => p.caps.some((c) => c.kind === "ecap" && c.id === "0010");
-const busKey = (d: PciDevice) => `${d.addr.domain}:${d.addr.bus}`;
-const slotKey = (d: PciDevice) => `${d.addr.domain}:${d.addr.bus}:${d.addr.slot}`;
+
+function isPf(p: PciDevice): boolean {
+  for (const c of p.caps) if (c.kind === "ecap" && c.id === "0010") return true;
+  return false;
+}
+
+// Numbers, not strings: 10,000 devices would make 20,000 key strings per listing.
+const busKey = (d: PciDevice) => d.addr.domain * 256 + d.addr.bus;
+const slotKey = (d: PciDevice) => busKey(d) * 32 + d.addr.slot;
 
 export function indexListing(devices: readonly PciDevice[]): QuirkIndex {
-  const bySlot = new Map<string, PciDevice[]>();
-  const pfsByBus = new Map<string, PciDevice[]>();
+  const bySlot = new Map<number, PciDevice[]>();
+  const pfsByBus = new Map<number, PciDevice[]>();
   for (const d of devices) {
     const s = slotKey(d);
     const list = bySlot.get(s);
@@ -61,16 +67,21 @@ export function looksLikeVf(d: PciDevice, index: QuirkIndex): boolean {
   );
 }
 
+/** The other functions of d's card. Bus 0 is the chipset: functions sharing a slot there are separate devices. */
+function siblingsOf(d: PciDevice, index: QuirkIndex): readonly PciDevice[] {
+  if (d.addr.bus === 0) return [];
+  const slot = index.bySlot.get(slotKey(d));
+  return slot === undefined || slot.length < 2 ? [] : slot.filter((o) => o !== d);
+}
+
 function holds(when: QuirkCondition, d: PciDevice, index: QuirkIndex, reset: ResetMethod): boolean {
-  // Bus 0 is the chipset: functions sharing a slot there are separate devices, not one card.
-  const siblings = d.addr.bus === 0 ? [] : (index.bySlot.get(slotKey(d)) ?? []).filter((o) => o !== d);
   switch (when) {
     case "no-flr":
       return reset !== "flr";
     case "audio-sibling":
-      return siblings.some((o) => baseClass(o) === 0x04 && subClass(o) === 0x03);
+      return siblingsOf(d, index).some((o) => baseClass(o) === 0x04 && subClass(o) === 0x03);
     case "multifunction":
-      return siblings.length > 0;
+      return siblingsOf(d, index).length > 0;
     case "sriov-vf":
       return looksLikeVf(d, index);
   }
@@ -88,5 +99,10 @@ function matches(q: QuirkData, d: PciDevice, index: QuirkIndex, reset: ResetMeth
 
 /** Every known behaviour that applies to `d`, in the data file's order. Pure. */
 export function quirksFor(d: PciDevice, index: QuirkIndex, reset: ResetMethod): Quirk[] {
-  return QUIRKS.filter((q) => matches(q, d, index, reset)).map(({ id, title, advice, source, risk }) => ({ id, title, advice, source, risk }));
+  const out: Quirk[] = [];
+  for (const q of QUIRKS) if (matches(q, d, index, reset)) out.push(QUIRK_OF.get(q)!);
+  return out;
 }
+
+/** One frozen Quirk per entry of the data, shared by every device it applies to. */
+const QUIRK_OF = new Map<QuirkData, Quirk>(QUIRKS.map((q) => [q, Object.freeze({ id: q.id, title: q.title, advice: q.advice, source: q.source, risk: q.risk })]));
