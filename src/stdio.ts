@@ -11,6 +11,10 @@ const closed = new Set<number>();
 
 export function writeOut(fd: 1 | 2, text: string): void {
   if (text === "" || closed.has(fd)) return;
+  for (const chunk of chunks(text)) queueWrite(fd, chunk);
+}
+
+function queueWrite(fd: 1 | 2, text: string): void {
   const sink = fd === 1 ? Bun.stdout : Bun.stderr;
   queue = queue.then(() =>
     closed.has(fd)
@@ -19,6 +23,27 @@ export function writeOut(fd: 1 | 2, text: string): void {
           closed.add(fd);
         }),
   );
+}
+
+/**
+ * A big answer goes out in 64 KiB pieces: one Bun.write of 9 MB took 11 ms to /dev/null and 30 ms
+ * into a pipe, the same text in pieces 5 and 12 ms. A cut never splits a surrogate pair, which
+ * would reach the reader as two U+FFFD.
+ */
+export const CHUNK = 1 << 16;
+
+export function chunks(text: string, size = CHUNK): string[] {
+  if (text.length <= size) return [text];
+  const out: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    let end = Math.min(at + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff && end - 1 > at) end--;
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
 }
 
 export function flush(): Promise<unknown> {

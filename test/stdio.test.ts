@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { syntheticHost } from "../scripts/bench.ts";
+import fc from "fast-check";
+import { chunks } from "../src/stdio.ts";
 import { SAMPLE, cli } from "./helpers.ts";
 
 /** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
@@ -53,5 +55,24 @@ describe("output reaches pipes, files and $(…) completely", () => {
     expect(out).toContain("\u256d");
     expect(out).toContain("\u001b[");
     expect(out.trimEnd().split("\n").at(-1)).toBe("-s 6:0,passthru,1/0/0");
+  });
+});
+
+describe("big answers go out in pieces", () => {
+  test("pieces join back to the text and never split a surrogate pair", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("a", "é", "\u{1f600}", "\n", "\ud800") }), fc.integer({ min: 2, max: 9 }), (text, size) => {
+        const parts = chunks(text, size);
+        expect(parts.join("")).toBe(text);
+        parts.forEach((p, i) => {
+          expect(p.length).toBeGreaterThan(0);
+          expect(p.length).toBeLessThanOrEqual(size);
+          const next = parts[i + 1];
+          const high = p.charCodeAt(p.length - 1);
+          const low = next?.charCodeAt(0) ?? 0;
+          expect(high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff).toBe(false);
+        });
+      }),
+    );
   });
 });
