@@ -7,6 +7,7 @@ import { gather } from "../src/host/gather.ts";
 import { MemoHost } from "../src/host/host.ts";
 import { LiveHost } from "../src/host/live.ts";
 import { RecordedHost } from "../src/host/recorded.ts";
+import { readRecordedText } from "../src/host/node-fs.ts";
 import { writeRecording } from "../src/host/capture.ts";
 import { SECRETS, makeFakeHost } from "./fake-host.ts";
 import { SAMPLE, cli, tempDir } from "./helpers.ts";
@@ -122,6 +123,11 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     const host = await RecordedHost.load(dir);
     expect(await host.run(["/bin/kenv"])).toEqual({ kind: "ran", exit: 0, stdout: 'smbios.system.maker="Gigabyte Technology Co., Ltd. — ü"\n', stderr: "" });
     expect(await host.readFile("/etc/rc.conf")).toEqual({ kind: "file", text: "" });
+  });
+  // /proc files report size 0 and cannot be mapped: the ordinary read takes over.
+  test.skipIf(!existsSync("/proc/self/status"))("a file mmap cannot map is read the ordinary way", async () => {
+    expect(await readRecordedText("/proc/self/status")).toStartWith("Name:");
+    await expect(readRecordedText("/nonexistent/x")).rejects.toMatchObject({ code: "ENOENT" });
   });
   test("a referenced output that is a directory is one line, not a crash", async () => {
     const dir = tempDir();

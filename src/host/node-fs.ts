@@ -22,16 +22,20 @@ export async function readText(path: string): Promise<string> {
 const utf8 = new TextDecoder();
 
 /**
- * Reads a file of a recording at once, through mmap: Bun.file().text() starts a thread pool on
- * first use, which costs more than a short run's whole read (measured: 0.7 ms of a 5 ms run).
- * Only for recordings: a file truncated while mapped would fault, and a capture folder is not
- * written to while pptctl replays it. An empty file cannot be mapped (EINVAL); it reads as "".
+ * Reads a file of a recording through mmap: Bun.file().text() starts a thread pool on first use,
+ * which costs more than a short run's whole read (measured: 0.7 ms of a 5 ms run). Only for
+ * recordings: a file truncated while mapped would fault, and a capture folder is not written to
+ * while pptctl replays it. What mmap cannot map — an empty file (EINVAL), a file system without
+ * mmap (ENODEV, ENOTSUP) — is read the ordinary way; a missing file keeps its ENOENT.
  */
-export function readRecordedText(path: string): string {
+export async function readRecordedText(path: string): Promise<string> {
   try {
     return utf8.decode(Bun.mmap(path, { shared: false }));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EINVAL" && Bun.file(path).size === 0) return "";
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EINVAL" || code === "ENODEV" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS" || typeof Bun.mmap !== "function") {
+      return Bun.file(path).text();
+    }
     throw e;
   }
 }

@@ -68,7 +68,7 @@ export class RecordedHost implements Host {
 
 async function readText(path: string, missing: string): Promise<string> {
   try {
-    return readRecordedText(path);
+    return await readRecordedText(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);
