@@ -5,7 +5,7 @@
  * by pair, so a machine that drifts cannot flatter a figure. Also: parser throughput and the
  * 10,000-device case's peak memory. BENCH_RUNS sets the pairs per case (default 21).
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildModel } from "../src/core/model.ts";
@@ -111,12 +111,15 @@ export function syntheticHost(n: number): string {
 if (import.meta.main) {
   const bin = join(ROOT, HOST_OUT);
   if (!existsSync(bin) || process.env.BENCH_REBUILD) await compile(join(ROOT, "src/main.ts"), bin);
-  const helloSrc = join(mkdtempSync(join(tmpdir(), "pptctl-hello-")), "hello.ts");
-  writeFileSync(helloSrc, 'console.log("hello");\n');
-  await compile(helloSrc, HELLO);
+  const helloDir = mkdtempSync(join(tmpdir(), "pptctl-hello-"));
+  writeFileSync(join(helloDir, "hello.ts"), 'console.log("hello");\n');
+  await compile(join(helloDir, "hello.ts"), HELLO);
+  rmSync(helloDir, { recursive: true, force: true });
 
   const sample = join(ROOT, "examples/hosts/gpu-workstation");
+  // 6.5 MB a run: removed at the end, or runs pile up in /tmp.
   const big = syntheticHost(10_000);
+  process.on("exit", () => rmSync(big, { recursive: true, force: true }));
   const cases: Case[] = [
     { name: "args 1/0/0 1/0/1", argv: [bin, "args", "1/0/0", "1/0/1"], goal: 1.5 },
     { name: "list --from <2-device host>", argv: [bin, "--from", sample, "list"], goal: 2 },

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { syntheticHost } from "../scripts/bench.ts";
 import fc from "fast-check";
 import { chunks } from "../src/stdio.ts";
-import { SAMPLE, cli } from "./helpers.ts";
+import { SAMPLE, cli, tempDir } from "./helpers.ts";
 
 /** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
 const MAIN = join(import.meta.dir, "..", "src", "main.ts");
@@ -27,9 +27,11 @@ describe("output reaches pipes, files and $(…) completely", () => {
 
   test("a reader that goes away (| head -c 10) is no error: no message, exit 0", async () => {
     const big = syntheticHost(2_000);
-    const r = Bun.spawnSync(["/bin/bash", "-c", `set -o pipefail; "${process.execPath}" "${MAIN}" --from "${big}" list --all --json 2>/tmp/pptctl-epipe.err | head -c 10 >/dev/null; echo $?`], { env });
+    const errFile = join(tempDir(), "stderr");
+    const script = 'set -o pipefail; "$1" "$2" --from "$3" list --all --json 2>"$4" | head -c 10 >/dev/null; echo $?';
+    const r = Bun.spawnSync(["/bin/bash", "-c", script, "bash", process.execPath, MAIN, big, errFile], { env });
     expect(r.stdout.toString().trim()).toBe("0");
-    const err = await Bun.file("/tmp/pptctl-epipe.err").text();
+    const err = await Bun.file(errFile).text();
     expect(err).not.toMatch(/EPIPE|internal error|\n\s+at /);
   });
 
