@@ -142,6 +142,7 @@ describe("the in-place readers agree with the patterns (issue 10)", () => {
     const salt = ["\r", "\t", " ", "\u00a0", "\u2028", "\u000b", "\ufeff", "--", "@pci", "=0x", "A", "'", "cap ", "ecap ", "[", "]", "=", "0", ":", "vendor", "class"];
     const pieces = ["    ", "\t", " ", "--", "cap 05[50] = ", "ecap 0001[100] = ", "MSI supports 1 message", "vendor", "  = ", "'Intel'", "class", "subclass", "ppt0@pci0:1:0:0:", "class=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001", "bar   [10] = type Memory", "Table in map 0x1c[0x0]", "\u00a0", "\r", "=0x1f", "    --", "\t--", "ecap 0001[100]\t= AER", "cap 05[5F] = ", " max read 512"];
     const headers = lines.filter((l) => l.includes("@pci"));
+    const exactTexts = ["vendor     = 'Intel'", "device = 'x'", "class      = network", "subclass   = ethernet", "cap 05[50] = MSI supports 1 message", "ecap 0001[100] = AER 1", "cap 5F[50] = x", "ecap 001[100] = y", "bar   [10] = type Memory", "max read 512", "Table in map 0x1c[0x0]", "caps", "devices", "ecapture", "barrier", "--"];
     const line = fc.oneof(
       fc.constantFrom(...lines),
       // A header indented by a paste, or glued under the previous device.
@@ -154,6 +155,17 @@ describe("the in-place readers agree with the patterns (issue 10)", () => {
       fc.string({ unit: fc.constantFrom(...salt, "a", "c", "1", "x") }),
       // Lines put together from the pieces of real ones.
       fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 6 }).map((ps) => ps.join("")),
+      // The exact shapes pciconf prints (read at fixed offsets), one blank or word away from them.
+      fc
+        .tuple(fc.constantFrom(" ".repeat(17), " ".repeat(21), "    ", "     "), fc.constantFrom("", "\t", "\u00a0", " ", "\u000b"), fc.constantFrom(...exactTexts))
+        .map(([indent, blank, text]) => indent + blank + text),
+      // A header with one character of its fixed-width part changed: case, digit, blank, width.
+      fc
+        .tuple(fc.constantFrom(...headers), fc.nat(120), fc.constantFrom("A", "F", "g", "0", ":", " ", "\t", "1234567890", "00"))
+        .map(([h, i, c]) => {
+          const at = Math.max(0, h.length - 1 - i);
+          return h.slice(0, at) + c + h.slice(at + 1);
+        }),
     );
     // Device blocks: a real header, then mostly body lines, so that odd body lines meet a device.
     const block = fc.tuple(fc.constantFrom(...headers), fc.array(line, { maxLength: 12 })).map(([h, body]) => [h, ...body]);
