@@ -3,7 +3,8 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, r
 import { join } from "node:path";
 import { buildModel } from "../src/core/model.ts";
 import { CORE_COMMANDS } from "../src/core/snapshot.ts";
-import { gather } from "../src/host/gather.ts";
+import { discoverVms } from "../src/core/vm-configs.ts";
+import { gather, snapshotOf } from "../src/host/gather.ts";
 import { MemoHost } from "../src/host/host.ts";
 import { LiveHost } from "../src/host/live.ts";
 import { RecordedHost } from "../src/host/recorded.ts";
@@ -170,6 +171,53 @@ describe("the host is asked each question once", () => {
     expect(calls).toHaveLength(CORE_COMMANDS.length);
     expect(new Set(calls).size).toBe(CORE_COMMANDS.length);
     expect(maxInFlight).toBe(CORE_COMMANDS.length);
+  });
+
+  test("a snapshot holds what was answered when it was taken, and waits for an open question", async () => {
+    let release: (r: { kind: "file"; text: string }) => void = () => {};
+    const slow = new Promise<{ kind: "file"; text: string }>((r) => {
+      release = r;
+    });
+    const memo = new MemoHost({
+      label: "slow",
+      run: async () => ({ kind: "ran", exit: 0, stdout: "x", stderr: "" }),
+      readFile: (p: string) => (p === "/slow" ? slow : Promise.resolve({ kind: "absent" as const })),
+      listDir: async () => ({ kind: "absent" }),
+    });
+    await memo.readFile("/fast");
+    const first = await snapshotOf(memo);
+    expect([...first.files.keys()]).toEqual(["/fast"]);
+    void memo.readFile("/slow");
+    expect(memo.pending).toBe(1);
+    const later = snapshotOf(memo);
+    release({ kind: "file", text: "late" });
+    expect((await later).files.get("/slow")).toEqual({ kind: "file", text: "late" });
+    expect(memo.pending).toBe(0);
+    // The earlier snapshot is not changed by later answers.
+    expect([...first.files.keys()]).toEqual(["/fast"]);
+  });
+
+  test("a question that fails still closes, and the failure reaches the caller", async () => {
+    const memo = new MemoHost({
+      label: "failing",
+      run: () => Promise.reject(new Error("spawn failed")),
+      readFile: async () => ({ kind: "absent" }),
+      listDir: async () => ({ kind: "absent" }),
+    });
+    await expect(memo.run(["/bin/false"])).rejects.toThrow("spawn failed");
+    expect(memo.pending).toBe(0);
+  });
+
+  test("VM discovery runs once per snapshot: gather's last round is the model's answer", async () => {
+    const snap = await gather(new MemoHost(await RecordedHost.load(SAMPLE)), { vms: true });
+    const a = discoverVms(snap, []);
+    expect(discoverVms(snap, [])).toBe(a);
+    expect(discoverVms(snap, ["/vms"])).not.toBe(a);
+    expect(buildModel(snap).vms).toBe(a.inventory);
+    // A new snapshot with the same contents is asked afresh, and answers the same.
+    const copy = { commands: new Map(snap.commands), files: new Map(snap.files), dirs: new Map(snap.dirs) };
+    expect(discoverVms(copy, [])).not.toBe(a);
+    expect(discoverVms(copy, [])).toEqual(a);
   });
 });
 

@@ -47,6 +47,21 @@ const HosterVmConfig = v.looseObject({ passthru: v.optional(v.nullable(v.array(v
  * needs more, it says what in `needs`, and the host layer reads it and calls again.
  */
 export function discoverVms(s: HostSnapshot, extraDirs: readonly string[]): { inventory: VmInventory; needs: Needs } {
+  // The host layer's last round and buildModel ask about the same snapshot: answer once.
+  const key = extraDirs.join("\u0000");
+  const seen = DISCOVERED.get(s);
+  const hit = seen?.get(key);
+  if (hit) return hit;
+  const found = discover(s, extraDirs);
+  if (seen) seen.set(key, found);
+  else DISCOVERED.set(s, new Map([[key, found]]));
+  return found;
+}
+
+/** Snapshots are never changed once made, so a result stays true for as long as its snapshot lives. */
+const DISCOVERED = new WeakMap<HostSnapshot, Map<string, { inventory: VmInventory; needs: Needs }>>();
+
+function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: VmInventory; needs: Needs } {
   const needs: Needs = { files: [], dirs: [] };
   const configs: VmConfig[] = [];
   const problems: VmConfigProblem[] = [];

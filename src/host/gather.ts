@@ -1,12 +1,5 @@
 import { LOADER_CONF_DIR } from "../core/loader-conf.ts";
-import {
-  CORE_COMMANDS,
-  CORE_DIRS,
-  CORE_FILES,
-  type HostSnapshot,
-  commandKey,
-  dirResult,
-} from "../core/snapshot.ts";
+import { CORE_COMMANDS, CORE_DIRS, CORE_FILES, type HostSnapshot, dirResult } from "../core/snapshot.ts";
 import { discoverVms } from "../core/vm-configs.ts";
 import type { MemoHost } from "./host.ts";
 import { expectInput } from "../jit.ts";
@@ -57,19 +50,18 @@ function withJitFor(snap: HostSnapshot): HostSnapshot {
   return snap;
 }
 
-/** Everything the host has answered so far, as plain data. One await for all, not one each. */
+/**
+ * Everything the host has answered so far, as plain data (copies: later rounds add to the host,
+ * never to a snapshot already handed out). Waits only when a question is still open.
+ */
 export async function snapshotOf(host: MemoHost): Promise<HostSnapshot> {
-  const cmds = [...host.commands.values()];
-  const files = [...host.files];
-  const dirs = [...host.dirs];
-  const [c, f, d] = await Promise.all([
-    Promise.all(cmds.map((x) => x.result)),
-    Promise.all(files.map(([, r]) => r)),
-    Promise.all(dirs.map(([, r]) => r)),
-  ]);
-  return {
-    commands: new Map(cmds.map((x, i) => [commandKey(x.argv), c[i]!])),
-    files: new Map(files.map(([path], i) => [path, f[i]!])),
-    dirs: new Map(dirs.map(([path], i) => [path, d[i]!])),
-  };
+  if (host.pending > 0) {
+    await Promise.all([
+      ...[...host.commands.values()].map((x) => x.result),
+      ...host.files.values(),
+      ...host.dirs.values(),
+    ]);
+  }
+  const a = host.answered;
+  return { commands: new Map(a.commands), files: new Map(a.files), dirs: new Map(a.dirs) };
 }

@@ -24,8 +24,27 @@ export class MemoHost implements Host {
   readonly commands = new Map<string, { argv: readonly string[]; result: Promise<CommandResult> }>();
   readonly files = new Map<string, Promise<FileResult>>();
   readonly dirs = new Map<string, Promise<DirResult>>();
+  /** The answers that have arrived, by the same keys: a snapshot copies these, with no await per answer. */
+  readonly answered = { commands: new Map<string, CommandResult>(), files: new Map<string, FileResult>(), dirs: new Map<string, DirResult>() };
+  /** Questions asked and not answered yet. */
+  pending = 0;
 
   constructor(readonly inner: Host) {}
+
+  private note<T>(into: Map<string, T>, key: string, answer: Promise<T>): Promise<T> {
+    this.pending++;
+    return answer.then(
+      (r) => {
+        this.pending--;
+        into.set(key, r);
+        return r;
+      },
+      (e: unknown) => {
+        this.pending--;
+        throw e;
+      },
+    );
+  }
 
   get label(): string {
     return this.inner.label;
@@ -35,7 +54,7 @@ export class MemoHost implements Host {
     const key = argv.join("\u0000");
     let hit = this.commands.get(key);
     if (!hit) {
-      hit = { argv: [...argv], result: this.inner.run(argv) };
+      hit = { argv: [...argv], result: this.note(this.answered.commands, key, this.inner.run(argv)) };
       this.commands.set(key, hit);
     }
     return hit.result;
@@ -44,7 +63,7 @@ export class MemoHost implements Host {
   readFile(path: string): Promise<FileResult> {
     let hit = this.files.get(path);
     if (!hit) {
-      hit = this.inner.readFile(path);
+      hit = this.note(this.answered.files, path, this.inner.readFile(path));
       this.files.set(path, hit);
     }
     return hit;
@@ -66,7 +85,7 @@ export class MemoHost implements Host {
   listDir(path: string): Promise<DirResult> {
     let hit = this.dirs.get(path);
     if (!hit) {
-      hit = this.inner.listDir(path);
+      hit = this.note(this.answered.dirs, path, this.inner.listDir(path));
       this.dirs.set(path, hit);
     }
     return hit;
