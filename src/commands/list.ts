@@ -39,6 +39,15 @@ export default defineCommand({
       ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason.replace(/\.$/, "")})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
     }
 
+    const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
+    const format = args.json ? "json" : (args.format ?? "table");
+    if (format === "json") {
+      // Two writes, not `${json}\n`: appending to 9 MB makes a rope that the writer must copy flat.
+      ctx.io.out(JSON.stringify(listJson(inv), null, 2));
+      ctx.io.out("\n");
+      return code;
+    }
+
     const all = args.all === true;
     // `list` shows the Notes column only on a terminal wide enough for the whole table with it.
     const box = ctx.io.stdoutIsTTY && args.plain !== true;
@@ -59,9 +68,7 @@ export default defineCommand({
       ...(!all && wideNotes ? [notes(r)] : []),
       statusText(r.status),
     ]);
-    const format = args.json ? "json" : (args.format ?? "table");
-    if (format === "json") ctx.io.out(`${JSON.stringify(listJson(inv), null, 2)}\n`);
-    else if (format === "tsv") {
+    if (format === "tsv") {
       ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
       ctx.log.info("no passthrough devices: none is attached to ppt or listed in pptdevs or a VM config (see 'pptctl list --all')");
@@ -77,7 +84,7 @@ export default defineCommand({
         }),
       );
     }
-    return vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
+    return code;
   },
 });
 
