@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { join } from "node:path";
 import { parsePciconf, parsePciconfByPatterns } from "../src/core/pciconf.ts";
+import { readMsi, readMsiByPattern, readMsix, readMsixByPattern, readPcie, readPcieByPattern } from "../src/core/pciconf-caps.ts";
 import { CORPUS } from "./helpers.ts";
 
 const corpus = (rel: string) => readFileSync(join(CORPUS, rel), "utf8");
@@ -175,6 +176,40 @@ describe("the in-place readers agree with the patterns (issue 10)", () => {
         expect(parsePciconf(t)).toEqual(parsePciconfByPatterns(t));
       }),
       { numRuns: 10_000 },
+    );
+  });
+});
+
+describe("the MSI, MSI-X and PCI Express readers agree with the patterns (issue 10)", () => {
+  const texts = readdirSync(CORPUS, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /pciconf/.test(join(e.parentPath, e.name)))
+    .flatMap((e) => readFileSync(join(e.parentPath, e.name), "utf8").split("\n"))
+    .map((l) => /^\s*e?cap [0-9a-f]+\[[0-9a-f]+\] = (.*)$/.exec(l.trimEnd())?.[1])
+    .filter((t): t is string => t !== undefined);
+  const readers = [
+    [readMsi, readMsiByPattern],
+    [readMsix, readMsixByPattern],
+    [readPcie, readPcieByPattern],
+  ] as const;
+  test("on every capability text in the corpus", () => {
+    expect(texts.filter((t) => t.startsWith("MSI")).length).toBeGreaterThan(20);
+    for (const t of texts) for (const [fast, ref] of readers) expect(fast(t)).toEqual(ref(t));
+  });
+  test("on those texts cut and salted with the words and marks the patterns look for", () => {
+    const salt = ["s", ",", " ", "0", "12", ", 64 bit", " 64 bit", ", vector masks", " vector masks", "enabled with ", "enabled with 4 messages", " message", "enabled", "masked", "_", "x", "FLR", " max data", "\r", "\u2028", "\n", "MSI supports ", "MSI-X supports ", "PCI-Express "];
+    const text = fc.oneof(
+      fc.constantFrom(...texts),
+      fc
+        .tuple(fc.constantFrom(...texts), fc.array(fc.tuple(fc.nat(80), fc.constantFrom(...salt)), { minLength: 1, maxLength: 4 }))
+        .map(([t, edits]) => edits.reduce((acc, [i, s]) => acc.slice(0, i % (acc.length + 1)) + s + acc.slice(i % (acc.length + 1)), t)),
+      fc.tuple(fc.constantFrom(...texts), fc.nat(80)).map(([t, i]) => t.slice(0, i % (t.length + 1))),
+      fc.array(fc.constantFrom(...salt), { minLength: 1, maxLength: 8 }).map((p) => p.join("")),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        for (const [fast, ref] of readers) expect(fast(t)).toEqual(ref(t));
+      }),
+      { numRuns: 20_000 },
     );
   });
 });

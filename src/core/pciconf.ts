@@ -1,5 +1,6 @@
 import type { PciAddress } from "./pci-address.ts";
 import type { Capability, MsiCap, MsixCap, PcieCap, PciDevice } from "./pci-device.ts";
+import { hasWord, readMsi, readMsix, readPcie } from "./pciconf-caps.ts";
 
 export interface PciconfListing {
   readonly devices: readonly PciDevice[];
@@ -17,9 +18,6 @@ const HEADER_CONTINUATION = /^\s*(?:(?:class|card|chip|rev|hdr|vendor|device|sub
 const NAMED = /^\s*(vendor|device|class|subclass)\s*=\s*(.*)$/;
 const CAP = /^\s*(cap|ecap)\s+([0-9a-fA-F]+)\[([0-9a-fA-F]+)\]\s*=\s*(.*)$/;
 const BAR = /^\s*bar\s+\[[0-9a-fA-F]+\]\s*=/;
-const MSI = /^MSI supports (\d+) messages?(,? 64 bit)?(,? vector masks)?(?:.*?enabled with (\d+) messages?)?/;
-const MSIX = /^MSI-X supports (\d+) messages?(.*)$/;
-const PCIE = /^PCI-Express (\d+) (.*?)(?: max data|$)/;
 
 interface DraftCap {
   kind: "cap" | "ecap";
@@ -314,9 +312,11 @@ function exactHeader(p: Parse, s: number, e: number, line: number): boolean {
   const subvendor = hexAt(t, i + 74, 4);
   const subdevice = hexAt(t, i + 91, 4);
   if ((cls | rev | hdr | vendor | device | subvendor | subdevice) < 0) return false;
-  const [name, unit] = splitUnit(t.slice(s, at));
+  // The unit is the name's trailing digits; slices of the text, not a split and a concatenation.
+  let u = at;
+  while (u > s && t.charCodeAt(u - 1) >= 48 && t.charCodeAt(u - 1) <= 57) u--;
   if (p.cur) p.devices.push(finish(p.cur));
-  p.cur = modernDraft(name, unit, { domain, bus, slot, func }, { count: 7, class: cls, card: -1, chip: -1, rev, hdr, vendor, device, subvendor, subdevice }, line);
+  p.cur = modernDraft(t.slice(s, at), u > s ? t.slice(s, u) : "", u < at ? t.slice(u, at) : "", { domain, bus, slot, func }, { count: 7, class: cls, card: -1, chip: -1, rev, hdr, vendor, device, subvendor, subdevice }, line);
   return true;
 }
 
@@ -400,13 +400,13 @@ function fastHeader(p: Parse, s: number, e: number, line: number): boolean {
   if (p.cur) p.devices.push(finish(p.cur));
   const hex = (k: number) => parseInt(m[k]!, 16);
   const addr = { domain: Number(m[2]), bus: Number(m[3]), slot: Number(m[4]), func: Number(m[5]) };
-  p.cur = modernDraft(name, unit, addr, { count: 7, class: hex(6), card: -1, chip: -1, rev: hex(7), hdr: hex(8), vendor: hex(9), device: hex(10), subvendor: hex(11), subdevice: hex(12) }, line);
+  p.cur = modernDraft(m[1]!, name, unit, addr, { count: 7, class: hex(6), card: -1, chip: -1, rev: hex(7), hdr: hex(8), vendor: hex(9), device: hex(10), subvendor: hex(11), subdevice: hex(12) }, line);
   return true;
 }
 
-function modernDraft(name: string, unit: string, addr: PciAddress, fields: Fields, line: number): Draft {
+function modernDraft(full: string, name: string, unit: string, addr: PciAddress, fields: Fields, line: number): Draft {
   return {
-    name: name + unit,
+    name: full,
     driver: name === "" ? "none" : name,
     unit: unit === "" ? null : Number(unit),
     addr,
@@ -618,7 +618,7 @@ function finish(d: Draft): PciDevice {
       msi ??= readMsi(t);
       msix ??= readMsix(t);
     } else if (t.startsWith("PCI-Express")) pcie ??= readPcie(t);
-    else if (t.startsWith("PCI Advanced Features") && /\bFLR\b/.test(t)) afFlr = true;
+    else if (t.startsWith("PCI Advanced Features") && hasWord(t, "FLR")) afFlr = true;
   }
   return {
     name: d.name,
@@ -650,30 +650,6 @@ function finish(d: Draft): PciDevice {
 
 function orNull(v: number): number | null {
   return v < 0 ? null : v;
-}
-
-function readMsi(text: string): MsiCap | null {
-  const m = MSI.exec(text);
-  if (!m) return null;
-  return {
-    count: Number(m[1]),
-    bits64: m[2] !== undefined,
-    vectorMasks: m[3] !== undefined,
-    enabledWith: m[4] === undefined ? null : Number(m[4]),
-  };
-}
-
-function readMsix(text: string): MsixCap | null {
-  const m = MSIX.exec(text);
-  if (!m) return null;
-  const rest = m[2] ?? "";
-  return { count: Number(m[1]), enabled: /\benabled\b/.test(rest), masked: /\bmasked\b/.test(rest) };
-}
-
-function readPcie(text: string): PcieCap | null {
-  const m = PCIE.exec(text);
-  if (!m) return null;
-  return { version: Number(m[1]), portType: (m[2] ?? "").trim(), flr: /\bFLR\b/.test(text) };
 }
 
 /** Lines of a listing that no pattern understood, in and outside device blocks. */
