@@ -101,7 +101,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   const listed = capsListed(devices);
   const index = indexListing(devices);
   const reserved = new Set(pptdevs.map(addrKey));
-  const rows = [...keys.values()].sort(compareAddr).map((a): InventoryRow => {
+  const rows = inOrder([...keys.values()]).map((a): InventoryRow => {
     const key = addrKey(a);
     const d = byAddr.get(key) ?? null;
     const inPptdevs = reserved.has(key);
@@ -125,6 +125,12 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
     };
   });
   return { rows, problems };
+}
+
+/** Sorted by address; pciconf lists in that order already, so usually one pass and no sort. */
+function inOrder(addrs: PciAddress[]): PciAddress[] {
+  for (let i = 1; i < addrs.length; i++) if (addrKey(addrs[i - 1]!) > addrKey(addrs[i]!)) return addrs.sort(compareAddr);
+  return addrs;
 }
 
 function hexId(n: number | null): string {

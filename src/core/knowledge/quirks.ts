@@ -19,6 +19,8 @@ export interface QuirkIndex {
   readonly bySlot: ReadonlyMap<number, readonly PciDevice[]>;
   /** SR-IOV physical functions (`ecap 0010[…] = SR-IOV`) per domain/bus. */
   readonly pfsByBus: ReadonlyMap<number, readonly PciDevice[]>;
+  /** The same functions as a set: whether a device is one is asked per device, once its caps were read. */
+  readonly pfs: ReadonlySet<PciDevice>;
 }
 
 const VF_NAME = /virtual function|\bVF\b/i;
@@ -35,19 +37,21 @@ const slotKey = (d: PciDevice) => busKey(d) * 32 + d.addr.slot;
 export function indexListing(devices: readonly PciDevice[]): QuirkIndex {
   const bySlot = new Map<number, PciDevice[]>();
   const pfsByBus = new Map<number, PciDevice[]>();
+  const pfs = new Set<PciDevice>();
   for (const d of devices) {
     const s = slotKey(d);
     const list = bySlot.get(s);
     if (list) list.push(d);
     else bySlot.set(s, [d]);
     if (isPf(d)) {
+      pfs.add(d);
       const b = busKey(d);
-      const pfs = pfsByBus.get(b);
-      if (pfs) pfs.push(d);
+      const onBus = pfsByBus.get(b);
+      if (onBus) onBus.push(d);
       else pfsByBus.set(b, [d]);
     }
   }
-  return { bySlot, pfsByBus };
+  return { bySlot, pfsByBus, pfs };
 }
 
 /**
@@ -60,18 +64,28 @@ export function indexListing(devices: readonly PciDevice[]): QuirkIndex {
  */
 export function looksLikeVf(d: PciDevice, index: QuirkIndex): boolean {
   const pfs = index.pfsByBus.get(busKey(d));
-  if (!pfs || isPf(d)) return false;
+  if (!pfs || index.pfs.has(d)) return false;
   if (d.addr.func <= 7 && !VF_NAME.test(d.deviceName ?? "")) return false;
   return pfs.some(
     (p) => p !== d && p.vendorId === d.vendorId && baseClass(p) === baseClass(d) && (d.addr.bus !== 0 || p.addr.slot === d.addr.slot),
   );
 }
 
-/** The other functions of d's card. Bus 0 is the chipset: functions sharing a slot there are separate devices. */
-function siblingsOf(d: PciDevice, index: QuirkIndex): readonly PciDevice[] {
-  if (d.addr.bus === 0) return [];
+/**
+ * The functions in d's slot, d among them, when it has others. Bus 0 is the chipset: functions
+ * sharing a slot there are separate devices. No copy without d: this is asked for every device.
+ */
+function slotOf(d: PciDevice, index: QuirkIndex): readonly PciDevice[] | null {
+  if (d.addr.bus === 0) return null;
   const slot = index.bySlot.get(slotKey(d));
-  return slot === undefined || slot.length < 2 ? [] : slot.filter((o) => o !== d);
+  return slot === undefined || slot.length < 2 ? null : slot;
+}
+
+function hasAudioSibling(d: PciDevice, index: QuirkIndex): boolean {
+  const slot = slotOf(d, index);
+  if (slot === null) return false;
+  for (const o of slot) if (o !== d && baseClass(o) === 0x04 && subClass(o) === 0x03) return true;
+  return false;
 }
 
 function holds(when: QuirkCondition, d: PciDevice, index: QuirkIndex, reset: ResetMethod): boolean {
@@ -79,9 +93,10 @@ function holds(when: QuirkCondition, d: PciDevice, index: QuirkIndex, reset: Res
     case "no-flr":
       return reset !== "flr";
     case "audio-sibling":
-      return siblingsOf(d, index).some((o) => baseClass(o) === 0x04 && subClass(o) === 0x03);
+      return hasAudioSibling(d, index);
     case "multifunction":
-      return siblingsOf(d, index).length > 0;
+      // Two or more functions in the slot, so at least one besides d.
+      return slotOf(d, index) !== null;
     case "sriov-vf":
       return looksLikeVf(d, index);
   }
