@@ -56,16 +56,30 @@ export function stdoutClosed(): boolean {
 }
 
 /**
- * isatty(3) from fstat: a terminal is a character device that is not /dev/null. Pipes, files
- * and /dev/null (cron, `$(…)`, `> file`) answer without loading node:tty.
+ * isatty(3) for fd 1 or 2. Bun's `process.binding("tty_wrap").isTTY` answers at once (Bun's
+ * own tests hold it equal to node:tty's isatty:
+ * https://github.com/oven-sh/bun/blob/main/test/js/node/process-binding.test.ts); the fstat
+ * below went through Bun's thread pool, ≈ 0.5 ms on a 10 ms run. Both stay out of node:tty
+ * (≈ 2 ms to load). Should a Bun drop the binding, the fstat answers: a terminal is a character
+ * device that is not /dev/null.
  */
 export async function isTerminal(fd: 1 | 2): Promise<boolean> {
+  const now = isattyBinding(fd);
+  if (now !== null) return now;
   try {
-    // Both at once: one trip to the thread pool, not two (cron's stdout is often /dev/null).
     const [st, nul] = await Promise.all([Bun.file(fd).stat(), Bun.file("/dev/null").stat()]);
     return st.isCharacterDevice() && !(st.ino === nul.ino && st.dev === nul.dev);
   } catch {
     return false;
+  }
+}
+
+export function isattyBinding(fd: number): boolean | null {
+  try {
+    const tty = (process as unknown as { binding?: (name: string) => { isTTY?: unknown } }).binding?.("tty_wrap");
+    return typeof tty?.isTTY === "function" ? tty.isTTY(fd) === true : null;
+  } catch {
+    return null;
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { syntheticHost } from "../scripts/bench.ts";
 import fc from "fast-check";
-import { chunks } from "../src/stdio.ts";
+import { chunks, isattyBinding } from "../src/stdio.ts";
 import { SAMPLE, cli, tempDir } from "./helpers.ts";
 
 /** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
@@ -57,6 +57,26 @@ describe("output reaches pipes, files and $(…) completely", () => {
     expect(out).toContain("\u256d");
     expect(out).toContain("\u001b[");
     expect(out.trimEnd().split("\n").at(-1)).toBe("-s 6:0,passthru,1/0/0");
+  });
+});
+
+describe("the terminal probe is isatty(3)", () => {
+  const probe = join(import.meta.dir, "..", "src", "stdio.ts");
+  // Asked twice: through the binding, and with the binding taken away (the fstat fallback).
+  const ask = `import { isTerminal, isattyBinding } from ${JSON.stringify(probe)}; const a = [isattyBinding(1), await isTerminal(1)]; process.binding = undefined; process.stderr.write(JSON.stringify([...a, isattyBinding(1), await isTerminal(1)]));`;
+  test("this Bun answers without the thread pool (else the slower fstat is in use: see src/stdio.ts)", () => {
+    expect(typeof isattyBinding(1)).toBe("boolean");
+  });
+  test("a pipe, a file and /dev/null are not terminals", () => {
+    for (const stdout of ["pipe", Bun.file(join(tempDir(), "out")), Bun.file("/dev/null")] as const) {
+      const r = Bun.spawnSync([process.execPath, "-e", ask], { stdout, stderr: "pipe", env });
+      expect(r.stderr.toString()).toBe("[false,false,null,false]");
+    }
+  });
+  test.skipIf(!Bun.which("script"))("a pseudo-terminal is one", () => {
+    const shell = `'${process.execPath}' -e '${ask.replaceAll("'", "'\\''")}' 2>&1`;
+    const r = Bun.spawnSync(["script", "-qec", shell, "/dev/null"], { env: { PATH: env.PATH, TERM: "xterm" } });
+    expect(r.stdout.toString()).toContain("[true,true,null,true]");
   });
 });
 
