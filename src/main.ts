@@ -30,4 +30,7 @@ mark("output flushed");
 if (traceReport()) writeOut(2, traceReport());
 await flush();
 // A reader that went away (`pptctl list | head -1`) is not a failure of ours.
-process.exitCode = stdoutClosed() && code === 0 ? 0 : code;
+const exitCode = stdoutClosed() && code === 0 ? 0 : code;
+// Everything is written (flush() waited for each write): leave now. Letting the event loop run
+// dry tears the VM down first, ≈ 0.9 ms of a 10 ms run for nothing (measured on Bun 1.4.5).
+process.exit(exitCode);
