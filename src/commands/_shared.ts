@@ -1,5 +1,6 @@
 import type { ArgsDef } from "citty";
 import type { Ctx } from "../context.ts";
+import * as arr from "../core/arrays.ts";
 
 /** Options every command takes. */
 export const commonArgs = {
@@ -21,5 +22,5 @@ export function ctxOf(data: unknown): Ctx {
 
 /** Operands may also come comma- or space-separated in one argument. */
 export function splitList(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
+  return arr.filter(arr.flatMap(values, (v) => v.split(/[\s,]+/)), (v) => v !== "");
 }

@@ -9,6 +9,7 @@ import type { Colors } from "../render/color.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
+import * as arr from "../core/arrays.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
@@ -39,7 +40,7 @@ export default defineCommand({
       ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason.replace(/\.$/, "")})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
     }
 
-    const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
+    const code = vmm.state === "failed" || arr.some(inv.rows, (r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = args.json ? "json" : (args.format ?? "table");
     if (format === "json") {
       // Two writes, not `${json}\n`: appending to 9 MB makes a rope that the writer must copy flat.
@@ -54,10 +55,10 @@ export default defineCommand({
     const wideNotes =
       !all &&
       ctx.io.stdoutIsTTY &&
-      inv.rows.some((r) => r.quirks.length > 0) &&
-      naturalWidth([...HEADER, "Notes"], inv.rows.map((r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), box) <= ctx.io.columns;
+      arr.some(inv.rows, (r) => r.quirks.length > 0) &&
+      naturalWidth([...HEADER, "Notes"], arr.map(inv.rows, (r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), box) <= ctx.io.columns;
     const header = all ? HEADER_ALL : wideNotes ? [...HEADER.slice(0, -1), "Notes", "Status"] : HEADER;
-    const rows = inv.rows.map((r) => [
+    const rows = arr.map(inv.rows, (r) => [
       r.name,
       r.selector,
       r.type,
@@ -69,7 +70,7 @@ export default defineCommand({
       statusText(r.status),
     ]);
     if (format === "tsv") {
-      ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
+      ctx.io.out(`${arr.map([header, ...rows], (r) => arr.map(r, (c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
       ctx.log.info("no passthrough devices: none is attached to ppt or listed in pptdevs or a VM config (see 'pptctl list --all')");
     } else {
@@ -89,12 +90,12 @@ export default defineCommand({
 });
 
 function naturalWidth(header: readonly string[], rows: readonly string[][], box: boolean): number {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  return w.reduce((a, b) => a + b, 0) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
+  const w = arr.map(header, (h, i) => Math.max(h.length, ...arr.map(rows, (r) => (r[i] ?? "").length)));
+  return arr.sum(w) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
 }
 
 function notes(r: { quirks: readonly { id: string }[] }): string {
-  return r.quirks.map((q) => q.id).join(", ") || "-";
+  return arr.map(r.quirks, (q) => q.id).join(", ") || "-";
 }
 
 function paint(c: Colors, s: ReturnType<typeof severity>, text: string): string {
@@ -104,7 +105,7 @@ function paint(c: Colors, s: ReturnType<typeof severity>, text: string): string 
 function listJson(inv: Inventory) {
   return {
     format: "pptctl-list/1",
-    devices: inv.rows.map((r) => ({
+    devices: arr.map(inv.rows, (r) => ({
       ppt: r.device?.driver === "ppt" ? r.device.name : null,
       name: r.device?.name ?? null,
       selector: r.selector,
@@ -117,7 +118,7 @@ function listJson(inv: Inventory) {
       eligibility: r.eligibility.text,
       eligibilityReason: r.eligibility.reason ?? null,
       reset: r.reset,
-      quirks: r.quirks.map(({ id, title, advice, source }) => ({ id, title, advice, source })),
+      quirks: arr.map(r.quirks, ({ id, title, advice, source }) => ({ id, title, advice, source })),
       status: r.status,
       statusText: statusText(r.status),
     })),

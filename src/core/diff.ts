@@ -1,3 +1,4 @@
+import * as arr from "./arrays.ts";
 /** A unified diff (3 lines of context) of two texts, or "" when they are equal. */
 export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string): string {
   if (oldText === newText) return "";
@@ -24,8 +25,8 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
     const hunk = ops.slice(start, end);
     const aStart = (hunk[0]?.a ?? 0) + 1;
     const bStart = (hunk[0]?.b ?? 0) + 1;
-    const aLen = hunk.filter((o) => o.kind !== "+").length;
-    const bLen = hunk.filter((o) => o.kind !== "-").length;
+    const aLen = arr.filter(hunk, (o) => o.kind !== "+").length;
+    const bLen = arr.filter(hunk, (o) => o.kind !== "-").length;
     out.push(`@@ -${aLen === 0 ? aStart - 1 : aStart},${aLen} +${bLen === 0 ? bStart - 1 : bStart},${bLen} @@`);
     for (const o of hunk) out.push(`${o.kind}${o.text}`);
     i = end;
@@ -53,7 +54,12 @@ interface Op {
 function lineOps(a: string[], b: string[]): Op[] {
   const n = a.length;
   const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  const lcs: number[][] = [];
+  for (let i = 0; i <= n; i++) {
+    const row: number[] = [];
+    for (let j = 0; j <= m; j++) row.push(0);
+    lcs.push(row);
+  }
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);

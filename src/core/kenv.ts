@@ -9,12 +9,14 @@ const KENV_LINE = /^([^=\s]+)="(.*)"$/;
 export function parseKenv(text: string): KeyValues {
   const values = new Map<string, string>();
   const unparsed: { line: number; text: string }[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
     const line = raw.trimEnd();
-    if (line === "") return;
+    if (line === "") continue;
     const m = KENV_LINE.exec(line);
     if (m) values.set(m[1] ?? "", m[2] ?? "");
     else unparsed.push({ line: i + 1, text: raw });
-  });
+  }
   return { values, unparsed };
 }

@@ -1,3 +1,4 @@
+import * as arr from "./arrays.ts";
 export interface KldList {
   /** File names of loaded kernel modules: `kernel`, `vmm.ko`, … */
   readonly files: readonly string[];
@@ -12,16 +13,18 @@ const HEADER = /^\s*Id\s+Refs\s+Address/;
 export function parseKldstat(text: string): KldList {
   const files: string[] = [];
   const unparsed: { line: number; text: string }[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
     const line = raw.trimEnd();
-    if (line === "" || HEADER.test(line)) return;
+    if (line === "" || HEADER.test(line)) continue;
     const m = ROW.exec(line);
     if (m) files.push(m[5] ?? "");
     else unparsed.push({ line: i + 1, text: raw });
-  });
+  }
   return { files, unparsed };
 }
 
 export function hasModule(k: KldList, file: string): boolean {
-  return k.files.some((f) => f === file || f === file.replace(/\.ko$/, ""));
+  return arr.some(k.files, (f) => f === file || f === file.replace(/\.ko$/, ""));
 }

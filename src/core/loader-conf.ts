@@ -1,3 +1,4 @@
+import * as arr from "./arrays.ts";
 /** One `name=value` assignment in a loader.conf-family file. */
 export interface LoaderAssignment {
   readonly file: string;
@@ -28,15 +29,17 @@ const ASSIGN = /^\s*([A-Za-z0-9_.\-[\]]+)\s*=\s*(?:"([^"]*)"|([^\s"#]*))\s*(?:#.
 export function parseLoaderConf(path: string, text: string): LoaderFile {
   const assignments: LoaderAssignment[] = [];
   const problems: LoaderProblem[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
     const line = raw.replace(/\r$/, "");
     const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
     const m = ASSIGN.exec(line);
     if (!m) {
       const problem = /"[^"]*$/.test(trimmed) ? "unterminated quote" : "not a name=value assignment";
       problems.push({ file: path, line: i + 1, text: trimmed, problem });
-      return;
+      continue;
     }
     assignments.push({
       file: path,
@@ -45,7 +48,7 @@ export function parseLoaderConf(path: string, text: string): LoaderFile {
       value: m[2] ?? m[3] ?? "",
       quoted: m[2] !== undefined,
     });
-  });
+  }
   return { path, assignments, problems };
 }
 
@@ -58,10 +61,8 @@ export const LOADER_CONF_DIR = "/boot/loader.conf.d";
  * then loader.conf.local last. Later assignments win.
  */
 export function loaderFileOrder(dirEntries: readonly string[] | null): string[] {
-  const confd = (dirEntries ?? [])
-    .filter((n) => n.endsWith(".conf"))
-    .sort()
-    .map((n) => `${LOADER_CONF_DIR}/${n}`);
+  const confd = arr.map(arr.filter((dirEntries ?? []), (n) => n.endsWith(".conf"))
+    .sort(), (n) => `${LOADER_CONF_DIR}/${n}`);
   return [LOADER_CONF, ...confd, LOADER_CONF_LOCAL];
 }
 
@@ -75,12 +76,12 @@ export interface LoaderConfig {
 export function mergeLoaderFiles(files: readonly LoaderFile[]): LoaderConfig {
   const effective = new Map<string, LoaderAssignment>();
   for (const f of files) for (const a of f.assignments) effective.set(a.name, a);
-  return { files, effective, problems: files.flatMap((f) => f.problems) };
+  return { files, effective, problems: arr.flatMap(files, (f) => f.problems) };
 }
 
 /** Every assignment of `name` across the family, in reading order. */
 export function assignmentsOf(cfg: LoaderConfig, name: string): LoaderAssignment[] {
-  return cfg.files.flatMap((f) => f.assignments.filter((a) => a.name === name));
+  return arr.flatMap(cfg.files, (f) => arr.filter(f.assignments, (a) => a.name === name));
 }
 
 export function isYes(v: string | undefined): boolean {

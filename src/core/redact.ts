@@ -1,3 +1,4 @@
+import * as arr from "./arrays.ts";
 /**
  * What `pptctl capture` removes before anything is written, so a capture can go into a public
  * bug report. Every rule keeps what pptctl's own commands read (addresses, pptdevs, passthru
@@ -51,9 +52,8 @@ export function redact(kind: RedactKind, text: string): Redaction {
 const ASSIGNMENT = /^(\s*)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)("?)(.*?)\4(\s*(?:#.*)?)$/;
 
 function redactAssignments(text: string, secret: (key: string) => boolean, items: string[]): string {
-  return text
-    .split("\n")
-    .map((line) => {
+  return arr.map(text
+    .split("\n"), (line) => {
       const cr = line.endsWith("\r") ? "\r" : "";
       const body = cr ? line.slice(0, -1) : line;
       const m = ASSIGNMENT.exec(body);

@@ -1,3 +1,4 @@
+import * as arr from "./arrays.ts";
 /**
  * Raw answers from a host, live or recorded. Pure data: the core parses it, the host layer
  * fills it. Anything not asked or not recorded is simply absent from the maps.
@@ -63,7 +64,7 @@ export function commandOutput(s: HostSnapshot, argv: readonly string[]): { ok: t
 }
 
 export function firstLine(text: string): string {
-  return text.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  return arr.find(text.split(/\r?\n/), (l) => l.trim() !== "")?.trim() ?? "";
 }
 
 /** The core set every live host is asked (DESIGN §3), argv exactly as recorded. */

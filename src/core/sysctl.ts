@@ -7,9 +7,11 @@ export function parseSysctl(text: string): KeyValues {
   const values = new Map<string, string>();
   const unparsed: { line: number; text: string }[] = [];
   let last: string | null = null;
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
     const line = raw.trimEnd();
-    if (line === "") return;
+    if (line === "") continue;
     const m = SYSCTL_LINE.exec(line);
     if (m) {
       last = m[1] ?? "";
@@ -19,6 +21,6 @@ export function parseSysctl(text: string): KeyValues {
     } else {
       unparsed.push({ line: i + 1, text: raw });
     }
-  });
+  }
   return { values, unparsed };
 }

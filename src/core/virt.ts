@@ -2,6 +2,7 @@ import type { BootFacts } from "./dmesg.ts";
 import { hasModule } from "./kldstat.ts";
 import { isYes } from "./loader-conf.ts";
 import type { HostModel } from "./model.ts";
+import * as arr from "./arrays.ts";
 
 export function cpuVendor(m: HostModel): "intel" | "amd" | null {
   for (const facts of [m.boot, m.liveDmesg]) {
@@ -51,9 +52,9 @@ function loadFailure(m: HostModel): { reason: string | null } | null {
   const boots: BootFacts[] = [];
   if (m.liveDmesg.ok) boots.push(m.liveDmesg.value);
   if (m.boot.ok) boots.push(m.boot.value);
-  const hit = boots.find((b) => b.vmmLoadError !== null);
+  const hit = arr.find(boots, (b) => b.vmmLoadError !== null);
   if (!hit) return null;
-  return { reason: boots.map((b) => b.vmmLoadReason).find((r) => r !== null) ?? null };
+  return { reason: arr.find(arr.map(boots, (b) => b.vmmLoadReason), (r) => r !== null) ?? null };
 }
 
 function failed(reason: string | null): VmmInit {

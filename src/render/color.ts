@@ -37,4 +37,10 @@ const NAMES = [
 ] as const;
 // A plain object, not a Proxy: a Proxy answering every key would also answer `then`, and an
 // awaited value with a `then` is never resolved.
-const PLAIN = { isColorSupported: false, ...Object.fromEntries(NAMES.map((n) => [n, same])) } as unknown as Colors;
+const PLAIN = plain();
+
+function plain(): Colors {
+  const c: Record<string, unknown> = { isColorSupported: false };
+  for (const n of NAMES) c[n] = same;
+  return c as unknown as Colors;
+}
