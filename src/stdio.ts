@@ -2,52 +2,50 @@
  * stdout/stderr for the real process, without node streams or node:* modules: in a compiled Bun
  * binary the first touch of process.stdout/stderr sets up node streams (≈ 8–18 ms), and every
  * node:* module a bundle imports is loaded at start-up (node:tty ≈ 2 ms) — either is more than a
- * whole `args` run. Writes go through Bun.write in order; main awaits flush() before exit, so
- * output is complete on a pipe, a file or `$(…)`. A reader that went away (EPIPE, `| head`) ends
- * the output quietly, as base-system tools do.
+ * whole `args` run. Each write goes to a Bun FileSink and is flushed at once, so stdout and
+ * stderr keep their order when they share a file or a terminal. `await Bun.write(Bun.stdout, …)`
+ * did the same but went through Bun's thread pool: ≈ 0.8 ms of a 5 ms run (measured, Bun 1.4.5).
+ * A pipe that is full makes flush() return a promise; later writes wait behind it, and main awaits
+ * flush() before exit, so output is complete on a pipe, a file or `$(…)`. A reader that went away
+ * (EPIPE, `| head`) ends the output quietly, as base-system tools do.
  */
-let queue: Promise<unknown> = Promise.resolve();
 const closed = new Set<number>();
+const sinks: (import("bun").FileSink | undefined)[] = [];
+/** Set once a flush had to wait: from then on every write goes in order behind it. */
+let queue: Promise<void> | null = null;
 
 export function writeOut(fd: 1 | 2, text: string): void {
   if (text === "" || closed.has(fd)) return;
-  for (const chunk of chunks(text)) queueWrite(fd, chunk);
-}
-
-function queueWrite(fd: 1 | 2, text: string): void {
-  const sink = fd === 1 ? Bun.stdout : Bun.stderr;
-  queue = queue.then(() =>
-    closed.has(fd)
-      ? undefined
-      : Bun.write(sink, text).catch(() => {
-          closed.add(fd);
-        }),
-  );
-}
-
-/**
- * A big answer goes out in 64 KiB pieces: one Bun.write of 9 MB took 11 ms to /dev/null and 30 ms
- * into a pipe, the same text in pieces 5 and 12 ms. A cut never splits a surrogate pair, which
- * would reach the reader as two U+FFFD.
- */
-export const CHUNK = 1 << 16;
-
-export function chunks(text: string, size = CHUNK): string[] {
-  if (text.length <= size) return [text];
-  const out: string[] = [];
-  let at = 0;
-  while (at < text.length) {
-    let end = Math.min(at + size, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff && end - 1 > at) end--;
-    out.push(text.slice(at, end));
-    at = end;
+  if (queue) queue = queue.then(() => put(fd, text));
+  else {
+    const waiting = put(fd, text);
+    if (waiting) queue = waiting;
   }
-  return out;
+}
+
+/** Writes and flushes; a promise when the flush has to wait for the reader. */
+function put(fd: 1 | 2, text: string): Promise<void> | undefined {
+  if (closed.has(fd)) return undefined;
+  try {
+    const sink = (sinks[fd] ??= (fd === 1 ? Bun.stdout : Bun.stderr).writer());
+    // One write, however big: in pieces, 9 MB took longer (into a pipe 0.17 against 0.15 s).
+    sink.write(text);
+    const done = sink.flush();
+    if (typeof done === "number") return undefined;
+    return done.then(
+      () => undefined,
+      () => {
+        closed.add(fd);
+      },
+    );
+  } catch {
+    closed.add(fd);
+    return undefined;
+  }
 }
 
 export function flush(): Promise<unknown> {
-  return queue;
+  return queue ?? Promise.resolve();
 }
 
 /** True when fd 1 was closed under us (EPIPE). */

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { syntheticHost } from "../scripts/bench.ts";
-import fc from "fast-check";
-import { chunks, isattyBinding } from "../src/stdio.ts";
+import { isattyBinding } from "../src/stdio.ts";
 import { SAMPLE, cli, tempDir } from "./helpers.ts";
 
 /** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
@@ -77,24 +76,5 @@ describe("the terminal probe is isatty(3)", () => {
     const shell = `'${process.execPath}' -e '${ask.replaceAll("'", "'\\''")}' 2>&1`;
     const r = Bun.spawnSync(["script", "-qec", shell, "/dev/null"], { env: { PATH: env.PATH, TERM: "xterm" } });
     expect(r.stdout.toString()).toContain("[true,true,null,true]");
-  });
-});
-
-describe("big answers go out in pieces", () => {
-  test("pieces join back to the text and never split a surrogate pair", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("a", "é", "\u{1f600}", "\n", "\ud800") }), fc.integer({ min: 2, max: 9 }), (text, size) => {
-        const parts = chunks(text, size);
-        expect(parts.join("")).toBe(text);
-        parts.forEach((p, i) => {
-          if (text !== "") expect(p.length).toBeGreaterThan(0);
-          expect(p.length).toBeLessThanOrEqual(size);
-          const next = parts[i + 1];
-          const high = p.charCodeAt(p.length - 1);
-          const low = next?.charCodeAt(0) ?? 0;
-          expect(high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff).toBe(false);
-        });
-      }),
-    );
   });
 });
