@@ -31,6 +31,6 @@ if (traceReport()) writeOut(2, traceReport());
 await flush();
 // A reader that went away (`pptctl list | head -1`) is not a failure of ours.
 const exitCode = stdoutClosed() && code === 0 ? 0 : code;
-// Everything is written (flush() waited for each write): leave now. Letting the event loop run
-// dry tears the VM down first, ≈ 0.9 ms of a 10 ms run for nothing (measured on Bun 1.4.5).
+// Everything is written (flush() waited for each write) and nothing else is pending: leave now
+// rather than wait for the event loop to wind down (measured 0.98–0.99x, within the noise).
 process.exit(exitCode);
