@@ -3,11 +3,11 @@
  * binary the first touch of process.stdout/stderr sets up node streams (≈ 8–18 ms), and every
  * node:* module a bundle imports is loaded at start-up (node:tty ≈ 2 ms) — either is more than a
  * whole `args` run. Each write goes to a Bun FileSink and is flushed at once, so stdout and
- * stderr keep their order when they share a file or a terminal. A sink takes a 9 MB answer in
- * one write (Bun.write had to be fed it in pieces to be quick); on a short run the two measured
- * the same. A pipe that is full makes flush() return a promise; later writes wait behind it, and main awaits
- * flush() before exit, so output is complete on a pipe, a file or `$(…)`. A reader that went away
- * (EPIPE, `| head`) ends the output quietly, as base-system tools do.
+ * stderr keep their order when they share a file or a terminal; a 9 MB answer is one write. On a
+ * short run a sink measured the same as `await Bun.write`. A pipe that is full makes flush()
+ * return a promise; later writes wait behind it, and main awaits flush() before exit, so output
+ * is complete on a pipe, a file or `$(…)`. A reader that went away (EPIPE, `| head`) ends the
+ * output quietly, as base-system tools do.
  */
 const closed = new Set<number>();
 const sinks: (import("bun").FileSink | undefined)[] = [];
@@ -23,24 +23,32 @@ export function writeOut(fd: 1 | 2, text: string): void {
   }
 }
 
-/** Writes and flushes; a promise when the flush has to wait for the reader. */
+/**
+ * Writes and flushes; a promise when either has to wait for the reader. A write that waits
+ * answers with a promise that may reject (EPIPE): it is always handled here, never left to
+ * reject unseen, which Bun would report as an uncaught error and exit 1.
+ */
 function put(fd: 1 | 2, text: string): Promise<void> | undefined {
   if (closed.has(fd)) return undefined;
   try {
     const sink = (sinks[fd] ??= (fd === 1 ? Bun.stdout : Bun.stderr).writer());
-    sink.write(text);
+    const wrote = sink.write(text);
+    if (typeof wrote !== "number") return settle(fd, wrote.then(() => sink.flush()));
     const done = sink.flush();
-    if (typeof done === "number") return undefined;
-    return done.then(
-      () => undefined,
-      () => {
-        closed.add(fd);
-      },
-    );
+    return typeof done === "number" ? undefined : settle(fd, done);
   } catch {
     closed.add(fd);
     return undefined;
   }
+}
+
+function settle(fd: 1 | 2, pending: Promise<unknown>): Promise<void> {
+  return pending.then(
+    () => undefined,
+    () => {
+      closed.add(fd);
+    },
+  );
 }
 
 export function flush(): Promise<unknown> {
