@@ -25,7 +25,7 @@ export default defineCommand({
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const firstSlot = slotNumber("--first-slot", args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
-    const reserved = new Set(arr.map(arr.filter(arr.flatMap((ctx.lists.reserved ?? []), (l) => l.split(/[\s,]+/)), (s) => s !== ""), (s) => slotNumber("--reserved", s)));
+    const reserved = new Set(arr.map(arr.filter(arr.flatMap(ctx.lists.reserved ?? [], (l) => l.split(/[\s,]+/)), (s) => s !== ""), (s) => slotNumber("--reserved", s)));
     const format = args.json ? "json" : (args.format ?? "shell");
 
     let texts: string[];

@@ -61,7 +61,7 @@ export const LOADER_CONF_DIR = "/boot/loader.conf.d";
  * then loader.conf.local last. Later assignments win.
  */
 export function loaderFileOrder(dirEntries: readonly string[] | null): string[] {
-  const confd = arr.map(arr.filter((dirEntries ?? []), (n) => n.endsWith(".conf"))
+  const confd = arr.map(arr.filter(dirEntries ?? [], (n) => n.endsWith(".conf"))
     .sort(), (n) => `${LOADER_CONF_DIR}/${n}`);
   return [LOADER_CONF, ...confd, LOADER_CONF_LOCAL];
 }

@@ -185,7 +185,7 @@ function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { valu
 export function parseHosterVm(text: string): { entries: string[] } | { error: string } {
   const r = parseJson(text, HosterVmConfig);
   if ("error" in r) return r;
-  return { entries: arr.filter(arr.map((r.value.passthru ?? []), (e) => e.trim()), (e) => e !== "") };
+  return { entries: arr.filter(arr.map(r.value.passthru ?? [], (e) => e.trim()), (e) => e !== "") };
 }
 
 /**

@@ -21,7 +21,7 @@ const MAX_ROUNDS = 8;
 
 /** Asks the host the core set concurrently (each once), then whatever discovery needs. */
 export async function gather(host: MemoHost, opts: GatherOptions = {}): Promise<HostSnapshot> {
-  const skip = new Set(arr.map((opts.skip ?? []), (c) => c.join("\u0000")));
+  const skip = new Set(arr.map(opts.skip ?? [], (c) => c.join("\u0000")));
   await Promise.all([
     ...arr.map(arr.filter(CORE_COMMANDS, (c) => !skip.has(c.join("\u0000"))), (c) => host.run(c)),
     ...arr.map(CORE_FILES, (f) => host.readFile(f)),
