@@ -30,12 +30,27 @@ const PLAIN_OUTPUT: ReadonlySet<string> = new Set(["args"]);
  * answer ready. `args` never probes. Options before the command are skipped as run() skips them.
  */
 export function mayDrawTable(argv: readonly string[]): boolean {
+  const name = commandOf(argv);
+  return name !== undefined && !PLAIN_OUTPUT.has(name);
+}
+
+/** The command a command line runs: options before it are skipped as run() skips them. */
+function commandOf(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i] ?? "";
-    if (!tok.startsWith("-") || /^-\d/.test(tok)) return !PLAIN_OUTPUT.has(tok);
+    if (!tok.startsWith("-") || /^-\d/.test(tok)) return tok;
     if (tok === "--from") i++;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Exit code when the output could not be written (a full disk, a read-only stdout): what was
+ * printed is incomplete. doctor answers UNKNOWN, as monitoring plugins do for a check that could
+ * not report; every other command 1.
+ */
+export function writeFailedExit(argv: readonly string[]): number {
+  return commandOf(argv) === "doctor" ? 3 : 1;
 }
 
 function withTTY(io: Io, tty: boolean): Io {

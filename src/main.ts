@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
-import { mayDrawTable, run } from "./cli.ts";
+import { mayDrawTable, run, writeFailedExit } from "./cli.ts";
 import { mark, startTrace, traceReport } from "./trace.ts";
-import { flush, isTerminal, stdoutClosed, terminalColumns, writeOut } from "./stdio.ts";
+import { flush, isTerminal, stdoutClosed, terminalColumns, writeFailure, writeOut } from "./stdio.ts";
 
 startTrace(process.env.PPTCTL_TRACE === "1");
 const argv = process.argv.slice(2);
@@ -29,5 +29,12 @@ await flush();
 mark("output flushed");
 if (traceReport()) writeOut(2, traceReport());
 await flush();
-// A reader that went away (`pptctl list | head -1`) is not a failure of ours.
-process.exitCode = stdoutClosed() && code === 0 ? 0 : code;
+const failed = writeFailure(1);
+if (failed !== null) {
+  writeOut(2, `pptctl: cannot write to standard output: ${failed}; what was written is incomplete: make room or send the output elsewhere\n`);
+  await flush();
+  process.exitCode = writeFailedExit(argv);
+} else {
+  // A reader that went away (`pptctl list | head -1`) is not a failure of ours.
+  process.exitCode = stdoutClosed() && code === 0 ? 0 : code;
+}

@@ -7,9 +7,11 @@
  * short run a sink measured the same as `await Bun.write`. A pipe that is full makes flush()
  * return a promise; later writes wait behind it, and main awaits flush() before exit, so output
  * is complete on a pipe, a file or `$(…)`. A reader that went away (EPIPE, `| head`) ends the
- * output quietly, as base-system tools do.
+ * output quietly, as base-system tools do; any other failure (a full disk, a read-only stdout)
+ * is kept for main to report, since the output is then incomplete and nobody else will know.
  */
 const closed = new Set<number>();
+const failures = new Map<number, string>();
 const sinks: (import("bun").FileSink | undefined)[] = [];
 /** Set once a flush had to wait: from then on every write goes in order behind it. */
 let queue: Promise<void> | null = null;
@@ -36,8 +38,8 @@ function put(fd: 1 | 2, text: string): Promise<void> | undefined {
     if (typeof wrote !== "number") return settle(fd, wrote.then(() => sink.flush()));
     const done = sink.flush();
     return typeof done === "number" ? undefined : settle(fd, done);
-  } catch {
-    closed.add(fd);
+  } catch (e) {
+    stop(fd, e);
     return undefined;
   }
 }
@@ -45,19 +47,32 @@ function put(fd: 1 | 2, text: string): Promise<void> | undefined {
 function settle(fd: 1 | 2, pending: Promise<unknown>): Promise<void> {
   return pending.then(
     () => undefined,
-    () => {
-      closed.add(fd);
-    },
+    (e: unknown) => stop(fd, e),
   );
+}
+
+function stop(fd: 1 | 2, e: unknown): void {
+  closed.add(fd);
+  const err = e as { code?: unknown; message?: unknown };
+  if (err?.code === "EPIPE") return;
+  // "ENOSPC: no space left on device, write" → "no space left on device (ENOSPC)"
+  const code = typeof err?.code === "string" ? err.code : "";
+  const text = String(err?.message ?? e).replace(/^[A-Z]+: /, "").replace(/, write$/, "");
+  failures.set(fd, code && !text.includes(code) ? `${text} (${code})` : text);
 }
 
 export function flush(): Promise<unknown> {
   return queue ?? Promise.resolve();
 }
 
-/** True when fd 1 was closed under us (EPIPE). */
+/** True when the reader of fd 1 went away (EPIPE): not a failure of ours. */
 export function stdoutClosed(): boolean {
-  return closed.has(1);
+  return closed.has(1) && !failures.has(1);
+}
+
+/** Why writing to fd 1 or 2 failed, other than a reader going away; null when it did not. */
+export function writeFailure(fd: 1 | 2): string | null {
+  return failures.get(fd) ?? null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticHost } from "../scripts/bench.ts";
 import { isattyBinding } from "../src/stdio.ts";
@@ -38,6 +39,29 @@ describe("output reaches pipes, files and $(…) completely", () => {
         expect(err).not.toMatch(/EPIPE|internal error|\n\s+at /);
       }
     }
+  });
+
+  // A full disk or a stdout opened read-only is not a reader going away: the output is incomplete,
+  // and a cron job writing a metrics file must learn of it from the exit status.
+  test.skipIf(!existsSync("/dev/full"))("a full disk (/dev/full) is one line on stderr and exit 1, doctor's 3 (UNKNOWN)", () => {
+    for (const [cmd, exit] of [["list", 1], ["doctor", 3], ["args", 1]] as const) {
+      const argv = cmd === "args" ? ["args", "1/0/0"] : ["--from", SAMPLE, cmd];
+      const r = Bun.spawnSync([process.execPath, MAIN, ...argv], { stdout: Bun.file("/dev/full"), stderr: "pipe", env });
+      const lines = r.stderr.toString().trimEnd().split("\n");
+      expect({ cmd, exit: r.exitCode, last: lines.at(-1) }).toEqual({
+        cmd,
+        exit,
+        last: "pptctl: cannot write to standard output: no space left on device (ENOSPC); what was written is incomplete: make room or send the output elsewhere",
+      });
+    }
+  });
+
+  test("a stdout opened read-only is reported the same way (EBADF)", () => {
+    const path = join(tempDir(), "read-only");
+    writeFileSync(path, "");
+    const r = Bun.spawnSync(["/bin/sh", "-c", '"$1" "$2" args 1/0/0 1<"$3"; echo "exit=$?"', "sh", process.execPath, MAIN, path], { env });
+    expect(r.stdout.toString()).toBe("exit=1\n");
+    expect(r.stderr.toString()).toContain("pptctl: cannot write to standard output: bad file descriptor (EBADF)");
   });
 
   test("stdout closed before the start (>&-): the command still exits without a trace", async () => {
