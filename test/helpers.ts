@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../src/cli.ts";
@@ -37,8 +37,23 @@ export async function cli(
   return { code, stdout, stderr };
 }
 
+const made: string[] = [];
+
+/** `npm test` runs the suite under a TMPDIR it removes; a bare `bun test` has test/setup.ts call this. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A folder made elsewhere (the bench's synthetic hosts) that goes with the test folders. */
+export function removeLater(dir: string): string {
+  made.push(dir);
+  return dir;
+}
+
 export function tempDir(prefix = "pptctl-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function host(name: string): string {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeFakeHost } from "./fake-host.ts";
-import { SAMPLE, cli, host } from "./helpers.ts";
+import { SAMPLE, cli, host, removeLater } from "./helpers.ts";
 
 const list = (from: string, argv: string[] = [], opts: Parameters<typeof cli>[1] = {}) => cli(["--from", from, "list", ...argv], opts);
 
@@ -125,8 +125,8 @@ describe("--all", () => {
 describe("scaling", () => {
   test("list --all --json grows linearly with the device count (no per-device scan of the listing)", async () => {
     const { syntheticHost } = await import("../scripts/bench.ts");
-    const small = syntheticHost(1_000);
-    const big = syntheticHost(8_000);
+    const small = removeLater(syntheticHost(1_000));
+    const big = removeLater(syntheticHost(8_000));
     const time = async (dir: string) => {
       const t0 = performance.now();
       const r = await cli(["--from", dir, "list", "--all", "--json"]);

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticHost } from "../scripts/bench.ts";
 import { isattyBinding } from "../src/stdio.ts";
-import { SAMPLE, cli, tempDir } from "./helpers.ts";
+import { SAMPLE, cli, removeLater, tempDir } from "./helpers.ts";
 
 /** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
 const MAIN = join(import.meta.dir, "..", "src", "main.ts");
@@ -11,7 +11,7 @@ const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" };
 
 describe("output reaches pipes, files and $(…) completely", () => {
   test("a 10,000-device JSON through a pipe is complete and equals the in-process output", async () => {
-    const big = syntheticHost(10_000);
+    const big = removeLater(syntheticHost(10_000));
     const inproc = await cli(["--from", big, "list", "--all", "--json"]);
     const p = Bun.spawn([process.execPath, MAIN, "--from", big, "list", "--all", "--json"], { stdout: "pipe", stderr: "pipe", env });
     const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
@@ -26,7 +26,7 @@ describe("output reaches pipes, files and $(…) completely", () => {
   });
 
   test("a reader that goes away (| head -c 10, | true) is no error: no message, exit 0", async () => {
-    const big = syntheticHost(2_000);
+    const big = removeLater(syntheticHost(2_000));
     // When the pipe breaks depends on timing (a write that waits, or one that fails at once),
     // so each reader gets several runs: one of them failing was a real bug once.
     for (const reader of ["head -c 10", "head -c 1", "true"]) {
