@@ -3,7 +3,7 @@
  * binary the first touch of process.stdout/stderr sets up node streams (≈ 8–18 ms), and every
  * node:* module a bundle imports is loaded at start-up (node:tty ≈ 2 ms) — either is more than a
  * whole `args` run. Each write goes to a Bun FileSink and is flushed at once, so stdout and
- * stderr keep their order when they share a file or a terminal; a 9 MB answer is one write. On a
+ * stderr keep their order when they share a file or a terminal. On a
  * short run a sink measured the same as `await Bun.write`. A pipe that is full makes flush()
  * return a promise; later writes wait behind it, and main awaits flush() before exit, so output
  * is complete on a pipe, a file or `$(…)`. A reader that went away (EPIPE, `| head`) ends the

@@ -141,6 +141,18 @@ describe("scaling", () => {
   });
 });
 
+describe("list --json on a host bigger than one piece of output", () => {
+  test("1,201 devices (three pieces): one document, indented as JSON.stringify(…, null, 2) indents it", async () => {
+    const { syntheticHost } = await import("../scripts/bench.ts");
+    const dir = removeLater(syntheticHost(1_201));
+    const r = await cli(["--from", dir, "list", "--all", "--json"]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.devices).toHaveLength(1_201);
+    expect(Object.keys(doc)).toEqual(["format", "devices", "problems"]);
+    expect(r.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+  });
+});
+
 describe("list asks the live host only what it needs", () => {
   test("no acpidump and no route for list; doctor still asks both", async () => {
     const { makeFakeHost } = await import("./fake-host.ts");

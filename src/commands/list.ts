@@ -1,11 +1,12 @@
 import { defineCommand } from "citty";
-import { type Inventory, buildInventory, severity, statusText } from "../core/inventory.ts";
+import { type InventoryRow, buildInventory, severity, statusText } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { pciNotes, unparsedLines } from "../core/pciconf.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import { CMD } from "../core/snapshot.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
+import { prettyJsonPieces } from "../render/json.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
@@ -43,8 +44,7 @@ export default defineCommand({
     const code = vmm.state === "failed" || arr.some(inv.rows, (r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = args.json ? "json" : (args.format ?? "table");
     if (format === "json") {
-      // Two writes, not `${json}\n`: appending to 9 MB makes a rope that the writer must copy flat.
-      ctx.io.out(JSON.stringify(listJson(inv), null, 2));
+      prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems }, "devices", inv.rows, deviceJson, (s) => ctx.io.out(s));
       ctx.io.out("\n");
       return code;
     }
@@ -102,26 +102,22 @@ function paint(c: Colors, s: ReturnType<typeof severity>, text: string): string 
   return s === "ok" ? c.green(text) : s === "info" ? c.cyan(text) : s === "warn" ? c.yellow(text) : c.red(text);
 }
 
-function listJson(inv: Inventory) {
+function deviceJson(r: InventoryRow) {
   return {
-    format: "pptctl-list/1",
-    devices: arr.map(inv.rows, (r) => ({
-      ppt: r.device?.driver === "ppt" ? r.device.name : null,
-      name: r.device?.name ?? null,
-      selector: r.selector,
-      type: r.type,
-      bhyve: r.bhyve,
-      vendor: r.vendor,
-      model: r.model,
-      inPptdevs: r.inPptdevs,
-      eligible: r.eligibility.ok,
-      eligibility: r.eligibility.text,
-      eligibilityReason: r.eligibility.reason ?? null,
-      reset: r.reset,
-      quirks: arr.map(r.quirks, ({ id, title, advice, source }) => ({ id, title, advice, source })),
-      status: r.status,
-      statusText: statusText(r.status),
-    })),
-    problems: inv.problems,
+    ppt: r.device?.driver === "ppt" ? r.device.name : null,
+    name: r.device?.name ?? null,
+    selector: r.selector,
+    type: r.type,
+    bhyve: r.bhyve,
+    vendor: r.vendor,
+    model: r.model,
+    inPptdevs: r.inPptdevs,
+    eligible: r.eligibility.ok,
+    eligibility: r.eligibility.text,
+    eligibilityReason: r.eligibility.reason ?? null,
+    reset: r.reset,
+    quirks: arr.map(r.quirks, ({ id, title, advice, source }) => ({ id, title, advice, source })),
+    status: r.status,
+    statusText: statusText(r.status),
   };
 }
