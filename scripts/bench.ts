@@ -150,8 +150,8 @@ if (import.meta.main) {
   const cases: Case[] = [
     { name: "hello-world with process.exit (no goal)", argv: [HELLO_EXIT], goal: Number.POSITIVE_INFINITY },
     { name: "args 1/0/0 1/0/1", argv: [bin, "args", "1/0/0", "1/0/1"], goal: 1.5 },
-    { name: "list --from <2-device host>", argv: [bin, "--from", sample, "list"], goal: 2 },
-    { name: "doctor --from <same host>", argv: [bin, "--from", sample, "doctor"], goal: 2 },
+    { name: "list --from <sample: 2 ppt, 33 devices>", argv: [bin, "--from", sample, "list"], goal: 2 },
+    { name: "doctor --from <the same sample>", argv: [bin, "--from", sample, "doctor"], goal: 2 },
     { name: "list --all --json --from <10,000 devices>", argv: [bin, "--from", big, "list", "--all", "--json", "--vms", "/vms"], goal: 15 },
   ];
 
