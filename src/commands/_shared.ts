@@ -1,6 +1,16 @@
-import type { ArgsDef } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 import type { Ctx } from "../context.ts";
 import * as arr from "../core/arrays.ts";
+
+/**
+ * citty's defineCommand is the identity function (citty/dist/index.mjs). Imported from citty, it
+ * would run citty's own start-up code in every command (its colour probe and its string helpers:
+ * 26–32 µs of module start-up in an instrumented `args` run), for nothing: pptctl parses the
+ * command line itself (src/cli-args.ts) and loads citty only for --help.
+ */
+export function defineCommand<const T extends ArgsDef = ArgsDef>(def: CommandDef<T>): CommandDef<T> {
+  return def;
+}
 
 /** Options every command takes. */
 export const commonArgs = {

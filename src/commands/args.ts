@@ -1,9 +1,8 @@
-import { defineCommand } from "citty";
 import { PptError } from "../core/errors.ts";
 import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
 import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
-import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import * as arr from "../core/arrays.ts";
 
 export default defineCommand({

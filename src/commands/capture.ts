@@ -1,8 +1,7 @@
-import { defineCommand } from "citty";
 import { PptError } from "../core/errors.ts";
 import { writeRecording } from "../host/capture.ts";
 import { gather } from "../host/gather.ts";
-import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import * as arr from "../core/arrays.ts";
 
 export default defineCommand({

@@ -1,9 +1,8 @@
-import { defineCommand } from "citty";
 import { runDoctor } from "../core/doctor/doctor.ts";
 import { EXIT_CODE } from "../core/doctor/types.ts";
 import { renderDoctorJson, renderDoctorText } from "../render/doctor-text.ts";
 import { renderNagios, renderPrometheus } from "../render/monitoring.ts";
-import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
 
 export default defineCommand({

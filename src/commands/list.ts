@@ -1,4 +1,3 @@
-import { defineCommand } from "citty";
 import { type InventoryRow, buildInventory, severity, statusText } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { pciNotes, unparsedLines } from "../core/pciconf.ts";
@@ -8,7 +7,7 @@ import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { prettyJsonPieces } from "../render/json.ts";
 import { renderTable } from "../render/table.ts";
-import { commonArgs, ctxOf, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
 import * as arr from "../core/arrays.ts";
 

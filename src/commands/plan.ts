@@ -1,4 +1,3 @@
-import { defineCommand } from "citty";
 import { unifiedDiff } from "../core/diff.ts";
 import { PptError } from "../core/errors.ts";
 import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
@@ -10,7 +9,7 @@ import { type HostSnapshot, withFile } from "../core/snapshot.ts";
 import type { MemoHost } from "../host/host.ts";
 import { realOps } from "../host/atomic-write.ts";
 import { gather } from "../host/gather.ts";
-import { commonArgs, ctxOf, splitList } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, splitList } from "./_shared.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
 import * as arr from "../core/arrays.ts";
 

@@ -1,6 +1,6 @@
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
 import type { Action } from "../core/runtime.ts";
-import { commonArgs, ctxOf } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand } from "./_shared.ts";
 import { runRuntime } from "./runtime-run.ts";
 
 const TEXT: Record<Action, { description: string; persist: string }> = {
