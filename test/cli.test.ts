@@ -4,6 +4,24 @@ import { VERSION } from "../src/version.ts";
 import { makeFakeHost } from "./fake-host.ts";
 import { SAMPLE, cli } from "./helpers.ts";
 
+describe("no command starts what it does not use", () => {
+  test("citty is imported for its types only, and loaded at run time only for --help", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = join(import.meta.dir, "..", "src");
+    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    const valueImports: string[] = [];
+    const dynamic: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(root, f), "utf8");
+      for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+"citty";/gm)) valueImports.push(`${f}: ${m[0]}`);
+      if (/import\("citty"\)/.test(text)) dynamic.push(f);
+    }
+    expect(valueImports).toEqual([]);
+    expect(dynamic).toEqual(["cli.ts"]);
+  });
+});
+
 describe("the CLI edge", () => {
   test("version matches package.json, at the root and per command", async () => {
     expect(VERSION).toBe(pkg.version);
