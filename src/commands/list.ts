@@ -1,19 +1,15 @@
-import { type InventoryRow, buildInventory, severity, statusText } from "../core/inventory.ts";
+import { buildInventory, severity } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { pciNotes, unparsedLines } from "../core/pciconf.ts";
-import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import { CMD } from "../core/snapshot.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { prettyJsonPieces } from "../render/json.ts";
+import { deviceJson, listTable } from "../render/list-view.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
 import * as arr from "../core/arrays.ts";
-
-const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
-const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
-
 
 export default defineCommand({
   meta: { name: "list", description: "Show passthrough devices and which VM has them (exit 1 on a conflict or an unbound device)" },
@@ -49,25 +45,8 @@ export default defineCommand({
     }
 
     const all = args.all === true;
-    // `list` shows the Notes column only on a terminal wide enough for the whole table with it.
     const box = ctx.io.stdoutIsTTY && args.plain !== true;
-    const wideNotes =
-      !all &&
-      ctx.io.stdoutIsTTY &&
-      arr.some(inv.rows, (r) => r.quirks.length > 0) &&
-      naturalWidth([...HEADER, "Notes"], arr.map(inv.rows, (r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), box) <= ctx.io.columns;
-    const header = all ? HEADER_ALL : wideNotes ? [...HEADER.slice(0, -1), "Notes", "Status"] : HEADER;
-    const rows = arr.map(inv.rows, (r) => [
-      r.name,
-      r.selector,
-      r.type,
-      r.bhyve,
-      r.vendor,
-      r.model,
-      ...(all ? [r.eligibility.text, RESET_TEXT[r.reset], notes(r)] : []),
-      ...(!all && wideNotes ? [notes(r)] : []),
-      statusText(r.status),
-    ]);
+    const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns });
     if (format === "tsv") {
       ctx.io.out(`${arr.map([header, ...rows], (r) => arr.map(r, (c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
@@ -88,35 +67,6 @@ export default defineCommand({
   },
 });
 
-function naturalWidth(header: readonly string[], rows: readonly string[][], box: boolean): number {
-  const w = arr.map(header, (h, i) => Math.max(h.length, ...arr.map(rows, (r) => (r[i] ?? "").length)));
-  return arr.sum(w) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
-}
-
-function notes(r: { quirks: readonly { id: string }[] }): string {
-  return arr.map(r.quirks, (q) => q.id).join(", ") || "-";
-}
-
 function paint(c: Colors, s: ReturnType<typeof severity>, text: string): string {
   return s === "ok" ? c.green(text) : s === "info" ? c.cyan(text) : s === "warn" ? c.yellow(text) : c.red(text);
-}
-
-function deviceJson(r: InventoryRow) {
-  return {
-    ppt: r.device?.driver === "ppt" ? r.device.name : null,
-    name: r.device?.name ?? null,
-    selector: r.selector,
-    type: r.type,
-    bhyve: r.bhyve,
-    vendor: r.vendor,
-    model: r.model,
-    inPptdevs: r.inPptdevs,
-    eligible: r.eligibility.ok,
-    eligibility: r.eligibility.text,
-    eligibilityReason: r.eligibility.reason ?? null,
-    reset: r.reset,
-    quirks: arr.map(r.quirks, ({ id, title, advice, source }) => ({ id, title, advice, source })),
-    status: r.status,
-    statusText: statusText(r.status),
-  };
 }

@@ -1,0 +1,58 @@
+import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
+import { RESET_TEXT } from "../core/knowledge/reset.ts";
+import * as arr from "../core/arrays.ts";
+
+const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
+const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
+
+/** The cells of `list`'s table (and its TSV): the Notes column only with --all, or on a terminal wide enough for it. */
+export function listTable(inv: Inventory, all: boolean, term: { tty: boolean; box: boolean; columns: number }): { header: string[]; rows: string[][] } {
+  const wideNotes =
+    !all &&
+    term.tty &&
+    arr.some(inv.rows, (r) => r.quirks.length > 0) &&
+    naturalWidth([...HEADER, "Notes"], arr.map(inv.rows, (r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), term.box) <= term.columns;
+  const header = all ? HEADER_ALL : wideNotes ? [...HEADER.slice(0, -1), "Notes", "Status"] : HEADER;
+  const rows = arr.map(inv.rows, (r) => [
+    r.name,
+    r.selector,
+    r.type,
+    r.bhyve,
+    r.vendor,
+    r.model,
+    ...(all ? [r.eligibility.text, RESET_TEXT[r.reset], notes(r)] : []),
+    ...(!all && wideNotes ? [notes(r)] : []),
+    statusText(r.status),
+  ]);
+  return { header, rows };
+}
+
+function naturalWidth(header: readonly string[], rows: readonly string[][], box: boolean): number {
+  const w = arr.map(header, (h, i) => Math.max(h.length, ...arr.map(rows, (r) => (r[i] ?? "").length)));
+  return arr.sum(w) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
+}
+
+function notes(r: { quirks: readonly { id: string }[] }): string {
+  return arr.map(r.quirks, (q) => q.id).join(", ") || "-";
+}
+
+/** One device of `list --json` (pptctl-list/1). */
+export function deviceJson(r: InventoryRow) {
+  return {
+    ppt: r.device?.driver === "ppt" ? r.device.name : null,
+    name: r.device?.name ?? null,
+    selector: r.selector,
+    type: r.type,
+    bhyve: r.bhyve,
+    vendor: r.vendor,
+    model: r.model,
+    inPptdevs: r.inPptdevs,
+    eligible: r.eligibility.ok,
+    eligibility: r.eligibility.text,
+    eligibilityReason: r.eligibility.reason ?? null,
+    reset: r.reset,
+    quirks: arr.map(r.quirks, ({ id, title, advice, source }) => ({ id, title, advice, source })),
+    status: r.status,
+    statusText: statusText(r.status),
+  };
+}
