@@ -4,6 +4,10 @@
  * runs interleaved with the baseline (hello, pptctl, hello, pptctl …) and the ratio is taken pair
  * by pair, so a machine that drifts cannot flatter a figure. Also: parser throughput and the
  * 10,000-device case's peak memory. BENCH_RUNS sets the pairs per case (default 21).
+ *
+ * Where it can, a case also runs scripts/bench-core.ts (compiled the same way), which does the
+ * same work on the same recording with none of pptctl's shell and prints the same bytes (checked
+ * first): its ratio is the floor that no start-up work in pptctl can go below.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +19,7 @@ import { BUILD_FLAGS } from "./targets.ts";
 const ROOT = join(import.meta.dir, "..");
 const HELLO = join(ROOT, "dist/bench-hello");
 const HELLO_EXIT = join(ROOT, "dist/bench-hello-exit");
+const CORE = join(ROOT, "dist/bench-core");
 const PAIRS = Number(process.env.BENCH_RUNS ?? 21);
 const ENV = { PATH: "/usr/bin:/bin", NO_COLOR: "1" };
 
@@ -62,25 +67,50 @@ interface Case {
   readonly name: string;
   readonly argv: string[];
   readonly goal: number;
+  /** The same work through scripts/bench-core.ts. */
+  readonly core?: string[];
 }
 
-/** Pairs of (hello, case); the per-pair ratios give the median and the spread (10th–90th). */
-function measure(c: Case): { ratio: number; lo: number; hi: number; ms: number; hello: number; rss: number | null } {
+interface Spread {
+  readonly ratio: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+function spread(ratios: readonly number[]): Spread {
+  return { ratio: quantile(ratios, 0.5), lo: quantile(ratios, 0.1), hi: quantile(ratios, 0.9) };
+}
+
+/** Stdout of a run, to hold the core reference to pptctl's own output. */
+function stdoutOf(argv: string[]): string {
+  return Bun.spawnSync(argv, { stdout: "pipe", stderr: "ignore", env: ENV }).stdout.toString();
+}
+
+/**
+ * Rounds of (hello, case[, core]); the per-round ratios against that round's hello give the
+ * median and the spread (10th–90th).
+ */
+function measure(c: Case): Spread & { ms: number; hello: number; rss: number | null; core: Spread | null } {
+  const core = c.core && stdoutOf(c.core) === stdoutOf(c.argv) ? c.core : null;
+  if (c.core && !core) console.log(`  (${c.name}: scripts/bench-core.ts printed something else than pptctl; its reference is left out)`);
   for (let i = 0; i < 2; i++) {
     once([HELLO]);
     once(c.argv); // warm the page cache
+    if (core) once(core);
   }
   const ratios: number[] = [];
+  const coreRatios: number[] = [];
   const times: number[] = [];
   const hellos: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
     const h = once([HELLO]).ms;
     const r = once(c.argv).ms;
+    if (core) coreRatios.push(once(core).ms / h);
     ratios.push(r / h);
     times.push(r);
     hellos.push(h);
   }
-  return { ratio: quantile(ratios, 0.5), lo: quantile(ratios, 0.1), hi: quantile(ratios, 0.9), ms: quantile(times, 0.5), hello: quantile(hellos, 0.5), rss: peakRss(c.argv) };
+  return { ...spread(ratios), ms: quantile(times, 0.5), hello: quantile(hellos, 0.5), rss: peakRss(c.argv), core: core ? spread(coreRatios) : null };
 }
 
 /** A recorded host with `n` PCI devices, a tenth of them on ppt and in two VM configs. */
@@ -134,6 +164,7 @@ if (import.meta.main) {
   // earlier ran up to 1.1x as long as a fresh copy of the same bytes, which would tilt any ratio.
   const bin = join(ROOT, "dist/bench-pptctl");
   await compile(join(ROOT, "src/main.ts"), bin);
+  await compile(join(ROOT, "scripts/bench-core.ts"), CORE);
   const helloDir = mkdtempSync(join(tmpdir(), "pptctl-hello-"));
   writeFileSync(join(helloDir, "hello.ts"), 'console.log("hello");\n');
   await compile(join(helloDir, "hello.ts"), HELLO);
@@ -150,9 +181,14 @@ if (import.meta.main) {
   const cases: Case[] = [
     { name: "hello-world with process.exit (no goal)", argv: [HELLO_EXIT], goal: Number.POSITIVE_INFINITY },
     { name: "args 1/0/0 1/0/1", argv: [bin, "args", "1/0/0", "1/0/1"], goal: 1.5 },
-    { name: "list --from <sample: 2 ppt, 33 devices>", argv: [bin, "--from", sample, "list"], goal: 2 },
-    { name: "doctor --from <the same sample>", argv: [bin, "--from", sample, "doctor"], goal: 2 },
-    { name: "list --all --json --from <10,000 devices>", argv: [bin, "--from", big, "list", "--all", "--json", "--vms", "/vms"], goal: 15 },
+    { name: "list --from <sample: 2 ppt, 33 devices>", argv: [bin, "--from", sample, "list"], goal: 2, core: [CORE, sample, "list"] },
+    { name: "doctor --from <the same sample>", argv: [bin, "--from", sample, "doctor"], goal: 2, core: [CORE, sample, "doctor"] },
+    {
+      name: "list --all --json --from <10,000 devices>",
+      argv: [bin, "--from", big, "list", "--all", "--json", "--vms", "/vms"],
+      goal: 15,
+      core: [CORE, big, "list", "--all", "--json", "--vms", "/vms"],
+    },
   ];
 
   console.log(`pptctl bench: ${PAIRS} interleaved pairs per case, compiled binaries, ${process.platform}/${process.arch}`);
@@ -165,6 +201,7 @@ if (import.meta.main) {
     console.log(
       `  ${c.name.padEnd(42)} ${r.ratio.toFixed(2)}x [${r.lo.toFixed(2)}–${r.hi.toFixed(2)}]  ${r.ms.toFixed(1)} ms vs ${r.hello.toFixed(1)} ms  peak ${r.rss === null ? "n/a" : `${(r.rss / 1e6).toFixed(0)} MB`}  ${verdict}`,
     );
+    if (r.core) console.log(`    ${"the same work, core only (bench-core)".padEnd(40)} ${r.core.ratio.toFixed(2)}x [${r.core.lo.toFixed(2)}–${r.core.hi.toFixed(2)}]`);
   }
 
   const text = await Bun.file(join(big, "pciconf.txt")).text();
