@@ -50,7 +50,7 @@ describe("faults the real kernel showed (issue 14)", () => {
   test("2a. vmm that failed at boot: vmm FAILs with dmesg's reason, and the fix follows it", async () => {
     const c = await summary(real("qemu-14.0-amd"), "vmm");
     expect(c.status).toBe("fail");
-    expect(c.summary).toBe("vmm.ko is loaded but failed to initialise: SVM: NRIP Save feature not available.; no VM can start");
+    expect(c.summary).toBe("vmm.ko is loaded but failed to initialise: SVM: NRIP Save feature not available; no VM can start");
     expect(c.fix).toContain("the CPU lacks NRIP Save");
     expect(c.fix).not.toContain("firmware setup");
     const cpu = await summary(real("qemu-14.0-amd"), "cpu-virt");
@@ -74,7 +74,7 @@ describe("faults the real kernel showed (issue 14)", () => {
 
   test("2b. with kldstat -m vmm (exit 1) and the live dmesg, vmm and cpu-virt FAIL with the live reason", async () => {
     const vmm = await summary(host("qemu-intel-kldload-failed"), "vmm");
-    expect(vmm).toMatchObject({ status: "fail", summary: "vmm.ko is loaded but failed to initialise: SVM: NRIP Save feature not available.; no VM can start" });
+    expect(vmm).toMatchObject({ status: "fail", summary: "vmm.ko is loaded but failed to initialise: SVM: NRIP Save feature not available; no VM can start" });
     expect((await summary(host("qemu-intel-kldload-failed"), "cpu-virt")).status).toBe("fail");
   });
 

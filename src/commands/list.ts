@@ -33,7 +33,7 @@ export default defineCommand({
     for (const p of inv.problems) ctx.log.warn(`cannot read VM config ${p}; devices it may hold show as Unknown`);
     const vmm = vmmInit(model);
     if (vmm.state === "failed") {
-      ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason.replace(/\.$/, "")})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
+      ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
     }
 
     const code = vmm.state === "failed" || arr.some(inv.rows, (r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;

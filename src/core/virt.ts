@@ -57,8 +57,9 @@ function loadFailure(m: HostModel): { reason: string | null } | null {
   return { reason: arr.find(arr.map(boots, (b) => b.vmmLoadReason), (r) => r !== null) ?? null };
 }
 
+/** The kernel's sentence ends with a period; the reason is quoted inside pptctl's own sentences. */
 function failed(reason: string | null): VmmInit {
-  return { state: "failed", reason, fix: vmmFailureFix(reason) };
+  return { state: "failed", reason: reason === null ? null : reason.replace(/\.\s*$/, ""), fix: vmmFailureFix(reason) };
 }
 
 /**
