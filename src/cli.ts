@@ -7,7 +7,6 @@ import { colors, wantColor } from "./render/color.ts";
 import { createLogger } from "./render/log.ts";
 import { mark } from "./trace.ts";
 import { VERSION } from "./version.ts";
-import * as arr from "./core/arrays.ts";
 
 type Loader = () => Promise<CommandDef<any>>;
 
@@ -71,8 +70,8 @@ function withTTY(io: Io, tty: boolean): Io {
 const USAGE_EXIT: Record<string, number> = { doctor: 3 };
 
 export function rootUsage(): string {
-  const width = Math.max(...arr.map(Object.keys(COMMANDS), (n) => n.length));
-  const lines = arr.map(Object.entries(COMMANDS), ([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
   return [
     `pptctl ${VERSION} — bhyve PCI passthrough for FreeBSD`,
     "",

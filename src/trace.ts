@@ -1,4 +1,3 @@
-import * as arr from "./core/arrays.ts";
 /**
  * PPTCTL_TRACE=1: how long each phase took, on stderr at exit, for "instrument, don't guess".
  * Marks cost nothing when tracing is off.
@@ -17,5 +16,5 @@ export function mark(label: string): void {
 
 export function traceReport(): string {
   if (!on) return "";
-  return `${arr.map(marks, ([l, t], i) => `pptctl: trace: ${(t - (i === 0 ? 0 : marks[i - 1]![1])).toFixed(2).padStart(7)} ms  ${l}`).join("\n")}\n`;
+  return `${marks.map(([l, t], i) => `pptctl: trace: ${(t - (i === 0 ? 0 : marks[i - 1]![1])).toFixed(2).padStart(7)} ms  ${l}`).join("\n")}\n`;
 }

@@ -1,6 +1,5 @@
 import type { ArgsDef, CommandDef } from "citty";
 import type { Ctx } from "../context.ts";
-import * as arr from "../core/arrays.ts";
 
 /**
  * citty's defineCommand is the identity function (citty/dist/index.mjs). Imported from citty, it
@@ -32,5 +31,5 @@ export function ctxOf(data: unknown): Ctx {
 
 /** Operands may also come comma- or space-separated in one argument. */
 export function splitList(values: readonly string[]): string[] {
-  return arr.filter(arr.flatMap(values, (v) => v.split(/[\s,]+/)), (v) => v !== "");
+  return values.flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== "");
 }

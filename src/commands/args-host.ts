@@ -9,20 +9,19 @@ import type { SlotPlan } from "../core/slots.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
 import { loadModelWithVms } from "./_model.ts";
-import * as arr from "../core/arrays.ts";
 
 /** The passthru list of one VM, from the configs `list` finds. */
 export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<string[]> {
   const model = await loadModelWithVms(host, extraDirs);
-  const broken = arr.find(model.vms.problems, (p) => p.vm === vm);
+  const broken = model.vms.problems.find((p) => p.vm === vm);
   if (broken) throw new PptError(`args: VM ${vm}: cannot read ${broken.path}: ${broken.problem}`);
-  const found = arr.filter(model.vms.configs, (c) => c.vm === vm);
+  const found = model.vms.configs.filter((c) => c.vm === vm);
   if (found.length > 1) {
-    throw new PptError(`args: VM ${vm} has configs in ${arr.map(found, (c) => c.path).join(" and ")}; give its entries directly`);
+    throw new PptError(`args: VM ${vm} has configs in ${found.map((c) => c.path).join(" and ")}; give its entries directly`);
   }
   const cfg = found[0];
   if (!cfg) {
-    const known = arr.map(model.vms.configs, (c) => c.vm);
+    const known = model.vms.configs.map((c) => c.vm);
     const where = model.vms.problems.length > 0 ? `; also: ${model.vms.problems[0]?.path}: ${model.vms.problems[0]?.problem}` : "";
     throw new PptError(
       `args: no config for VM '${vm}' (${known.length > 0 ? `known VMs: ${known.join(", ")}` : "no Hoster or vm-bhyve configs found; use --vms PATH"})${where}`,
@@ -44,9 +43,9 @@ export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan): Promise<str
   const index = indexListing(devices);
   const out: string[] = [];
   for (const a of plan.assignments) {
-    const d = arr.find(devices, (x) => sameAddr(x.addr, a.entry.addr));
+    const d = devices.find((x) => sameAddr(x.addr, a.entry.addr));
     if (!d || a.slot === 2) continue;
-    if (arr.some(quirksFor(d, index, resetMethod(d, listed)), (q) => q.id === "intel-igd")) {
+    if (quirksFor(d, index, resetMethod(d, listed)).some((q) => q.id === "intel-igd")) {
       const b = formatBhyve(d.addr);
       out.push(`${b} is Intel integrated graphics, which the GOP and guest drivers expect at guest slot 2, but it gets slot ${a.slot}: pin it as ${b}=2:0 (quirk intel-igd, see 'pptctl list --all --json')`);
     }
@@ -61,7 +60,7 @@ export async function checkBound(host: MemoHost, entries: readonly PassthruEntry
   const devices = model.pci.value.devices;
   const problems: string[] = [];
   for (const e of entries) {
-    const d = arr.find(devices, (x) => sameAddr(x.addr, e.addr));
+    const d = devices.find((x) => sameAddr(x.addr, e.addr));
     const b = formatBhyve(e.addr);
     if (!d) problems.push(`${b} is not on the PCI bus; check the address with 'pptctl list --all'`);
     else if (d.driver !== "ppt") {

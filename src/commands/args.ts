@@ -3,7 +3,6 @@ import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
 import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
-import * as arr from "../core/arrays.ts";
 
 export default defineCommand({
   meta: { name: "args", description: "Print bhyve -s slot arguments for passthru entries (B/S/F, -B/S/F for a slot of its own) or a VM's config" },
@@ -24,7 +23,7 @@ export default defineCommand({
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const firstSlot = slotNumber("--first-slot", args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
-    const reserved = new Set(arr.map(arr.filter(arr.flatMap(ctx.lists.reserved ?? [], (l) => l.split(/[\s,]+/)), (s) => s !== ""), (s) => slotNumber("--reserved", s)));
+    const reserved = new Set((ctx.lists.reserved ?? []).flatMap((l) => l.split(/[\s,]+/)).filter((s) => s !== "").map((s) => slotNumber("--reserved", s)));
     const format = args.json ? "json" : (args.format ?? "shell");
 
     let texts: string[];
@@ -38,7 +37,7 @@ export default defineCommand({
       texts = splitEntries(ctx.positionals);
       if (texts.length === 0) throw new PptError("args: no passthru entries; give B/S/F entries (pptctl args 1/0/0 1/0/1) or --vm NAME");
     }
-    const entries: PassthruEntry[] = arr.map(texts, (t) => {
+    const entries: PassthruEntry[] = texts.map((t) => {
       const e = parsePassthruEntry(t);
       if ("error" in e) throw new PptError(e.error);
       return e;
@@ -63,7 +62,7 @@ export default defineCommand({
       const doc = {
         format: "pptctl-args/1",
         wired: args.wired === true,
-        slots: arr.map(plan.assignments, (a) => ({
+        slots: plan.assignments.map((a) => ({
           slot: a.slot,
           function: a.func,
           host: formatBhyve(a.entry.addr),

@@ -2,7 +2,6 @@ import { PptError } from "../core/errors.ts";
 import { writeRecording } from "../host/capture.ts";
 import { gather } from "../host/gather.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
-import * as arr from "../core/arrays.ts";
 
 export default defineCommand({
   meta: {
@@ -28,7 +27,7 @@ export default defineCommand({
     ctx.log.info(`recorded ${n.commands} commands, ${n.files} files and ${n.dirs} directories of the ${host.label} into ${dir}`);
     if (args.redact === false) ctx.log.warn("--no-redact: the capture holds passwords, serial numbers and MAC addresses as found; keep it in-house");
     else if (n.redacted.length === 0) ctx.log.info("redacted: nothing secret found");
-    else ctx.log.info(`redacted: ${arr.map(n.redacted, (r) => `${r.source} (${r.items.join(", ")})`).join("; ")} (listed in host.json; --no-redact keeps them)`);
+    else ctx.log.info(`redacted: ${n.redacted.map((r) => `${r.source} (${r.items.join(", ")})`).join("; ")} (listed in host.json; --no-redact keeps them)`);
     return 0;
   },
 });

@@ -9,7 +9,6 @@ import { deviceJson, listTable } from "../render/list-view.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
-import * as arr from "../core/arrays.ts";
 
 export default defineCommand({
   meta: { name: "list", description: "Show passthrough devices and which VM has them (exit 1 on a conflict or an unbound device)" },
@@ -36,7 +35,7 @@ export default defineCommand({
       ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
     }
 
-    const code = vmm.state === "failed" || arr.some(inv.rows, (r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
+    const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = args.json ? "json" : (args.format ?? "table");
     if (format === "json") {
       prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems }, "devices", inv.rows, deviceJson, (s) => ctx.io.out(s));
@@ -48,7 +47,7 @@ export default defineCommand({
     const box = ctx.io.stdoutIsTTY && args.plain !== true;
     const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns });
     if (format === "tsv") {
-      ctx.io.out(`${arr.map([header, ...rows], (r) => arr.map(r, (c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
+      ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
       ctx.log.info("no passthrough devices: none is attached to ppt or listed in pptdevs or a VM config (see 'pptctl list --all')");
     } else {

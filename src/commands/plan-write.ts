@@ -9,7 +9,6 @@ import { atomicReplace } from "../host/atomic-write.ts";
 import type { MemoHost } from "../host/host.ts";
 import { LiveHost } from "../host/live.ts";
 import { realOps } from "../host/atomic-write.ts";
-import * as arr from "../core/arrays.ts";
 
 export interface Edit {
   /** The path as the user knows it (host path). */
@@ -59,20 +58,20 @@ export async function prepareEdit(
     before = f.kind === "file" ? f.text : null;
   }
 
-  const order = arr.map(model.loader.files, (f) => f.path);
+  const order = model.loader.files.map((f) => f.path);
   const at = order.indexOf(familyPath);
   const later = model.loader.files.slice(at < 0 ? order.length : at + 1);
   for (const f of later) {
-    const clash = arr.find(f.assignments, (a) => MANAGED.includes(a.name));
+    const clash = f.assignments.find((a) => MANAGED.includes(a.name));
     if (clash) {
       throw new PptError(
         `plan: ${clash.name} is also set in ${f.path}:${clash.line}, which the loader reads after ${familyPath} and which would win; remove it there, or write that file with --file ${f.path}`,
       );
     }
   }
-  const elsewhere = arr.filter(model.loader.files, (f) => f.path !== familyPath);
+  const elsewhere = model.loader.files.filter((f) => f.path !== familyPath);
   for (const name of plan.unset) {
-    const a = arr.find(arr.flatMap(elsewhere, (f) => f.assignments), (x) => x.name === name);
+    const a = elsewhere.flatMap((f) => f.assignments).find((x) => x.name === name);
     if (a) throw new PptError(`plan: ${name} must go but is set in ${a.file}:${a.line}; remove it there`);
   }
   return { path, local, before, after: editLoaderConf(before ?? "", plan.settings, plan.unset) };

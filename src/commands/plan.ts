@@ -11,7 +11,6 @@ import { realOps } from "../host/atomic-write.ts";
 import { gather } from "../host/gather.ts";
 import { commonArgs, ctxOf, defineCommand, splitList } from "./_shared.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
-import * as arr from "../core/arrays.ts";
 
 export default defineCommand({
   meta: { name: "plan", description: "Turn device selectors into the loader.conf lines that reserve them for passthrough (pptdevs, pptdevs2, pptdevs3)" },
@@ -36,8 +35,8 @@ export default defineCommand({
     if (args.write && args.from !== undefined && args.file === undefined) {
       throw new PptError("plan --write: --from replays a recording, which pptctl never edits; give --file PATH to write a copy");
     }
-    const select = arr.map(splitList(ctx.positionals), parseSelectorOrThrow);
-    const remove = arr.map(splitList(ctx.lists.remove ?? []), parseSelectorOrThrow);
+    const select = splitList(ctx.positionals).map(parseSelectorOrThrow);
+    const remove = splitList(ctx.lists.remove ?? []).map(parseSelectorOrThrow);
     const host = await ctx.openHost(args.from);
     let snap = await gather(host);
     if (args.from !== undefined && args.file !== undefined) {
@@ -76,9 +75,9 @@ export default defineCommand({
       if (!args.write) return 0;
       const { backup } = await writeEdit(edit, ctx.io.now());
       ctx.log.info(`wrote ${edit.path}${backup ? ` (previous version kept as ${backup})` : ""}; reboot to apply`);
-      const movable = arr.filter(arr.map(plan.added, (a) => (model.pci.ok ? arr.find(model.pci.value.devices, (d) => sameAddr(d.addr, a)) : undefined)), (d) => d !== undefined && d.driver !== "ppt");
+      const movable = plan.added.map((a) => (model.pci.ok ? model.pci.value.devices.find((d) => sameAddr(d.addr, a)) : undefined)).filter((d) => d !== undefined && d.driver !== "ppt");
       if (movable.length > 0) {
-        ctx.log.info(`without a reboot, devices nothing uses can be moved now: pptctl attach ${arr.map(movable, (d) => formatBhyve(d!.addr)).join(" ")}`);
+        ctx.log.info(`without a reboot, devices nothing uses can be moved now: pptctl attach ${movable.map((d) => formatBhyve(d!.addr)).join(" ")}`);
       }
       return 0;
     }
@@ -89,7 +88,7 @@ export default defineCommand({
       const lines = sysrcCommands(plan, file);
       if (lines.length > 0) ctx.io.out(`${lines.join("\n")}\n`);
     } else {
-      const lines = arr.map(plan.settings, (s) => `${s.name}="${s.value}"`);
+      const lines = plan.settings.map((s) => `${s.name}="${s.value}"`);
       if (lines.length > 0) ctx.io.out(`${lines.join("\n")}\n`);
       for (const n of plan.unset) ctx.log.info(`${n} is no longer needed: remove it (--write does)`);
     }
@@ -104,8 +103,8 @@ async function editIsEmpty(host: MemoHost, snap: HostSnapshot, model: HostModel,
 
 function describeChange(p: Plan): string {
   const parts = [
-    ...arr.map(p.settings, (s) => `${s.name}="${s.value}"`),
-    ...arr.map(p.unset, (n) => `remove ${n}`),
+    ...p.settings.map((s) => `${s.name}="${s.value}"`),
+    ...p.unset.map((n) => `remove ${n}`),
   ];
   return parts.join(", ");
 }
@@ -113,9 +112,9 @@ function describeChange(p: Plan): string {
 function planJson(p: Plan) {
   return {
     format: "pptctl-plan/1",
-    entries: arr.map(p.entries, formatBhyve),
-    added: arr.map(p.added, formatBhyve),
-    removed: arr.map(p.removed, formatBhyve),
+    entries: p.entries.map(formatBhyve),
+    added: p.added.map(formatBhyve),
+    removed: p.removed.map(formatBhyve),
     settings: p.settings,
     unset: p.unset,
     warnings: p.warnings,

@@ -14,7 +14,6 @@ import type { MemoHost } from "../host/host.ts";
 import { splitList } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
-import * as arr from "../core/arrays.ts";
 
 /** Re-attaching a host driver took 46 s under emulation on 14.0 (corpus devctl-extra/). */
 const DEVCTL_TIMEOUT_MS = 120_000;
@@ -41,21 +40,21 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   if (args.from !== undefined && !args["dry-run"]) {
     throw new PptError(`${action}: --from replays a recording, which pptctl never changes; run ${action} on the host itself (or add --dry-run)`);
   }
-  const selectors = arr.map(splitList(ctx.positionals), parseSelectorOrThrow);
+  const selectors = splitList(ctx.positionals).map(parseSelectorOrThrow);
   const host = await ctx.openHost(args.from);
   const model = await loadModelWithVms(host, []);
   const plan = planRuntime(model, action, selectors, args.force === true);
   for (const w of plan.warnings) ctx.log.warn(w);
 
   if (args["dry-run"]) {
-    if (args.json) ctx.io.out(`${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: true, devices: arr.map(plan.steps, (s) => ({ bhyve: formatBhyve(s.addr), selector: formatSelector(s.addr), before: s.before.name, command: s.argv })) }, null, 2)}\n`);
-    else ctx.io.out(arr.map(plan.steps, (s) => `${s.argv.join(" ")}\n`).join(""));
+    if (args.json) ctx.io.out(`${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: true, devices: plan.steps.map((s) => ({ bhyve: formatBhyve(s.addr), selector: formatSelector(s.addr), before: s.before.name, command: s.argv })) }, null, 2)}\n`);
+    else ctx.io.out(plan.steps.map((s) => `${s.argv.join(" ")}\n`).join(""));
     return 0;
   }
 
   // --persist problems (a later loader file that would win, a read-only file) are found before
   // any device moves, not after.
-  if (args.persist) await persistEdit(action, host, arr.map(plan.steps, (s) => s.addr), args);
+  if (args.persist) await persistEdit(action, host, plan.steps.map((s) => s.addr), args);
 
   const timeoutMs = positive(ctx.io.env.PPTCTL_DEVCTL_TIMEOUT_MS) ?? DEVCTL_TIMEOUT_MS;
   let before: readonly PciDevice[] = model.pci.ok ? model.pci.value.devices : [];
@@ -71,8 +70,8 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
       const undo = devctlArgv("release", step.addr);
       const r = await runDevctl(host, undo, timeoutMs);
       const again = await rereadPci(host, action);
-      const back = arr.every(before, (b) => arr.some(again, (a) => formatSelector(a.addr) === formatSelector(b.addr)));
-      restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${arr.map(arr.filter(before, (b) => !arr.some(again, (a) => formatSelector(a.addr) === formatSelector(b.addr))), (d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
+      const back = before.every((b) => again.some((a) => formatSelector(a.addr) === formatSelector(b.addr)));
+      restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => formatSelector(a.addr) === formatSelector(b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
       before = again;
     } else {
       before = after;
@@ -87,17 +86,17 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
     }
   }
   const untried = plan.steps.slice(results.length);
-  if (untried.length > 0) ctx.log.warn(`not tried after the failure: ${arr.map(untried, (s) => formatBhyve(s.addr)).join(" ")}`);
-  const done = arr.map(arr.filter(results, (r) => r.outcome.kind === "done"), (r) => r.step.addr);
+  if (untried.length > 0) ctx.log.warn(`not tried after the failure: ${untried.map((s) => formatBhyve(s.addr)).join(" ")}`);
+  const done = results.filter((r) => r.outcome.kind === "done").map((r) => r.step.addr);
 
   let persisted: { path: string; backup: string | null } | null = null;
   if (args.persist && done.length > 0) persisted = await persist(action, host, done, args, ctx);
   else if (done.length > 0) {
-    const sels = arr.map(done, formatBhyve).join(" ");
+    const sels = done.map(formatBhyve).join(" ");
     ctx.log.info(
       action === "attach"
         ? `this lasts until the next boot; keep it with 'pptctl attach ${sels} --persist' (or 'pptctl plan ${sels} --write')`
-        : `this lasts until the next boot if pptdevs still names ${done.length === 1 ? "it" : "them"}; drop ${done.length === 1 ? "it" : "them"} with 'pptctl plan --remove ${arr.map(done, formatBhyve).join(" --remove ")} --write'`,
+        : `this lasts until the next boot if pptdevs still names ${done.length === 1 ? "it" : "them"}; drop ${done.length === 1 ? "it" : "them"} with 'pptctl plan --remove ${done.map(formatBhyve).join(" --remove ")} --write'`,
     );
   }
   if (args.json) {
@@ -108,7 +107,7 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
           action,
           dryRun: false,
           devices: [
-            ...arr.map(results, (r) => ({
+            ...results.map((r) => ({
               bhyve: formatBhyve(r.step.addr),
               selector: formatSelector(r.step.addr),
               before: r.step.before.name,
@@ -119,7 +118,7 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
               devctl: r.devctl,
               restored: r.restored,
             })),
-            ...arr.map(untried, (s) => ({ bhyve: formatBhyve(s.addr), selector: formatSelector(s.addr), before: s.before.name, after: s.before.name, ok: false, note: "not tried after an earlier failure", command: s.argv, devctl: null, restored: null })),
+            ...untried.map((s) => ({ bhyve: formatBhyve(s.addr), selector: formatSelector(s.addr), before: s.before.name, after: s.before.name, ok: false, note: "not tried after an earlier failure", command: s.argv, devctl: null, restored: null })),
           ],
           persisted,
         },
@@ -152,7 +151,7 @@ type Addr = { domain: number; bus: number; slot: number; func: number };
 async function persistEdit(action: Action, host: MemoHost, addrs: readonly Addr[], args: RuntimeArgs) {
   const snap = await gather(host);
   const model = buildModel(snap);
-  const sel = arr.map(addrs, (a) => ({ kind: "addr" as const, addr: a, text: formatBhyve(a) }));
+  const sel = addrs.map((a) => ({ kind: "addr" as const, addr: a, text: formatBhyve(a) }));
   const plan = makePlan(model, { select: action === "attach" ? sel : [], classes: [], remove: action === "release" ? sel : [], replace: false, withFunctions: false, force: true });
   return prepareEdit(host, snap, model, plan, args.file, false, true);
 }

@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 export interface AcpiTables {
   /** "ok" when tables were listed, "denied" when acpidump could not read them (not root). */
   readonly status: "ok" | "denied" | "failed";
@@ -45,7 +44,7 @@ export function parseAcpidump(stdout: string, stderr = "", exit = 0): AcpiTables
       bucket[type] = (bucket[type] ?? 0) + 1;
     }
   }
-  const firstError = arr.find(stderr.split(/\r?\n/), (l) => l.trim() !== "")?.trim() ?? null;
+  const firstError = stderr.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? null;
   if (tables.length === 0 && (DENIED.test(stderr) || DENIED.test(stdout))) {
     return { status: "denied", tables, entries, message: firstError };
   }

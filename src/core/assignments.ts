@@ -1,7 +1,6 @@
 import { type PciAddress, addrKey } from "./pci-address.ts";
 import { parsePassthruEntry } from "./passthru-entry.ts";
 import type { VmConfig, VmInventory } from "./vm-configs.ts";
-import * as arr from "./arrays.ts";
 
 export interface VmUse {
   readonly vm: string;
@@ -34,7 +33,7 @@ export function assignmentsOf(inv: VmInventory): Assignments {
       }
       const key = addrKey(e.addr);
       const slot = byDevice.get(key) ?? { addr: e.addr, uses: [] };
-      if (!arr.some(slot.uses, (u) => u.vm === config.vm)) {
+      if (!slot.uses.some((u) => u.vm === config.vm)) {
         slot.uses.push({ vm: config.vm, config, running: inv.running === null ? null : inv.running.includes(config.vm) });
       }
       byDevice.set(key, slot);

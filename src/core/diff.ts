@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 /** A unified diff (3 lines of context) of two texts, or "" when they are equal. */
 export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string): string {
   if (oldText === newText) return "";
@@ -25,8 +24,8 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
     const hunk = ops.slice(start, end);
     const aStart = (hunk[0]?.a ?? 0) + 1;
     const bStart = (hunk[0]?.b ?? 0) + 1;
-    const aLen = arr.filter(hunk, (o) => o.kind !== "+").length;
-    const bLen = arr.filter(hunk, (o) => o.kind !== "-").length;
+    const aLen = hunk.filter((o) => o.kind !== "+").length;
+    const bLen = hunk.filter((o) => o.kind !== "-").length;
     out.push(`@@ -${aLen === 0 ? aStart - 1 : aStart},${aLen} +${bLen === 0 ? bStart - 1 : bStart},${bLen} @@`);
     for (const o of hunk) out.push(`${o.kind}${o.text}`);
     i = end;

@@ -2,7 +2,6 @@ import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, sameAddr } from "./pci-address.ts";
 import { type PciDevice, baseClass } from "./pci-device.ts";
 import { describe } from "./selector.ts";
-import * as arr from "./arrays.ts";
 
 /**
  * Devices whose loss can take the host down or off the network: a storage controller (it may
@@ -13,16 +12,16 @@ export function dangersOf(m: HostModel, devices: readonly PciDevice[], taken: re
   const dangers: string[] = [];
   const route = m.defaultRouteInterface.ok ? m.defaultRouteInterface.value : null;
   for (const a of taken) {
-    const d = arr.find(devices, (x) => sameAddr(x.addr, a));
+    const d = devices.find((x) => sameAddr(x.addr, a));
     if (!d) continue;
     if (baseClass(d) === 0x01) dangers.push(`${describe(d)} is a storage controller: if the host boots from it, it will not come back`);
     if (route !== null && d.name === route) dangers.push(`${describe(d)} carries the default route: the host loses its network ${opts.when}`);
   }
   if (opts.display) {
-    const displays = arr.filter(devices, (d) => baseClass(d) === 0x03 && d.driver !== "ppt");
-    const keys = new Set(arr.map(taken, addrKey));
-    if (displays.length > 0 && arr.every(displays, (d) => keys.has(addrKey(d.addr)))) {
-      dangers.push(`${arr.map(displays, describe).join(", ")} ${displays.length === 1 ? "is" : "are"} the host's only display device: the local console goes away ${opts.when}`);
+    const displays = devices.filter((d) => baseClass(d) === 0x03 && d.driver !== "ppt");
+    const keys = new Set(taken.map(addrKey));
+    if (displays.length > 0 && displays.every((d) => keys.has(addrKey(d.addr)))) {
+      dangers.push(`${displays.map(describe).join(", ")} ${displays.length === 1 ? "is" : "are"} the host's only display device: the local console goes away ${opts.when}`);
     }
   }
   return dangers;

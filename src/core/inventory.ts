@@ -6,7 +6,6 @@ import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci-d
 import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
-import * as arr from "./arrays.ts";
 
 export type DeviceStatus =
   | { readonly kind: "available" }
@@ -89,8 +88,8 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   const pptdevs = readPptdevsConfig(m.loader).entries;
   const assignments = assignmentsOf(m.vms);
   const problems = [
-    ...arr.map(m.vms.problems, (p) => `${p.path}: ${p.problem}`),
-    ...arr.map(assignments.badEntries, (b) => `${b.path}: ${b.problem}`),
+    ...m.vms.problems.map((p) => `${p.path}: ${p.problem}`),
+    ...assignments.badEntries.map((b) => `${b.path}: ${b.problem}`),
   ];
   const keys = new Map<number, PciAddress>();
   const add = (a: PciAddress) => keys.set(addrKey(a), a);
@@ -98,11 +97,11 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   for (const a of pptdevs) add(a);
   for (const u of assignments.byDevice.values()) add(u.addr);
 
-  const byAddr = new Map(arr.map(devices, (d) => [addrKey(d.addr), d]));
+  const byAddr = new Map(devices.map((d) => [addrKey(d.addr), d]));
   const listed = capsListed(devices);
   const index = indexListing(devices);
-  const reserved = new Set(arr.map(pptdevs, addrKey));
-  const rows = arr.map(inOrder([...keys.values()]), (a): InventoryRow => {
+  const reserved = new Set(pptdevs.map(addrKey));
+  const rows = inOrder([...keys.values()]).map((a): InventoryRow => {
     const key = addrKey(a);
     const d = byAddr.get(key) ?? null;
     const inPptdevs = reserved.has(key);
@@ -142,7 +141,7 @@ function statusOf(a: PciAddress, d: PciDevice | null, asg: Assignments, problems
   if (!d) return { kind: "not-on-bus" };
   if (d.driver !== "ppt") return { kind: "not-bound", driver: d.driver === "none" ? null : d.name };
   const uses = asg.byDevice.get(addrKey(a))?.uses ?? [];
-  if (uses.length > 1) return { kind: "conflict", vms: arr.map(uses, (u) => u.vm) };
+  if (uses.length > 1) return { kind: "conflict", vms: uses.map((u) => u.vm) };
   const use = uses[0];
   if (use) return use.running === true ? { kind: "in-use", vm: use.vm } : { kind: "assigned", vm: use.vm, running: use.running };
   // A config pptctl could not read may name this device: never claim it is free.

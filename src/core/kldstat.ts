@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 export interface KldList {
   /** File names of loaded kernel modules: `kernel`, `vmm.ko`, … */
   readonly files: readonly string[];
@@ -26,5 +25,5 @@ export function parseKldstat(text: string): KldList {
 }
 
 export function hasModule(k: KldList, file: string): boolean {
-  return arr.some(k.files, (f) => f === file || f === file.replace(/\.ko$/, ""));
+  return k.files.some((f) => f === file || f === file.replace(/\.ko$/, ""));
 }

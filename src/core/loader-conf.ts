@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 /** One `name=value` assignment in a loader.conf-family file. */
 export interface LoaderAssignment {
   readonly file: string;
@@ -61,8 +60,8 @@ export const LOADER_CONF_DIR = "/boot/loader.conf.d";
  * then loader.conf.local last. Later assignments win.
  */
 export function loaderFileOrder(dirEntries: readonly string[] | null): string[] {
-  const confd = arr.map(arr.filter(dirEntries ?? [], (n) => n.endsWith(".conf"))
-    .sort(), (n) => `${LOADER_CONF_DIR}/${n}`);
+  const confd = (dirEntries ?? []).filter((n) => n.endsWith(".conf"))
+    .sort().map((n) => `${LOADER_CONF_DIR}/${n}`);
   return [LOADER_CONF, ...confd, LOADER_CONF_LOCAL];
 }
 
@@ -76,12 +75,12 @@ export interface LoaderConfig {
 export function mergeLoaderFiles(files: readonly LoaderFile[]): LoaderConfig {
   const effective = new Map<string, LoaderAssignment>();
   for (const f of files) for (const a of f.assignments) effective.set(a.name, a);
-  return { files, effective, problems: arr.flatMap(files, (f) => f.problems) };
+  return { files, effective, problems: files.flatMap((f) => f.problems) };
 }
 
 /** Every assignment of `name` across the family, in reading order. */
 export function assignmentsOf(cfg: LoaderConfig, name: string): LoaderAssignment[] {
-  return arr.flatMap(cfg.files, (f) => arr.filter(f.assignments, (a) => a.name === name));
+  return cfg.files.flatMap((f) => f.assignments.filter((a) => a.name === name));
 }
 
 export function isYes(v: string | undefined): boolean {

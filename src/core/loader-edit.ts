@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 /** One loader.conf setting pptctl manages. */
 export interface Setting {
   readonly name: string;
@@ -19,7 +18,7 @@ export function editLoaderConf(text: string, settings: readonly Setting[], remov
   const lines = text === "" ? [] : text.split("\n");
   // split leaves "" after a final newline; keep CRs on the lines they belong to.
   if (endsWithEol && lines.length > 0) lines.pop();
-  const want = new Map(arr.map(settings, (s) => [s.name, s.value]));
+  const want = new Map(settings.map((s) => [s.name, s.value]));
   const done = new Set<string>();
   const out: string[] = [];
   for (const raw of lines) {
@@ -35,13 +34,13 @@ export function editLoaderConf(text: string, settings: readonly Setting[], remov
     done.add(name);
     out.push(`${m[1]}${name}${m[3]}"${want.get(name)}"${m[4]}${cr}`);
   }
-  const added = arr.map(arr.filter(settings, (s) => !done.has(s.name)), (s) => `${s.name}="${s.value}"`);
+  const added = settings.filter((s) => !done.has(s.name)).map((s) => `${s.name}="${s.value}"`);
   let result = out.join("\n");
   if (out.length > 0 && (endsWithEol || added.length > 0)) result += "\n";
   if (added.length > 0) {
     // A file without a final newline gets one before the new lines, in the file's own style.
     if (!endsWithEol && eol === "\r\n") result = `${result.slice(0, -1)}\r\n`;
-    result += arr.map(added, (l) => `${l}${eol}`).join("");
+    result += added.map((l) => `${l}${eol}`).join("");
   }
   return result;
 }

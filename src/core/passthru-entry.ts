@@ -1,6 +1,5 @@
 import type { PciAddress } from "./pci-address.ts";
 import { isSelectorError, parseSelector } from "./selector.ts";
-import * as arr from "./arrays.ts";
 
 /** One entry of a VM's passthru list: `1/0/0`, `-1/0/1`, `2/0/0,rom=/path/gpu.rom,bootindex=1`. */
 export interface PassthruEntry {
@@ -57,7 +56,7 @@ export function parsePassthruEntry(input: string): PassthruEntry | { error: stri
  */
 export function splitEntries(operands: readonly string[]): string[] {
   const out: string[] = [];
-  for (const word of arr.filter(arr.flatMap(operands, (o) => o.split(/\s+/)), (w) => w !== "")) {
+  for (const word of operands.flatMap((o) => o.split(/\s+/)).filter((w) => w !== "")) {
     for (const piece of word.split(",")) {
       const looksLikeDevice = /^-?(\d+\/\d+\/\d+|pci\d+:\d+:\d+(:\d+)?:?|\d+:\d+:\d+(:\d+)?)(=[^,]*)?$/.test(piece);
       if (looksLikeDevice || out.length === 0) out.push(piece);

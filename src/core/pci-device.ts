@@ -1,5 +1,4 @@
 import type { PciAddress } from "./pci-address.ts";
-import * as arr from "./arrays.ts";
 
 export interface MsiCap {
   readonly count: number;
@@ -97,7 +96,7 @@ export function idPair(d: PciDevice): string {
  * a capability list, so in such a listing a device without cap lines has no MSI or MSI-X at all.
  */
 export function capsListed(devices: readonly PciDevice[]): boolean {
-  return arr.some(devices, (d) => d.hasCapInfo);
+  return devices.some((d) => d.hasCapInfo);
 }
 
 /** A config header that reads all ones: the device does not answer (wedged or gone). */

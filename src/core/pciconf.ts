@@ -1,7 +1,6 @@
 import type { PciAddress } from "./pci-address.ts";
 import type { Capability, MsiCap, MsixCap, PcieCap, PciDevice } from "./pci-device.ts";
 import { hasWord, readMsi, readMsix, readPcie } from "./pciconf-caps.ts";
-import * as arr from "./arrays.ts";
 
 export interface PciconfListing {
   readonly devices: readonly PciDevice[];
@@ -669,7 +668,7 @@ export function unparsedLines(l: PciconfListing): { count: number; first: { line
 /** Why a listing is not pciconf output at all: no device, yet something was printed. */
 export function notPciconf(text: string, l: PciconfListing): string | null {
   if (l.devices.length > 0) return null;
-  const first = arr.find(l.unparsed, (u) => u.text.trim() !== "");
+  const first = l.unparsed.find((u) => u.text.trim() !== "");
   if (!first) return null;
   const shown = first.text.trim().replace(/[^\x20-\x7e]/g, "?").slice(0, 60);
   return `the pciconf output was not understood (no device header; line ${first.line}: "${shown}")`;

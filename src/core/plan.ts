@@ -11,7 +11,6 @@ import { type PciDevice, baseClass, capsListed, isBridgeHeader } from "./pci-dev
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
 import { type Selector, describe, resolveOne } from "./selector.ts";
-import * as arr from "./arrays.ts";
 
 export interface PlanRequest {
   readonly select: readonly Selector[];
@@ -48,18 +47,18 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
   const current = readPptdevsConfig(m.loader);
   const start = req.replace ? [] : [...current.entries];
 
-  let picked: PciDevice[] = arr.map(req.select, (s) => resolveOne(s, devices));
+  let picked: PciDevice[] = req.select.map((s) => resolveOne(s, devices));
   for (const c of req.classes) picked.push(...byClass(c, devices));
   if (req.withFunctions) {
-    const more = arr.filter(devices, (d) => !isBridgeHeader(d) && arr.some(picked, (p) => p.addr.bus !== 0 && sameDevice(p.addr, d.addr)));
+    const more = devices.filter((d) => !isBridgeHeader(d) && picked.some((p) => p.addr.bus !== 0 && sameDevice(p.addr, d.addr)));
     picked = [...picked, ...more];
   }
-  const removedAddrs = arr.map(req.remove, (s) => removalAddr(s, devices));
-  const wanted = arr.filter(normalizeEntries([...start, ...arr.map(picked, (d) => d.addr)]), (a) => !arr.some(removedAddrs, (r) => sameAddr(r, a)));
+  const removedAddrs = req.remove.map((s) => removalAddr(s, devices));
+  const wanted = normalizeEntries([...start, ...picked.map((d) => d.addr)]).filter((a) => !removedAddrs.some((r) => sameAddr(r, a)));
 
   for (const a of wanted) {
-    const d = arr.find(devices, (x) => sameAddr(x.addr, a));
-    const fromConfig = !arr.some(picked, (p) => sameAddr(p.addr, a));
+    const d = devices.find((x) => sameAddr(x.addr, a));
+    const fromConfig = !picked.some((p) => sameAddr(p.addr, a));
     const hint = fromConfig ? `; it is already in pptdevs: drop it with --remove ${formatBhyve(a)}` : "";
     if (a.domain !== 0) throw new PptError(`plan: ${describeAddr(a, d)} is in PCI domain ${a.domain}; pptdevs reaches only domain 0`);
     if (d && isBridgeHeader(d)) {
@@ -67,14 +66,14 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     }
   }
 
-  const added = arr.filter(wanted, (a) => !arr.some(current.entries, (c) => sameAddr(c, a)));
-  const removed = arr.filter(current.entries, (c) => !arr.some(wanted, (a) => sameAddr(a, c)));
+  const added = wanted.filter((a) => !current.entries.some((c) => sameAddr(c, a)));
+  const removed = current.entries.filter((c) => !wanted.some((a) => sameAddr(a, c)));
   const warnings = [...footGuns(m, devices, added, req.force), ...addedWarnings(devices, added, wanted, req.withFunctions)];
 
   const packed = packPptdevs(wanted);
   if (!packed.ok) {
     throw new PptError(
-      `plan: ${wanted.length} entries need more than the 3 records the kernel reads (pptdevs, pptdevs2, pptdevs3, 128 characters each): ${packed.fitted.length} fit, these do not: ${arr.map(packed.overflow, formatBhyve).join(" ")}`,
+      `plan: ${wanted.length} entries need more than the 3 records the kernel reads (pptdevs, pptdevs2, pptdevs3, 128 characters each): ${packed.fitted.length} fit, these do not: ${packed.overflow.map(formatBhyve).join(" ")}`,
     );
   }
   const settings: Setting[] = [];
@@ -83,11 +82,11 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     settings.push({ name: "hw.vmm.amdvi.enable", value: "1" });
   }
   settings.push(...packed.records);
-  const needed = new Set(arr.map(packed.records, (r) => r.name));
-  const unset = arr.filter(PPTDEVS_NAMES, (n) => !needed.has(n) && m.loader.effective.has(n));
+  const needed = new Set(packed.records.map((r) => r.name));
+  const unset = PPTDEVS_NAMES.filter((n) => !needed.has(n) && m.loader.effective.has(n));
   const inSync =
     unset.length === 0 &&
-    arr.every(settings, (s) => m.loader.effective.get(s.name)?.value === s.value) &&
+    settings.every((s) => m.loader.effective.get(s.name)?.value === s.value) &&
     current.errors.length === 0;
   return { entries: wanted, added, removed, records: packed.records, settings, unset, warnings, inSync };
 }
@@ -98,7 +97,7 @@ function describeAddr(a: PciAddress, d: PciDevice | undefined): string {
 
 function byClass(c: string, devices: readonly PciDevice[]): PciDevice[] {
   const code = /^(0x)?[0-9a-f]{2}$/i.test(c) ? parseInt(c.replace(/^0x/i, ""), 16) : null;
-  const found = arr.filter(devices, (d) => {
+  const found = devices.filter((d) => {
     if (isBridgeHeader(d) || d.classCode === null) return false;
     if (code !== null) return baseClass(d) === code;
     const name = (d.className ?? baseClassName(d.classCode) ?? "").toLowerCase();
@@ -121,25 +120,25 @@ function footGuns(m: HostModel, devices: readonly PciDevice[], added: readonly P
   const dangers = dangersOf(m, devices, added, { display: false, when: "after the reboot" });
   if (dangers.length === 0) return [];
   if (!force) throw new PptError(`plan: ${dangers.join("; ")}; add --force if that is what you want`);
-  return arr.map(dangers, (d) => `--force: ${d}`);
+  return dangers.map((d) => `--force: ${d}`);
 }
 
 function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress[], wanted: readonly PciAddress[], withFunctions: boolean): string[] {
   const warnings: string[] = [];
   for (const a of added) {
-    const d = arr.find(devices, (x) => sameAddr(x.addr, a));
+    const d = devices.find((x) => sameAddr(x.addr, a));
     if (!d) continue;
     if (!d.hasCapInfo && !capsListed(devices)) warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
     else if (!d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through`);
   }
-  const addedDevices = arr.filter(devices, (d) => arr.some(added, (a) => sameAddr(a, d.addr)));
+  const addedDevices = devices.filter((d) => added.some((a) => sameAddr(a, d.addr)));
   const left = leftBehind(devices, wanted);
   if (left.length > 0 && !withFunctions) {
-    warnings.push(`${arr.map(left, (d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ")} stay${left.length === 1 ? "s" : ""} on the host beside the reserved functions; add ${left.length === 1 ? "it" : "them"} or use --with-functions`);
+    warnings.push(`${left.map((d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ")} stay${left.length === 1 ? "s" : ""} on the host beside the reserved functions; add ${left.length === 1 ? "it" : "them"} or use --with-functions`);
   }
-  const displays = arr.filter(devices, (d) => baseClass(d) === 0x03);
-  const keys = new Set(arr.map(wanted, addrKey));
-  if (displays.length > 0 && arr.every(displays, (d) => keys.has(addrKey(d.addr))) && arr.some(addedDevices, (d) => baseClass(d) === 0x03)) {
+  const displays = devices.filter((d) => baseClass(d) === 0x03);
+  const keys = new Set(wanted.map(addrKey));
+  if (displays.length > 0 && displays.every((d) => keys.has(addrKey(d.addr))) && addedDevices.some((d) => baseClass(d) === 0x03)) {
     warnings.push("this reserves the host's only display device: the local console goes away after the reboot (fine on a headless host)");
   }
   return warnings;
@@ -149,7 +148,7 @@ function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress
 export function sysrcCommands(p: Plan, file: string): string[] {
   const q = (s: string) => (/^[A-Za-z0-9_.\/=:-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
   return [
-    ...arr.map(p.settings, (s) => `sysrc -f ${q(file)} ${q(`${s.name}=${s.value}`)}`),
-    ...arr.map(p.unset, (n) => `sysrc -f ${q(file)} -x ${n}`),
+    ...p.settings.map((s) => `sysrc -f ${q(file)} ${q(`${s.name}=${s.value}`)}`),
+    ...p.unset.map((n) => `sysrc -f ${q(file)} -x ${n}`),
   ];
 }

@@ -1,10 +1,9 @@
-import * as arr from "./arrays.ts";
 /**
  * POSIX path joins, here rather than node:path: every node:* module a compiled bundle imports is
  * loaded at start-up, and `args` must not pay for it. Host paths are always POSIX.
  */
 export function joinPath(...parts: string[]): string {
-  const joined = arr.filter(parts, (p) => p !== "").join("/");
+  const joined = parts.filter((p) => p !== "").join("/");
   const abs = joined.startsWith("/");
   const out: string[] = [];
   for (const seg of joined.split("/")) {

@@ -1,7 +1,6 @@
 import { type LoaderAssignment, type LoaderConfig, assignmentsOf } from "./loader-conf.ts";
 import type { PciAddress } from "./pci-address.ts";
 import { PPTDEVS_NAMES, checkPptdevsValue, isIgnoredPptdevsName, normalizeEntries } from "./pptdevs.ts";
-import * as arr from "./arrays.ts";
 
 export interface PptdevsConfig {
   /** Effective assignments of pptdevs, pptdevs2, pptdevs3 (the last of each name wins). */
@@ -26,7 +25,7 @@ export function readPptdevsConfig(cfg: LoaderConfig): PptdevsConfig {
     if (!eff) continue;
     records.push(eff);
     if (every.length > 1) {
-      warnings.push(`${name} is set ${every.length} times (${arr.map(every, where).join(", ")}); only the last, ${where(eff)}, counts`);
+      warnings.push(`${name} is set ${every.length} times (${every.map(where).join(", ")}); only the last, ${where(eff)}, counts`);
     }
     if (!eff.quoted && /\s/.test(eff.value)) errors.push(`${name} at ${where(eff)} must be quoted`);
     const check = checkPptdevsValue(eff.value);
@@ -51,5 +50,5 @@ export function readPptdevsConfig(cfg: LoaderConfig): PptdevsConfig {
 
 /** Entries of kenv's pptdevs records: what the running kernel was given. */
 export function kenvPptdevs(kenv: ReadonlyMap<string, string>): PciAddress[] {
-  return normalizeEntries(arr.flatMap(PPTDEVS_NAMES, (n) => checkPptdevsValue(kenv.get(n) ?? "").entries));
+  return normalizeEntries(PPTDEVS_NAMES.flatMap((n) => checkPptdevsValue(kenv.get(n) ?? "").entries));
 }

@@ -1,5 +1,4 @@
 import { type PciAddress, compareAddr, formatBhyve, rangeProblem, sameAddr } from "./pci-address.ts";
-import * as arr from "./arrays.ts";
 
 /** The only tunables the kernel reads (vmm_is_pptdev); a fourth record is silently ignored. */
 export const PPTDEVS_NAMES = ["pptdevs", "pptdevs2", "pptdevs3"] as const;
@@ -23,7 +22,7 @@ export function checkPptdevsValue(value: string): PptdevsRecordCheck {
     errors.push(`value is ${value.length} characters, over the kernel's limit of ${PPTDEVS_MAX_CHARS}`);
   }
   if (/\s\s|^\s|\s$|\t/.test(value)) warnings.push("extra blanks; entries should be separated by single spaces");
-  for (const token of arr.filter(value.split(/\s+/), (t) => t !== "")) {
+  for (const token of value.split(/\s+/).filter((t) => t !== "")) {
     const m = /^(\d+)\/(\d+)\/(\d+)$/.exec(token);
     if (!m) {
       errors.push(`'${token}' is not B/S/F (decimal bus/slot/function)`);
@@ -50,7 +49,7 @@ export function isIgnoredPptdevsName(name: string): boolean {
 /** Sorted by bus, slot, function; duplicates removed. */
 export function normalizeEntries(addrs: readonly PciAddress[]): PciAddress[] {
   const sorted = [...addrs].sort(compareAddr);
-  return arr.filter(sorted, (a, i) => i === 0 || !sameAddr(a, sorted[i - 1] as PciAddress));
+  return sorted.filter((a, i) => i === 0 || !sameAddr(a, sorted[i - 1] as PciAddress));
 }
 
 export interface PptdevsRecord {
@@ -79,11 +78,11 @@ export function packPptdevs(addrs: readonly PciAddress[]): PackResult {
     }
   }
   if (values.length > PPTDEVS_NAMES.length) {
-    const fittedCount = arr.sum(arr.map(values.slice(0, PPTDEVS_NAMES.length), (v) => v.length));
+    const fittedCount = values.slice(0, PPTDEVS_NAMES.length).map((v) => v.length).reduce((a, b) => a + b, 0);
     return { ok: false, fitted: entries.slice(0, fittedCount), overflow: entries.slice(fittedCount) };
   }
   return {
     ok: true,
-    records: arr.map(values, (v, i) => ({ name: PPTDEVS_NAMES[i] as PptdevsRecord["name"], value: v.join(" ") })),
+    records: values.map((v, i) => ({ name: PPTDEVS_NAMES[i] as PptdevsRecord["name"], value: v.join(" ") })),
   };
 }

@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 /**
  * What `pptctl capture` removes before anything is written, so a capture can go into a public
  * bug report. Every rule keeps what pptctl's own commands read (addresses, pptdevs, passthru
@@ -52,8 +51,8 @@ export function redact(kind: RedactKind, text: string): Redaction {
 const ASSIGNMENT = /^(\s*)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)("?)(.*?)\4(\s*(?:#.*)?)$/;
 
 function redactAssignments(text: string, secret: (key: string) => boolean, items: string[]): string {
-  return arr.map(text
-    .split("\n"), (line) => {
+  return text
+    .split("\n").map((line) => {
       const cr = line.endsWith("\r") ? "\r" : "";
       const body = cr ? line.slice(0, -1) : line;
       const m = ASSIGNMENT.exec(body);

@@ -20,7 +20,6 @@ import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "./pci-address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "./pci-device.ts";
 import { type Selector, describe, resolveOne } from "./selector.ts";
-import * as arr from "./arrays.ts";
 
 export const DEVCTL = "/usr/sbin/devctl";
 
@@ -52,7 +51,7 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
   const picked: PciDevice[] = [];
   for (const s of selectors) {
     const d = resolveOne(s, devices);
-    if (!arr.some(picked, (p) => sameAddr(p.addr, d.addr))) picked.push(d);
+    if (!picked.some((p) => sameAddr(p.addr, d.addr))) picked.push(d);
   }
   if (action === "attach") {
     if (!m.kld.ok) throw new PptError(`attach: cannot tell whether vmm.ko is loaded (${m.kld.reason}); run as root`, 1);
@@ -75,13 +74,13 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
   if (busy.length > 0) throw new PptError(`${action}: ${busy.join("; ")}; stop the VM first`, 1);
   const warnings: string[] = [];
   if (action === "attach") {
-    const dangers = dangersOf(m, devices, arr.map(picked, (d) => d.addr), { display: true, when: "as soon as it moves" });
+    const dangers = dangersOf(m, devices, picked.map((d) => d.addr), { display: true, when: "as soon as it moves" });
     if (dangers.length > 0 && !force) throw new PptError(`attach: ${dangers.join("; ")}; add --force if that is what you want`);
-    warnings.push(...arr.map(dangers, (x) => `--force: ${x}`));
+    warnings.push(...dangers.map((x) => `--force: ${x}`));
     const listed = capsListed(devices);
     for (const d of picked) if ((d.hasCapInfo || listed) && !d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through even on ppt`);
   }
-  return { action, steps: arr.map(picked, (d) => ({ addr: d.addr, before: d, argv: devctlArgv(action, d.addr) })), warnings };
+  return { action, steps: picked.map((d) => ({ addr: d.addr, before: d, argv: devctlArgv(action, d.addr) })), warnings };
 }
 
 /** A running VM (/dev/vmm/NAME) whose config lists one of these devices. */
@@ -90,9 +89,9 @@ function inUseByRunningVm(m: HostModel, picked: readonly PciDevice[]): string[] 
   const out: string[] = [];
   for (const d of picked) {
     const uses = asg.byDevice.get(addrKey(d.addr))?.uses ?? [];
-    const running = arr.map(arr.filter(uses, (u) => u.running === true), (u) => u.vm);
+    const running = uses.filter((u) => u.running === true).map((u) => u.vm);
     if (running.length > 0) out.push(`${describe(d)} is in use by the running VM ${running.join(", ")}`);
-    else if (arr.some(uses, (u) => u.running === null)) out.push(`${describe(d)} is in the config of ${arr.map(uses, (u) => u.vm).join(", ")}, and /dev/vmm cannot be read to tell whether it runs`);
+    else if (uses.some((u) => u.running === null)) out.push(`${describe(d)} is in the config of ${uses.map((u) => u.vm).join(", ")}, and /dev/vmm cannot be read to tell whether it runs`);
   }
   return out;
 }
@@ -114,13 +113,13 @@ export type Outcome =
  * there before is failed with the vanished devices named, for the caller to restore.
  */
 export function judge(action: Action, step: Step, run: DevctlRun, before: readonly PciDevice[], after: readonly PciDevice[]): Outcome {
-  const now = arr.find(after, (d) => sameAddr(d.addr, step.addr)) ?? null;
-  const vanished = arr.filter(before, (b) => !arr.some(after, (a) => sameAddr(a.addr, b.addr)));
+  const now = after.find((d) => sameAddr(d.addr, step.addr)) ?? null;
+  const vanished = before.filter((b) => !after.some((a) => sameAddr(a.addr, b.addr)));
   const wanted = now !== null && (action === "attach" ? now.driver === "ppt" : now.driver !== "ppt");
   const said = run.timedOut !== null ? `devctl did not finish within ${run.timedOut} s` : run.exit !== 0 ? `devctl failed (exit ${run.exit}${firstLine(run.stderr) ? `: ${firstLine(run.stderr)}` : ""})` : null;
   if (wanted && vanished.length === 0) return { kind: "done", after: now, note: said ? `${said}, yet pciconf shows the change` : null };
   const state = now === null ? `${formatBhyve(step.addr)} is no longer on the bus` : `${formatBhyve(step.addr)} is ${now.driver === "none" ? "without a driver" : now.name}`;
-  const lost = vanished.length > 0 ? `; ${vanished.length} device${vanished.length === 1 ? "" : "s"} vanished from pciconf (${arr.map(vanished.slice(0, 4), (d) => formatBhyve(d.addr)).join(", ")}${vanished.length > 4 ? ", …" : ""})` : "";
+  const lost = vanished.length > 0 ? `; ${vanished.length} device${vanished.length === 1 ? "" : "s"} vanished from pciconf (${vanished.slice(0, 4).map((d) => formatBhyve(d.addr)).join(", ")}${vanished.length > 4 ? ", …" : ""})` : "";
   return { kind: "failed", after: now, why: `${said ?? "devctl exited 0"}, and ${state}${lost}`, vanished };
 }
 
@@ -133,5 +132,5 @@ export function outcomeLine(action: Action, step: Step, o: Outcome): string {
 }
 
 function firstLine(s: string): string {
-  return arr.find(s.split("\n"), (l) => l.trim() !== "")?.trim() ?? "";
+  return s.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
 }

@@ -1,7 +1,6 @@
 import { PptError } from "./errors.ts";
 import { type PciAddress, formatBhyve, formatSelector, rangeProblem, sameAddr } from "./pci-address.ts";
 import { type PciDevice, hex4 } from "./pci-device.ts";
-import * as arr from "./arrays.ts";
 
 export type Selector =
   | { readonly kind: "addr"; readonly addr: PciAddress; readonly text: string }
@@ -74,28 +73,28 @@ export function describe(d: PciDevice): string {
  * selector and listing close matches.
  */
 export function resolveOne(sel: Selector, devices: readonly PciDevice[]): PciDevice {
-  const found = arr.filter(devices, (d) => matches(sel, d));
+  const found = devices.filter((d) => matches(sel, d));
   if (found.length === 1 && found[0]) return found[0];
   if (found.length > 1) {
-    const list = arr.map(found, (d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ");
+    const list = found.map((d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ");
     throw new PptError(
       `selector '${sel.text}' is ambiguous: it matches ${found.length} devices: ${list}; name one by address`,
     );
   }
   const near = closeMatches(sel, devices).slice(0, 4);
-  const hint = near.length > 0 ? `; close matches: ${arr.map(near, describe).join(", ")}` : "; run 'pptctl list --all' to see the devices";
+  const hint = near.length > 0 ? `; close matches: ${near.map(describe).join(", ")}` : "; run 'pptctl list --all' to see the devices";
   throw new PptError(`selector '${sel.text}' matches no PCI device on this host${hint}`);
 }
 
 function closeMatches(sel: Selector, devices: readonly PciDevice[]): PciDevice[] {
   switch (sel.kind) {
     case "addr":
-      return arr.filter(devices, (d) => d.addr.bus === sel.addr.bus && (d.addr.slot === sel.addr.slot || d.addr.func === sel.addr.func));
+      return devices.filter((d) => d.addr.bus === sel.addr.bus && (d.addr.slot === sel.addr.slot || d.addr.func === sel.addr.func));
     case "ids":
-      return arr.filter(devices, (d) => d.vendorId === sel.vendor || d.deviceId === sel.device);
+      return devices.filter((d) => d.vendorId === sel.vendor || d.deviceId === sel.device);
     case "name": {
       const driver = sel.name.replace(/\d+$/, "");
-      return arr.filter(devices, (d) => d.driver === driver || editDistance(d.name, sel.name) <= 2);
+      return devices.filter((d) => d.driver === driver || editDistance(d.name, sel.name) <= 2);
     }
   }
 }

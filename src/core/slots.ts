@@ -1,7 +1,6 @@
 import { PptError } from "./errors.ts";
 import { addrKey, formatBhyve } from "./pci-address.ts";
 import type { PassthruEntry } from "./passthru-entry.ts";
-import * as arr from "./arrays.ts";
 
 export const MAX_SLOT = 31;
 export const MAX_FUNC = 7;
@@ -48,7 +47,7 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
   }
 
   // Pinned entries take exactly their slot:function; automatic allocation skips those slots.
-  const pinned = arr.filter(entries, (e) => e.pin !== null);
+  const pinned = entries.filter((e) => e.pin !== null);
   const taken = new Map<string, PassthruEntry>();
   for (const e of pinned) {
     const key = `${e.pin!.slot}:${e.pin!.func}`;
@@ -57,11 +56,11 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
     if (opts.reserved.has(e.pin!.slot)) throw new PptError(`passthru entry '${e.text}': guest slot ${e.pin!.slot} is in --reserved; pin to a free slot or drop it from --reserved`);
     taken.set(key, e);
   }
-  const pinnedSlots = new Set(arr.map(pinned, (e) => e.pin!.slot));
+  const pinnedSlots = new Set(pinned.map((e) => e.pin!.slot));
   // A slot a guest scans needs function 0.
   for (const s of pinnedSlots) {
-    if (!arr.some(pinned, (e) => e.pin!.slot === s && e.pin!.func === 0)) {
-      const there = arr.map(arr.filter(pinned, (e) => e.pin!.slot === s), (e) => e.text);
+    if (!pinned.some((e) => e.pin!.slot === s && e.pin!.func === 0)) {
+      const there = pinned.filter((e) => e.pin!.slot === s).map((e) => e.text);
       throw new PptError(`passthru entry '${there[0]}': guest slot ${s} has no function 0, so a guest would not see it; pin one entry to ${s}:0`);
     }
   }
@@ -89,23 +88,23 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
   const guestSlots: { members: { entry: PassthruEntry; func: number }[] }[] = [];
   for (const g of groups) {
     const sorted = [...g].sort((a, b) => a.addr.func - b.addr.func);
-    const funcs = arr.map(sorted, (e) => e.addr.func);
+    const funcs = sorted.map((e) => e.addr.func);
     const own = g.length === 1 && g[0]?.ownSlot;
-    const keep = !own && funcs.includes(0) && arr.every(funcs, (f) => f <= MAX_FUNC);
+    const keep = !own && funcs.includes(0) && funcs.every((f) => f <= MAX_FUNC);
     if (keep) {
-      guestSlots.push({ members: arr.map(g, (entry) => ({ entry, func: entry.addr.func })) });
+      guestSlots.push({ members: g.map((entry) => ({ entry, func: entry.addr.func })) });
       continue;
     }
     // Chunks of 8: more functions than a slot holds spill into the next slots.
     for (let i = 0; i < sorted.length; i += MAX_FUNC + 1) {
-      guestSlots.push({ members: arr.map(sorted.slice(i, i + MAX_FUNC + 1), (entry, j) => ({ entry, func: j })) });
+      guestSlots.push({ members: sorted.slice(i, i + MAX_FUNC + 1).map((entry, j) => ({ entry, func: j })) });
     }
     if (!own) {
-      const why = arr.some(funcs, (f) => f > MAX_FUNC)
-        ? `host functions above ${MAX_FUNC} (${arr.filter(funcs, (f) => f > MAX_FUNC).join(", ")})`
+      const why = funcs.some((f) => f > MAX_FUNC)
+        ? `host functions above ${MAX_FUNC} (${funcs.filter((f) => f > MAX_FUNC).join(", ")})`
         : "no function 0";
       const them = sorted.length > 1 ? "them" : "it";
-      notes.push(`${arr.map(sorted, (e) => formatBhyve(e.addr)).join(" ")}: ${why}, so a guest would not see ${them}; renumbered from guest function 0`);
+      notes.push(`${sorted.map((e) => formatBhyve(e.addr)).join(" ")}: ${why}, so a guest would not see ${them}; renumbered from guest function 0`);
     }
   }
 

@@ -1,4 +1,3 @@
-import * as arr from "./arrays.ts";
 /**
  * Raw answers from a host, live or recorded. Pure data: the core parses it, the host layer
  * fills it. Anything not asked or not recorded is simply absent from the maps.
@@ -64,7 +63,7 @@ export function commandOutput(s: HostSnapshot, argv: readonly string[]): { ok: t
 }
 
 export function firstLine(text: string): string {
-  return arr.find(text.split(/\r?\n/), (l) => l.trim() !== "")?.trim() ?? "";
+  return text.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
 }
 
 /** The core set every live host is asked (DESIGN §3), argv exactly as recorded. */

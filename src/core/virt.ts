@@ -2,7 +2,6 @@ import type { BootFacts } from "./dmesg.ts";
 import { hasModule } from "./kldstat.ts";
 import { isYes } from "./loader-conf.ts";
 import type { HostModel } from "./model.ts";
-import * as arr from "./arrays.ts";
 
 export function cpuVendor(m: HostModel): "intel" | "amd" | null {
   for (const facts of [m.boot, m.liveDmesg]) {
@@ -52,9 +51,9 @@ function loadFailure(m: HostModel): { reason: string | null } | null {
   const boots: BootFacts[] = [];
   if (m.liveDmesg.ok) boots.push(m.liveDmesg.value);
   if (m.boot.ok) boots.push(m.boot.value);
-  const hit = arr.find(boots, (b) => b.vmmLoadError !== null);
+  const hit = boots.find((b) => b.vmmLoadError !== null);
   if (!hit) return null;
-  return { reason: arr.find(arr.map(boots, (b) => b.vmmLoadReason), (r) => r !== null) ?? null };
+  return { reason: boots.map((b) => b.vmmLoadReason).find((r) => r !== null) ?? null };
 }
 
 /** The kernel's sentence ends with a period; the reason is quoted inside pptctl's own sentences. */

@@ -1,7 +1,6 @@
 import * as v from "valibot";
 import { parseLoaderConf } from "./loader-conf.ts";
 import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "./snapshot.ts";
-import * as arr from "./arrays.ts";
 
 export type VmManager = "hoster" | "vm-bhyve" | "custom";
 
@@ -192,7 +191,7 @@ function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { valu
 export function parseHosterVm(text: string): { entries: string[] } | { error: string } {
   const r = parseJson(text, (schemas ??= hosterSchemas()).vm);
   if ("error" in r) return r;
-  return { entries: arr.filter(arr.map(r.value.passthru ?? [], (e) => e.trim()), (e) => e !== "") };
+  return { entries: (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "") };
 }
 
 /**
@@ -211,7 +210,7 @@ export function parseVmBhyveConf(text: string): { entries: string[] } | { error:
     else entries.set(n, a.value.trim());
   }
   return {
-    entries: arr.filter(arr.map([...entries.entries()]
-      .sort(([x], [y]) => x - y), ([n, value]) => (options.get(n) ? `${value},${options.get(n)}` : value)), (e) => e !== ""),
+    entries: [...entries.entries()]
+      .sort(([x], [y]) => x - y).map(([n, value]) => (options.get(n) ? `${value},${options.get(n)}` : value)).filter((e) => e !== ""),
   };
 }

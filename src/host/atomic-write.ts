@@ -2,7 +2,6 @@ import { baseName as basename, dirName as dirname, joinPath as join } from "../c
 import { PptError } from "../core/errors.ts";
 import { describeErrno } from "./live.ts";
 import { nodeFs } from "./node-fs.ts";
-import * as arr from "../core/arrays.ts";
 
 /** The file system calls the writer makes; tests swap some to simulate crashes and errors. */
 export interface WriteOps {
@@ -133,5 +132,5 @@ function stamp(d: Date): string {
 
 /** Web Crypto (a global), not node:crypto: that module alone costs start-up time. */
 function randomHex(bytes: number): string {
-  return arr.map([...crypto.getRandomValues(new Uint8Array(bytes))], (b) => b.toString(16).padStart(2, "0")).join("");
+  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

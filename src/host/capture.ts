@@ -6,7 +6,6 @@ import type { MemoHost } from "./host.ts";
 import { describeErrno } from "./live.ts";
 import { nodeFs, openFlags } from "./node-fs.ts";
 import { HOST_FORMAT, type HostJson } from "./recording-format.ts";
-import * as arr from "../core/arrays.ts";
 
 /** Exit status timeout(1) uses; a replay then shows the command as failed, hence unknown. */
 const TIMEOUT_EXIT = 124;
@@ -88,7 +87,7 @@ function toRan(r: CommandResult): { exit: number; stdout: string; stderr: string
 /** `/usr/sbin/pciconf -lvc` → `pciconf-lvc`. */
 export function commandFileName(argv: readonly string[]): string {
   const [cmd = "cmd", ...args] = argv;
-  const parts = [cmd.split("/").pop() ?? "cmd", ...arr.map(args, (a) => a.replace(/^-+/, ""))];
+  const parts = [cmd.split("/").pop() ?? "cmd", ...args.map((a) => a.replace(/^-+/, ""))];
   return parts.join("-").replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);
 }
 
@@ -144,7 +143,7 @@ export class PrivateDir {
 
   /** Creates `rel` (and its parent folders) inside the directory; never follows or overwrites. */
   async writeFile(rel: string, text: string): Promise<void> {
-    const parts = arr.filter(rel.split("/"), (p) => p !== "" && p !== ".");
+    const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
     // A host path with `..` (from a VM config's dataset, say) must not lead out of DIR.
     if (parts.includes("..")) throw new PptError(`capture: refusing to record ${rel}: the path climbs out of the capture directory`);
     let sub = "";

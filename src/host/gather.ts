@@ -3,7 +3,6 @@ import { CORE_COMMANDS, CORE_DIRS, CORE_FILES, type HostSnapshot, dirResult } fr
 import { discoverVms } from "../core/vm-configs.ts";
 import type { MemoHost } from "./host.ts";
 import { expectInput } from "../jit.ts";
-import * as arr from "../core/arrays.ts";
 
 export interface GatherOptions {
   /** Also find VM configs (list, doctor, args --vm). */
@@ -21,23 +20,23 @@ const MAX_ROUNDS = 8;
 
 /** Asks the host the core set concurrently (each once), then whatever discovery needs. */
 export async function gather(host: MemoHost, opts: GatherOptions = {}): Promise<HostSnapshot> {
-  const skip = new Set(arr.map(opts.skip ?? [], (c) => c.join("\u0000")));
+  const skip = new Set((opts.skip ?? []).map((c) => c.join("\u0000")));
   await Promise.all([
-    ...arr.map(arr.filter(CORE_COMMANDS, (c) => !skip.has(c.join("\u0000"))), (c) => host.run(c)),
-    ...arr.map(CORE_FILES, (f) => host.readFile(f)),
-    ...arr.map(CORE_DIRS, (d) => host.listDir(d)),
+    ...CORE_COMMANDS.filter((c) => !skip.has(c.join("\u0000"))).map((c) => host.run(c)),
+    ...CORE_FILES.map((f) => host.readFile(f)),
+    ...CORE_DIRS.map((d) => host.listDir(d)),
   ]);
   let snap = await snapshotOf(host);
   const confd = dirResult(snap, LOADER_CONF_DIR);
   if (confd.kind === "dir") {
-    await Promise.all(arr.map(arr.filter(confd.entries, (n) => n.endsWith(".conf")), (n) => host.readFile(`${LOADER_CONF_DIR}/${n}`)));
+    await Promise.all(confd.entries.filter((n) => n.endsWith(".conf")).map((n) => host.readFile(`${LOADER_CONF_DIR}/${n}`)));
     snap = await snapshotOf(host);
   }
   if (!opts.vms) return withJitFor(snap);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { needs } = discoverVms(snap, opts.extraVmDirs ?? []);
     if (needs.files.length === 0 && needs.dirs.length === 0) break;
-    await Promise.all([...arr.map(needs.files, (f) => host.readFile(f)), ...arr.map(needs.dirs, (d) => host.listDir(d))]);
+    await Promise.all([...needs.files.map((f) => host.readFile(f)), ...needs.dirs.map((d) => host.listDir(d))]);
     snap = await snapshotOf(host);
   }
   return withJitFor(snap);
@@ -58,7 +57,7 @@ function withJitFor(snap: HostSnapshot): HostSnapshot {
 export async function snapshotOf(host: MemoHost): Promise<HostSnapshot> {
   if (host.pending > 0) {
     await Promise.all([
-      ...arr.map([...host.commands.values()], (x) => x.result),
+      ...[...host.commands.values()].map((x) => x.result),
       ...host.files.values(),
       ...host.dirs.values(),
     ]);

@@ -5,7 +5,6 @@ import { type CommandResult, type DirResult, type FileResult, commandKey } from 
 import type { Host } from "./host.ts";
 import { readRecordedText } from "./node-fs.ts";
 import { HostJsonSchema, describeIssues } from "./recording-format.ts";
-import * as arr from "../core/arrays.ts";
 
 /** Replays a `pptctl-host/1` folder. Whatever it lacks answers "unknown", never a crash. */
 export class RecordedHost implements Host {
@@ -38,14 +37,14 @@ export class RecordedHost implements Host {
     const text = (rel: string | null) => (rel === null ? Promise.resolve("") : readText(join(dir, rel), `${jsonPath} names ${rel}, which is missing from ${dir}; copy the whole folder`));
     const commands = new Map<string, CommandResult>();
     await Promise.all(
-      arr.map(spec.commands, async (c) => {
+      spec.commands.map(async (c) => {
         const result: CommandResult = { kind: "ran", exit: c.exit, stdout: await text(c.stdout), stderr: await text(c.stderr) };
         commands.set(commandKey(c.argv), result);
       }),
     );
     const files = new Map<string, FileResult>();
     await Promise.all(
-      arr.map(spec.files, async (f) => {
+      spec.files.map(async (f) => {
         files.set(f.path, f.copy === null ? { kind: "absent" } : { kind: "file", text: await text(f.copy) });
       }),
     );

@@ -1,7 +1,6 @@
 import type { DoctorReport } from "../core/doctor/doctor.ts";
 import type { Check, CheckStatus } from "../core/doctor/types.ts";
 import type { Colors } from "./color.ts";
-import * as arr from "../core/arrays.ts";
 
 const LABEL: Record<CheckStatus, string> = { pass: "PASS", warn: "WARN", fail: "FAIL", unknown: "UNKNOWN", skip: "SKIP" };
 /** Column where the ": STATUS" starts, as virt-host-validate lines them up. */
@@ -32,11 +31,11 @@ export function checkLine(ch: Check, c: Colors): string {
 
 /** One line per check; with `quiet`, only the checks that did not pass, and nothing when all did. */
 export function renderDoctorText(r: DoctorReport, c: Colors, quiet: boolean): string {
-  const shown = quiet ? arr.filter(r.checks, (ch) => ch.status !== "pass" && ch.status !== "skip") : r.checks;
+  const shown = quiet ? r.checks.filter((ch) => ch.status !== "pass" && ch.status !== "skip") : r.checks;
   if (shown.length === 0) return "";
-  const lines = arr.map(shown, (ch) => checkLine(ch, c));
+  const lines = shown.map((ch) => checkLine(ch, c));
   if (!quiet) {
-    const n = (s: CheckStatus) => arr.filter(r.checks, (ch) => ch.status === s).length;
+    const n = (s: CheckStatus) => r.checks.filter((ch) => ch.status === s).length;
     lines.push(
       "",
       `${r.status.toUpperCase()}: ${n("pass")} passed, ${n("warn")} warning${n("warn") === 1 ? "" : "s"}, ${n("fail")} failed, ${n("unknown")} unknown, ${n("skip")} skipped`,
@@ -51,7 +50,7 @@ export function renderDoctorJson(r: DoctorReport): string {
     status: r.status,
     pptDevices: r.pptDevices,
     pciUnparsedLines: r.pciUnparsed,
-    checks: arr.map(r.checks, (ch) => ({ id: ch.id, area: ch.area, status: ch.status, summary: ch.summary, fix: ch.fix })),
+    checks: r.checks.map((ch) => ({ id: ch.id, area: ch.area, status: ch.status, summary: ch.summary, fix: ch.fix })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -1,6 +1,5 @@
 import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
-import * as arr from "../core/arrays.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
@@ -10,10 +9,10 @@ export function listTable(inv: Inventory, all: boolean, term: { tty: boolean; bo
   const wideNotes =
     !all &&
     term.tty &&
-    arr.some(inv.rows, (r) => r.quirks.length > 0) &&
-    naturalWidth([...HEADER, "Notes"], arr.map(inv.rows, (r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), term.box) <= term.columns;
+    inv.rows.some((r) => r.quirks.length > 0) &&
+    naturalWidth([...HEADER, "Notes"], inv.rows.map((r) => [r.name, r.selector, r.type, r.bhyve, r.vendor, r.model, notes(r), statusText(r.status)]), term.box) <= term.columns;
   const header = all ? HEADER_ALL : wideNotes ? [...HEADER.slice(0, -1), "Notes", "Status"] : HEADER;
-  const rows = arr.map(inv.rows, (r) => [
+  const rows = inv.rows.map((r) => [
     r.name,
     r.selector,
     r.type,
@@ -28,12 +27,12 @@ export function listTable(inv: Inventory, all: boolean, term: { tty: boolean; bo
 }
 
 function naturalWidth(header: readonly string[], rows: readonly string[][], box: boolean): number {
-  const w = arr.map(header, (h, i) => Math.max(h.length, ...arr.map(rows, (r) => (r[i] ?? "").length)));
-  return arr.sum(w) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return w.reduce((a, b) => a + b, 0) + (box ? 3 * w.length + 1 : 2 * (w.length - 1));
 }
 
 function notes(r: { quirks: readonly { id: string }[] }): string {
-  return arr.map(r.quirks, (q) => q.id).join(", ") || "-";
+  return r.quirks.map((q) => q.id).join(", ") || "-";
 }
 
 /** One device of `list --json` (pptctl-list/1). */
@@ -51,7 +50,7 @@ export function deviceJson(r: InventoryRow) {
     eligibility: r.eligibility.text,
     eligibilityReason: r.eligibility.reason ?? null,
     reset: r.reset,
-    quirks: arr.map(r.quirks, ({ id, title, advice, source }) => ({ id, title, advice, source })),
+    quirks: r.quirks.map(({ id, title, advice, source }) => ({ id, title, advice, source })),
     status: r.status,
     statusText: statusText(r.status),
   };

@@ -1,5 +1,4 @@
 import type { ConsolaInstance } from "consola/core";
-import * as arr from "../core/arrays.ts";
 
 /**
  * Messages go to stderr only, one plain line each, in the base system's style
@@ -16,7 +15,7 @@ export function createLogger(writeErr: (s: string) => void): ConsolaInstance {
     reporters: [
       {
         log(obj) {
-          const text = arr.map(obj.args, (a) => (typeof a === "string" ? a : String(a))).join(" ");
+          const text = obj.args.map((a) => (typeof a === "string" ? a : String(a))).join(" ");
           const prefix = obj.type === "warn" ? "pptctl: warning: " : "pptctl: ";
           writeErr(`${prefix}${text}\n`);
         },

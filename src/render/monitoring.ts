@@ -1,16 +1,15 @@
 import type { DoctorReport } from "../core/doctor/doctor.ts";
 import type { CheckStatus } from "../core/doctor/types.ts";
-import * as arr from "../core/arrays.ts";
 
 const NAGIOS: Record<DoctorReport["status"], string> = { ok: "OK", warning: "WARNING", critical: "CRITICAL", unknown: "UNKNOWN" };
 
 /** One monitoring-plugin line: `PPTCTL STATE - summary | perfdata`. */
 export function renderNagios(r: DoctorReport): string {
-  const n = (s: CheckStatus) => arr.filter(r.checks, (c) => c.status === s).length;
-  const bad = arr.filter(r.checks, (c) => c.status === "fail" || c.status === "warn" || c.status === "unknown");
+  const n = (s: CheckStatus) => r.checks.filter((c) => c.status === s).length;
+  const bad = r.checks.filter((c) => c.status === "fail" || c.status === "warn" || c.status === "unknown");
   const order: CheckStatus[] = ["fail", "warn", "unknown"];
   bad.sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
-  const summary = bad.length === 0 ? `${n("pass")} checks passed` : arr.map(bad, (c) => `${c.id}: ${c.summary}`).join("; ");
+  const summary = bad.length === 0 ? `${n("pass")} checks passed` : bad.map((c) => `${c.id}: ${c.summary}`).join("; ");
   const perf = [
     `passed=${n("pass")};;;0;${r.checks.length}`,
     `warnings=${n("warn")};;;0;${r.checks.length}`,
@@ -34,7 +33,7 @@ export function renderPrometheus(r: DoctorReport, now: Date): string {
   const out: string[] = [
     "# HELP pptctl_check_status Result of one pptctl doctor check: 0 pass or skip, 1 warn, 2 fail, 3 unknown.",
     "# TYPE pptctl_check_status gauge",
-    ...arr.map(r.checks, (c) => `pptctl_check_status{check="${label(c.id)}"} ${STATUS_VALUE[c.status]}`),
+    ...r.checks.map((c) => `pptctl_check_status{check="${label(c.id)}"} ${STATUS_VALUE[c.status]}`),
     "# HELP pptctl_status Overall pptctl doctor result: 0 ok, 1 warning, 2 critical, 3 unknown.",
     "# TYPE pptctl_status gauge",
     `pptctl_status ${OVERALL_VALUE[r.status]}`,

@@ -1,5 +1,4 @@
 import type { Colors } from "./color.ts";
-import * as arr from "../core/arrays.ts";
 
 export interface TableOptions {
   /** Rounded box drawing (a terminal) or plain columns (pipes, --plain). */
@@ -21,10 +20,10 @@ function fit(text: string, width: number): string {
 
 /** Column widths that fit `total`, shrinking the listed columns (never below 6). */
 function widths(header: readonly string[], rows: readonly string[][], opts: TableOptions): number[] {
-  const w = arr.map(header, (h, i) => Math.max(h.length, ...arr.map(rows, (r) => (r[i] ?? "").length)));
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   if (opts.width <= 0) return w;
   const overhead = opts.box ? 3 * w.length + 1 : 2 * (w.length - 1);
-  let excess = arr.sum(w) + overhead - opts.width;
+  let excess = w.reduce((a, b) => a + b, 0) + overhead - opts.width;
   for (const col of opts.shrink) {
     if (excess <= 0) break;
     const min = Math.max(6, (header[col] ?? "").length);
@@ -38,23 +37,23 @@ function widths(header: readonly string[], rows: readonly string[][], opts: Tabl
 export function renderTable(header: readonly string[], rows: readonly string[][], c: Colors, opts: TableOptions): string {
   const w = widths(header, rows, opts);
   const cells = (r: readonly string[], ri: number) =>
-    arr.map(w, (width, ci) => {
+    w.map((width, ci) => {
       const text = fit(r[ci] ?? "", width);
       if (ri < 0) return opts.box ? c.bold(text) : text;
       return opts.paint ? opts.paint(ri, ci, text) : text;
     });
   if (!opts.box) {
     const line = (r: readonly string[], ri: number) => cells(r, ri).join("  ").trimEnd();
-    return `${[line(header, -1), ...arr.map(rows, line)].join("\n")}\n`;
+    return `${[line(header, -1), ...rows.map(line)].join("\n")}\n`;
   }
-  const rule = (l: string, m: string, r: string) => c.dim(`${l}${arr.map(w, (x) => "─".repeat(x + 2)).join(m)}${r}`);
+  const rule = (l: string, m: string, r: string) => c.dim(`${l}${w.map((x) => "─".repeat(x + 2)).join(m)}${r}`);
   const bar = c.dim("│");
   const line = (r: readonly string[], ri: number) => `${bar} ${cells(r, ri).join(` ${bar} `)} ${bar}`;
   return `${[
     rule("╭", "┬", "╮"),
     line(header, -1),
     rule("├", "┼", "┤"),
-    ...arr.map(rows, line),
+    ...rows.map(line),
     rule("╰", "┴", "╯"),
   ].join("\n")}\n`;
 }

@@ -8,7 +8,6 @@ import { quirksCheck, resetCheck } from "./knowledge.ts";
 import { runtimeOnlyCheck } from "./runtime.ts";
 import { conflictsCheck, rebootCheck } from "./state.ts";
 import { type Check, type Overall, overall } from "./types.ts";
-import * as arr from "../arrays.ts";
 
 export interface DoctorReport {
   readonly status: Overall;
@@ -44,7 +43,7 @@ export function runDoctor(m: HostModel): DoctorReport {
   return {
     status: overall(checks),
     checks,
-    pptDevices: m.pci.ok ? arr.filter(m.pci.value.devices, (d) => d.driver === "ppt").length : null,
+    pptDevices: m.pci.ok ? m.pci.value.devices.filter((d) => d.driver === "ppt").length : null,
     pciUnparsed: unparsed.count,
     notes: pciNotes(unparsed),
   };

@@ -9,12 +9,11 @@ import type { PptdevsConfig } from "../pptdevs-config.ts";
 import { DEFAULT_FIRST_SLOT, allocateSlots } from "../slots.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
-import * as arr from "../arrays.ts";
 
 /** Devices that are, or are configured to be, passthrough devices and are on the bus. */
 function reserved(m: HostModel, cfg: PptdevsConfig): PciDevice[] {
   if (!m.pci.ok) return [];
-  return arr.filter(m.pci.value.devices, (d) => d.driver === "ppt" || arr.some(cfg.entries, (a) => sameAddr(a, d.addr)));
+  return m.pci.value.devices.filter((d) => d.driver === "ppt" || cfg.entries.some((a) => sameAddr(a, d.addr)));
 }
 
 const name = (d: PciDevice) => `${d.name} (${formatBhyve(d.addr)})`;
@@ -27,18 +26,18 @@ export function resetCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (devs.length === 0) return check("reset", area, "skip", "no reserved devices");
   const listed = capsListed(m.pci.value.devices);
   if (!listed) return check("reset", area, "unknown", "the PCI listing has no capability lines (made without pciconf -c)", "run 'pciconf -lvc' by hand, or capture the host again");
-  const methods = arr.map(devs, (d) => ({ d, r: resetMethod(d, listed) }));
-  const none = arr.map(arr.filter(methods, (x) => x.r === "none"), (x) => x.d);
+  const methods = devs.map((d) => ({ d, r: resetMethod(d, listed) }));
+  const none = methods.filter((x) => x.r === "none").map((x) => x.d);
   if (none.length > 0) {
     return check(
       "reset",
       area,
       "warn",
-      `${listSome(arr.map(none, name))} ${none.length === 1 ? "has" : "have"} neither FLR nor power management: ppt cannot reset ${none.length === 1 ? "it" : "them"}, so a guest may find ${none.length === 1 ? "it" : "them"} as the last guest left ${none.length === 1 ? "it" : "them"}`,
+      `${listSome(none.map(name))} ${none.length === 1 ? "has" : "have"} neither FLR nor power management: ppt cannot reset ${none.length === 1 ? "it" : "them"}, so a guest may find ${none.length === 1 ? "it" : "them"} as the last guest left ${none.length === 1 ? "it" : "them"}`,
       "reboot the host between guests that use it, or pass a device that supports FLR",
     );
   }
-  const flr = arr.filter(methods, (x) => x.r === "flr").length;
+  const flr = methods.filter((x) => x.r === "flr").length;
   return check("reset", area, "pass", `every reserved device can be reset (FLR: ${flr}, D3→D0: ${methods.length - flr})`);
 }
 
@@ -46,13 +45,13 @@ export function resetCheck(m: HostModel, cfg: PptdevsConfig): Check {
 function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number }[] {
   const out: { vm: string; slot: number }[] = [];
   for (const c of m.vms.configs) {
-    const entries = arr.map(c.entries, parsePassthruEntry);
-    if (arr.some(entries, (e) => "error" in e)) continue;
+    const entries = c.entries.map(parsePassthruEntry);
+    if (entries.some((e) => "error" in e)) continue;
     const ok = entries as Exclude<(typeof entries)[number], { error: string }>[];
-    if (!arr.some(ok, (e) => sameAddr(e.addr, a))) continue;
+    if (!ok.some((e) => sameAddr(e.addr, a))) continue;
     try {
       const plan = allocateSlots(ok, { firstSlot: DEFAULT_FIRST_SLOT, reserved: new Set() });
-      const hit = arr.find(plan.assignments, (x) => sameAddr(x.entry.addr, a));
+      const hit = plan.assignments.find((x) => sameAddr(x.entry.addr, a));
       if (hit) out.push({ vm: c.vm, slot: hit.slot });
     } catch {
       // args reports a broken passthru list itself; here it only means "cannot tell".
@@ -75,7 +74,7 @@ export function quirksCheck(m: HostModel, cfg: PptdevsConfig): Check {
   for (const d of devs) {
     for (const q of quirksFor(d, index, resetMethod(d, listed))) {
       if (q.id === "intel-igd") {
-        const wrong = arr.filter(guestSlots(m, d.addr), (g) => g.slot !== 2);
+        const wrong = guestSlots(m, d.addr).filter((g) => g.slot !== 2);
         for (const g of wrong) risks.push({ d, q, why: `${name(d)} lands at guest slot ${g.slot} in ${g.vm}, not 2: pin it (${formatBhyve(d.addr)}=2:0)` });
         if (wrong.length === 0) infos.push(`${q.id} ${formatBhyve(d.addr)}`);
       } else if (q.risk) risks.push({ d, q, why: `${name(d)}: ${q.title}` });
@@ -83,8 +82,8 @@ export function quirksCheck(m: HostModel, cfg: PptdevsConfig): Check {
     }
   }
   if (risks.length > 0) {
-    const fixes = [...new Set(arr.map(risks, (r) => r.q.advice))];
-    return check("quirks", area, "warn", listSome(arr.map(risks, (r) => r.why)), fixes.join(" "));
+    const fixes = [...new Set(risks.map((r) => r.q.advice))];
+    return check("quirks", area, "warn", listSome(risks.map((r) => r.why)), fixes.join(" "));
   }
   const noted = [...new Set(infos)];
   return check("quirks", area, "pass", noted.length > 0 ? `no known risk for the reserved devices (notes: ${listSome(noted)}; see 'pptctl list --all')` : "no known risk for the reserved devices");

@@ -3,7 +3,6 @@ import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "../pci-
 import type { HostModel } from "../model.ts";
 import { type PptdevsConfig, kenvPptdevs } from "../pptdevs-config.ts";
 import { type Check, check } from "./types.ts";
-import * as arr from "../arrays.ts";
 
 const list = (items: readonly string[]) => listSome(items);
 
@@ -13,12 +12,12 @@ const list = (items: readonly string[]) => listSome(items);
  */
 // A function without a driver is left behind too: the guest still gets only part of the card.
 export function leftBehind(devices: readonly PciDevice[], reserved: readonly PciAddress[]): PciDevice[] {
-  const cards = arr.filter(reserved, (a) => a.bus !== 0 && !arr.some(devices, (d) => sameAddr(d.addr, a) && isBridgeHeader(d)));
-  return arr.filter(devices, (d) =>
+  const cards = reserved.filter((a) => a.bus !== 0 && !devices.some((d) => sameAddr(d.addr, a) && isBridgeHeader(d)));
+  return devices.filter((d) =>
       d.driver !== "ppt" &&
       !isBridgeHeader(d) &&
-      arr.some(cards, (a) => sameDevice(a, d.addr)) &&
-      !arr.some(reserved, (a) => sameAddr(a, d.addr)));
+      cards.some((a) => sameDevice(a, d.addr)) &&
+      !reserved.some((a) => sameAddr(a, d.addr)));
 }
 
 /** At most `max` items, then how many more. */
@@ -30,14 +29,14 @@ export function syntaxCheck(cfg: PptdevsConfig, loaderUnknown: readonly string[]
   const area = "pptdevs";
   if (loaderUnknown.length > 0) {
     // Not knowing a file is not the same as it saying nothing.
-    const known = cfg.records.length > 0 ? `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${arr.map(cfg.records, (r) => r.name).join(" + ")}, but ` : "";
+    const known = cfg.records.length > 0 ? `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${cfg.records.map((r) => r.name).join(" + ")}, but ` : "";
     return check("pptdevs-syntax", area, "unknown", `${known}cannot read ${loaderUnknown.join(", ")}, which the loader also reads`, "run pptctl doctor as root, or capture the host again with 'pptctl capture DIR'");
   }
   if (cfg.errors.length > 0) {
     return check("pptdevs-syntax", area, "fail", cfg.errors.join("; "), "fix the lines named above; 'pptctl plan --write' rewrites the records correctly");
   }
   if (cfg.records.length === 0) return check("pptdevs-syntax", area, "skip", "no pptdevs configured in the loader.conf family");
-  const names = arr.map(cfg.records, (r) => r.name).join(" + ");
+  const names = cfg.records.map((r) => r.name).join(" + ");
   if (cfg.warnings.length > 0) return check("pptdevs-syntax", area, "warn", cfg.warnings.join("; "), "run 'pptctl plan --write' to rewrite the records cleanly");
   return check("pptdevs-syntax", area, "pass", `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${names}, well-formed, within 128 characters`);
 }
@@ -62,7 +61,7 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const bridges: string[] = [];
   for (const a of cfg.entries) {
     const b = formatBhyve(a);
-    const d = arr.find(devices, (x) => sameAddr(x.addr, a));
+    const d = devices.find((x) => sameAddr(x.addr, a));
     // Bridges are reported by their own check, and never count as attached.
     if (d && isBridgeHeader(d)) {
       bridges.push(b);
@@ -72,11 +71,11 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
       attached.push(b);
       continue;
     }
-    const notYet = applied !== null && !arr.some(applied, (x) => sameAddr(x, a));
+    const notYet = applied !== null && !applied.some((x) => sameAddr(x, a));
     const what = d ? (d.driver === "none" ? `${b} has no driver` : `${b} is still ${d.name}`) : `${b} is not on the PCI bus`;
     (notYet && d ? pending : fails).push(what);
   }
-  const pptCount = arr.filter(devices, (d) => d.driver === "ppt").length;
+  const pptCount = devices.filter((d) => d.driver === "ppt").length;
   const sysctl = m.vmm.ok ? m.vmm.value.get("hw.vmm.ppt.devices") : undefined;
   if (fails.length > 0) {
     return check("pptdevs-bound", area, "fail", list(fails), "check each address with 'pptctl list --all'; a device on a host driver can be moved with 'devctl set driver -f <dev> ppt' when nothing uses it");
@@ -97,21 +96,21 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
 export function msiCheck(m: HostModel): Check {
   const area = "MSI/MSI-X";
   if (!m.pci.ok) return check("ppt-msi", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
-  const ppt = arr.filter(m.pci.value.devices, (d) => d.driver === "ppt");
+  const ppt = m.pci.value.devices.filter((d) => d.driver === "ppt");
   if (ppt.length === 0) return check("ppt-msi", area, "skip", "no ppt devices");
   const listed = capsListed(m.pci.value.devices);
-  const wedged = arr.filter(ppt, (d) => looksWedged(d));
-  const none = arr.filter(ppt, (d) => !looksWedged(d) && listed && !d.msi && !d.msix);
+  const wedged = ppt.filter((d) => looksWedged(d));
+  const none = ppt.filter((d) => !looksWedged(d) && listed && !d.msi && !d.msix);
   const fix = "bhyve passes through only devices with MSI or MSI-X: remove it from pptdevs and pass another device";
   if (none.length > 0) {
-    const parts = arr.map(none, (d) => `${d.name} (${formatBhyve(d.addr)}) has neither MSI nor MSI-X${d.hasCapInfo ? "" : " (no capability list at all)"}`);
+    const parts = none.map((d) => `${d.name} (${formatBhyve(d.addr)}) has neither MSI nor MSI-X${d.hasCapInfo ? "" : " (no capability list at all)"}`);
     return check("ppt-msi", area, "fail", list(parts), fix);
   }
   if (wedged.length > 0) {
-    return check("ppt-msi", area, "warn", list(arr.map(wedged, (d) => `${d.name} (${formatBhyve(d.addr)}) reads all ones: the device may be wedged`)), "reset it with a reboot; if it stays so, reseat or replace the card");
+    return check("ppt-msi", area, "warn", list(wedged.map((d) => `${d.name} (${formatBhyve(d.addr)}) reads all ones: the device may be wedged`)), "reset it with a reboot; if it stays so, reseat or replace the card");
   }
   if (!listed) return check("ppt-msi", area, "unknown", "the PCI listing has no capability lines (made without pciconf -c)", "run 'pciconf -lvc' by hand, or capture the host again");
-  return check("ppt-msi", area, "pass", `every ppt device has MSI or MSI-X (${arr.map(ppt, (d) => d.name).join(", ")})`);
+  return check("ppt-msi", area, "pass", `every ppt device has MSI or MSI-X (${ppt.map((d) => d.name).join(", ")})`);
 }
 
 export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
@@ -120,9 +119,9 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (unknown) return unknown;
   if (cfg.entries.length === 0) return check("ppt-bridge", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("ppt-bridge", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
-  const bridges = arr.filter(arr.map(cfg.entries, (a) => m.pci.ok && arr.find(m.pci.value.devices, (d) => sameAddr(d.addr, a))), (d): d is PciDevice => !!d && isBridgeHeader(d));
+  const bridges = cfg.entries.map((a) => m.pci.ok && m.pci.value.devices.find((d) => sameAddr(d.addr, a))).filter((d): d is PciDevice => !!d && isBridgeHeader(d));
   if (bridges.length > 0) {
-    return check("ppt-bridge", area, "fail", `${list(arr.map(bridges, (d) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${(d.hdr ?? 0).toString(16).padStart(2, "0")})`))}: ppt never claims bridges`, "remove it from pptdevs and reserve the devices behind it instead");
+    return check("ppt-bridge", area, "fail", `${list(bridges.map((d) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${(d.hdr ?? 0).toString(16).padStart(2, "0")})`))}: ppt never claims bridges`, "remove it from pptdevs and reserve the devices behind it instead");
   }
   return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
 }
@@ -135,8 +134,8 @@ export function siblingsCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (!m.pci.ok) return check("siblings", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const left = leftBehind(m.pci.value.devices, cfg.entries);
   if (left.length > 0) {
-    const add = arr.map(left, (d) => formatBhyve(d.addr));
-    return check("siblings", area, "warn", `${list(arr.map(left, (d) => `${d.name} (${formatBhyve(d.addr)}${d.driver === "none" ? ", no driver" : ""})`))} stay${left.length === 1 ? "s" : ""} out of pptdevs beside reserved functions of the same device: the guest gets only part of it`, `add ${add.join(" ")} with 'pptctl plan ${add.join(" ")} --write' so the guest gets the whole device`);
+    const add = left.map((d) => formatBhyve(d.addr));
+    return check("siblings", area, "warn", `${list(left.map((d) => `${d.name} (${formatBhyve(d.addr)}${d.driver === "none" ? ", no driver" : ""})`))} stay${left.length === 1 ? "s" : ""} out of pptdevs beside reserved functions of the same device: the guest gets only part of it`, `add ${add.join(" ")} with 'pptctl plan ${add.join(" ")} --write' so the guest gets the whole device`);
   }
   return check("siblings", area, "pass", "every reserved device is passed whole");
 }

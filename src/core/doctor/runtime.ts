@@ -4,7 +4,6 @@ import { indexListing, looksLikeVf } from "../knowledge/quirks.ts";
 import type { PptdevsConfig } from "../pptdevs-config.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
-import * as arr from "../arrays.ts";
 
 /**
  * VFs of an SR-IOV physical function may be attached to ppt at boot by iovctl(8) when their VF
@@ -18,22 +17,22 @@ export function runtimeOnlyCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const area = "runtime";
   if (!m.pci.ok) return check(id, area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const devices = m.pci.value.devices;
-  const ppt = arr.filter(devices, (d) => d.driver === "ppt");
+  const ppt = devices.filter((d) => d.driver === "ppt");
   if (ppt.length === 0) return check(id, area, "skip", "no ppt devices");
   if (m.loaderUnknown.length > 0) return check(id, area, "unknown", `cannot read ${m.loaderUnknown.join(", ")} to compare with pptdevs`, "run pptctl doctor as root");
-  const loose = arr.filter(ppt, (d) => !arr.some(cfg.entries, (a) => sameAddr(a, d.addr)));
+  const loose = ppt.filter((d) => !cfg.entries.some((a) => sameAddr(a, d.addr)));
   const iov = (m.rc.get("iovctl_files") ?? "").trim() !== "";
   const index = indexListing(devices);
-  const vfs = iov ? arr.filter(loose, (d) => looksLikeVf(d, index)) : [];
-  const runtime = arr.filter(loose, (d) => !vfs.includes(d));
+  const vfs = iov ? loose.filter((d) => looksLikeVf(d, index)) : [];
+  const runtime = loose.filter((d) => !vfs.includes(d));
   const byIov = vfs.length > 0 ? ` (${vfs.length} SR-IOV VF${vfs.length === 1 ? "" : "s"} left to iovctl at boot: iovctl_files is set in rc.conf)` : "";
   if (runtime.length > 0) {
-    const sels = arr.map(runtime, (d) => formatBhyve(d.addr)).join(" ");
+    const sels = runtime.map((d) => formatBhyve(d.addr)).join(" ");
     return check(
       id,
       area,
       "warn",
-      `${listSome(arr.map(runtime, (d) => `${d.name} (${formatBhyve(d.addr)})`))} ${runtime.length === 1 ? "is" : "are"} on ppt but in no pptdevs entry: back to host drivers at the next boot${byIov}`,
+      `${listSome(runtime.map((d) => `${d.name} (${formatBhyve(d.addr)})`))} ${runtime.length === 1 ? "is" : "are"} on ppt but in no pptdevs entry: back to host drivers at the next boot${byIov}`,
       `keep ${runtime.length === 1 ? "it" : "them"} with 'pptctl attach ${sels} --persist' or 'pptctl plan ${sels} --write'`,
     );
   }

@@ -3,7 +3,6 @@ import type { HostModel } from "../model.ts";
 import { formatBhyve } from "../pci-address.ts";
 import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries } from "../pptdevs.ts";
 import { type Check, check } from "./types.ts";
-import * as arr from "../arrays.ts";
 
 const WATCHED = [...PPTDEVS_NAMES, "vmm_load", "hw.vmm.amdvi.enable", "hw.vmm.iommu.enable"];
 
@@ -25,7 +24,7 @@ export function rebootCheck(m: HostModel): Check {
 
 function same(name: string, a: string | undefined, b: string | undefined): boolean {
   if ((PPTDEVS_NAMES as readonly string[]).includes(name)) {
-    const norm = (v: string | undefined) => arr.map(normalizeEntries(checkPptdevsValue(v ?? "").entries), formatBhyve).join(" ");
+    const norm = (v: string | undefined) => normalizeEntries(checkPptdevsValue(v ?? "").entries).map(formatBhyve).join(" ");
     return norm(a) === norm(b);
   }
   return (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
@@ -37,10 +36,10 @@ function show(v: string | undefined): string {
 
 export function conflictsCheck(m: HostModel, assignments: Assignments): Check {
   const area = "VM configs";
-  const conflicts = arr.filter([...assignments.byDevice.values()], (d) => d.uses.length > 1);
-  const problems = [...arr.map(m.vms.problems, (p) => `${p.path}: ${p.problem}`), ...arr.map(assignments.badEntries, (b) => `${b.path}: ${b.problem}`)];
+  const conflicts = [...assignments.byDevice.values()].filter((d) => d.uses.length > 1);
+  const problems = [...m.vms.problems.map((p) => `${p.path}: ${p.problem}`), ...assignments.badEntries.map((b) => `${b.path}: ${b.problem}`)];
   if (conflicts.length > 0) {
-    const parts = arr.map(conflicts, (c) => `${formatBhyve(c.addr)} is in ${arr.map(c.uses, (u) => u.vm).join(" and ")}`);
+    const parts = conflicts.map((c) => `${formatBhyve(c.addr)} is in ${c.uses.map((u) => u.vm).join(" and ")}`);
     const also = problems.length > 0 ? `; also cannot read ${problems.join("; ")}` : "";
     return check("conflicts", area, "warn", `${parts.join("; ")}${also}`, "give each device to one VM; two VMs started together will fight over it");
   }

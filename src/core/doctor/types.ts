@@ -1,4 +1,3 @@
-import * as arr from "../arrays.ts";
 export type CheckStatus = "pass" | "warn" | "fail" | "unknown" | "skip";
 
 export interface Check {
@@ -15,9 +14,9 @@ export type Overall = "ok" | "warning" | "critical" | "unknown";
 
 /** Monitoring-plugin order: a failure outranks a warning, which outranks an unknown. */
 export function overall(checks: readonly Check[]): Overall {
-  if (arr.some(checks, (c) => c.status === "fail")) return "critical";
-  if (arr.some(checks, (c) => c.status === "warn")) return "warning";
-  if (arr.some(checks, (c) => c.status === "unknown")) return "unknown";
+  if (checks.some((c) => c.status === "fail")) return "critical";
+  if (checks.some((c) => c.status === "warn")) return "warning";
+  if (checks.some((c) => c.status === "unknown")) return "unknown";
   return "ok";
 }
 

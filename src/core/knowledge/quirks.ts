@@ -2,7 +2,6 @@ import { formatBhyve } from "../pci-address.ts";
 import { type PciDevice, baseClass, subClass } from "../pci-device.ts";
 import { type QuirkCondition, QUIRKS, type QuirkData } from "./quirks-data.ts";
 import type { ResetMethod } from "./reset.ts";
-import * as arr from "../arrays.ts";
 
 export interface Quirk {
   readonly id: string;
@@ -67,7 +66,7 @@ export function looksLikeVf(d: PciDevice, index: QuirkIndex): boolean {
   const pfs = index.pfsByBus.get(busKey(d));
   if (!pfs || index.pfs.has(d)) return false;
   if (d.addr.func <= 7 && !VF_NAME.test(d.deviceName ?? "")) return false;
-  return arr.some(pfs, (p) => p !== d && p.vendorId === d.vendorId && baseClass(p) === baseClass(d) && (d.addr.bus !== 0 || p.addr.slot === d.addr.slot));
+  return pfs.some((p) => p !== d && p.vendorId === d.vendorId && baseClass(p) === baseClass(d) && (d.addr.bus !== 0 || p.addr.slot === d.addr.slot));
 }
 
 /**
@@ -119,4 +118,4 @@ export function quirksFor(d: PciDevice, index: QuirkIndex, reset: ResetMethod): 
 }
 
 /** One frozen Quirk per entry of the data, shared by every device it applies to. */
-const QUIRK_OF = new Map<QuirkData, Quirk>(arr.map(QUIRKS, (q) => [q, Object.freeze({ id: q.id, title: q.title, advice: q.advice, source: q.source, risk: q.risk })]));
+const QUIRK_OF = new Map<QuirkData, Quirk>(QUIRKS.map((q) => [q, Object.freeze({ id: q.id, title: q.title, advice: q.advice, source: q.source, risk: q.risk })]));

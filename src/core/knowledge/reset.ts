@@ -1,5 +1,4 @@
 import type { PciDevice } from "../pci-device.ts";
-import * as arr from "../arrays.ts";
 
 /**
  * How ppt resets a device when it is attached and detached (ppt_pci_reset() in
@@ -15,7 +14,7 @@ export type ResetMethod = "flr" | "power" | "none" | "unknown";
 export function resetMethod(d: PciDevice, capsListed: boolean): ResetMethod {
   if (!d.hasCapInfo && !capsListed) return "unknown";
   if (d.pcie?.flr) return "flr";
-  if (arr.some(d.caps, (c) => c.kind === "cap" && c.text.startsWith("powerspec") && /\bD3\b/.test(c.text))) return "power";
+  if (d.caps.some((c) => c.kind === "cap" && c.text.startsWith("powerspec") && /\bD3\b/.test(c.text))) return "power";
   return "none";
 }
 
