@@ -9,6 +9,7 @@ export type CommandResult =
   | { readonly kind: "timeout"; readonly seconds: number };
 
 export type FileResult =
+  /** `text` is the file's bytes, one char per byte (see bytes.ts): edits keep every byte. */
   | { readonly kind: "file"; readonly text: string }
   | { readonly kind: "absent" }
   | { readonly kind: "unknown"; readonly reason: string };

@@ -1,7 +1,9 @@
 import { joinPath as join } from "../core/posix-path.ts";
 import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
 import type { Host, RunOptions } from "./host.ts";
-import { nodeFs, readText } from "./node-fs.ts";
+import { describeErrno, nodeFs, readHostFile } from "./node-fs.ts";
+
+export { describeErrno };
 
 export interface LiveOptions {
   /** Prefix for every absolute path (tests point it at a fake host tree). Default "/". */
@@ -26,10 +28,6 @@ export class LiveHost implements Host {
 
   /** Where a host path lives on this machine's file system (differs under a test root). */
   localPath(path: string): string {
-    return this.at(path);
-  }
-
-  private at(path: string): string {
     return this.root === "/" ? path : join(this.root, path);
   }
 
@@ -39,7 +37,7 @@ export class LiveHost implements Host {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const [cmd, ...args] = argv;
     if (!cmd) return { kind: "missing", reason: "empty command" };
-    const exe = this.at(cmd);
+    const exe = this.localPath(cmd);
     if (!(await Bun.file(exe).exists())) return { kind: "missing", reason: `${cmd} is not installed` };
     let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
     try {
@@ -47,43 +45,43 @@ export class LiveHost implements Host {
         stdin: "ignore",
         stdout: "pipe",
         stderr: "pipe",
+        // Its own process group, so a timeout can end whatever it started as well.
+        detached: true,
         // A fixed, minimal environment: cron's PATH and C locale, so outputs parse the same.
         env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", LC_ALL: "C" },
       });
     } catch (e) {
       return { kind: "missing", reason: `${cmd} could not be started: ${(e as Error).message}` };
     }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill("SIGKILL");
-    }, timeoutMs);
+    const readers = [proc.stdout.getReader(), proc.stderr.getReader()] as const;
+    const done = Promise.all([drain(readers[0]), drain(readers[1]), proc.exited]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
     try {
-      const [stdout, stderr, exit] = await Promise.all([
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-        proc.exited,
-      ]);
-      if (timedOut) return { kind: "timeout", seconds: timeoutMs / 1000 };
-      return { kind: "ran", exit, stdout, stderr };
+      const first = await Promise.race([done, expired]);
+      if (first !== "timeout") {
+        const [stdout, stderr, exit] = first;
+        return { kind: "ran", exit, stdout, stderr };
+      }
+      // Stop waiting now: a child the command left behind may hold its pipes open for ever.
+      killGroup(proc);
+      for (const r of readers) r.cancel().catch(() => undefined);
+      done.catch(() => undefined);
+      return { kind: "timeout", seconds: timeoutMs / 1000 };
     } finally {
       clearTimeout(timer);
     }
   }
 
   async readFile(path: string): Promise<FileResult> {
-    try {
-      return { kind: "file", text: await readText(this.at(path)) };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
-      return { kind: "unknown", reason: describeErrno(e) };
-    }
+    return readHostFile(this.localPath(path));
   }
 
   async listDir(path: string): Promise<DirResult> {
     try {
-      return { kind: "dir", entries: (await (await nodeFs()).readdir(this.at(path))).sort() };
+      return { kind: "dir", entries: (await (await nodeFs()).readdir(this.localPath(path))).sort() };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
@@ -92,15 +90,22 @@ export class LiveHost implements Host {
   }
 }
 
-export function describeErrno(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied (run as root)";
-    case "EISDIR":
-      return "is a directory";
-    default:
-      return err.message ?? String(e);
+async function drain(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
   }
+}
+
+/** SIGKILL to the command's process group (it leads one: detached), and to the command itself. */
+function killGroup(proc: Bun.Subprocess): void {
+  try {
+    process.kill(-proc.pid, "SIGKILL");
+  } catch {
+    // Already gone, or the group is: the direct kill below is enough.
+  }
+  proc.kill("SIGKILL");
 }

@@ -1,6 +1,9 @@
+import type { Stats } from "node:fs";
+import type { FileResult } from "../core/snapshot.ts";
+
 /**
  * node:fs/promises, loaded on first use: a bundle's static node:* imports are all loaded at
- * start-up, before `args` runs a line. Reading a file uses Bun.file instead.
+ * start-up, before `args` runs a line.
  */
 let mod: Promise<typeof import("node:fs/promises")> | null = null;
 
@@ -14,29 +17,102 @@ export async function openFlags(): Promise<typeof import("node:fs").constants> {
   return (await import("node:fs")).constants;
 }
 
-/** Reads a text file with Bun.file (no node:fs load); errors keep their errno `code` (ENOENT, EACCES, …). */
-export async function readText(path: string): Promise<string> {
-  return Bun.file(path).text();
+/**
+ * The most pptctl reads of one host file. loader.conf, rc.conf and VM configs are a few KB; the
+ * bound keeps a mistake (a symlink to /dev/zero, a log file named like a config) from eating memory.
+ */
+export const FILE_LIMIT = 4 << 20;
+
+/** What a file system object is, for a message: "a FIFO", "a directory". */
+export function kindOf(st: Stats): string {
+  if (st.isFile()) return "a regular file";
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  if (st.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
 }
 
-const utf8 = new TextDecoder();
-
 /**
- * Reads a file of a recording through mmap: Bun.file().text() starts a thread pool on first use
- * (reading the sample host's 14 files added 0.8 ms to a 3.8 ms program that way, 0.3 ms with
- * mmap, 1.0 ms with node:fs; binaries built together, 201 interleaved rounds). Only for
- * recordings: a file truncated while mapped would fault, and a capture folder is not written to
- * while pptctl replays it. What mmap cannot map — an empty file (EINVAL), a file system without
- * mmap (ENODEV, ENOTSUP) — is read the ordinary way; a missing file keeps its ENOENT.
+ * Reads a host file as bytes (one char per byte, latin1), so what pptctl edits and copies keeps
+ * every byte whatever the file's encoding. Only regular files are read, and at most `limit`
+ * bytes: a FIFO would block the read for ever, a device could be endless. The type is checked
+ * before the open (opening some devices has effects) and again on the open descriptor, which is
+ * opened non-blocking in case something was swapped in between.
  */
-export async function readRecordedText(path: string): Promise<string> {
+export async function readHostFile(path: string, limit = FILE_LIMIT): Promise<FileResult> {
+  const fs = await nodeFs();
+  let st: Stats;
   try {
-    return utf8.decode(Bun.mmap(path, { shared: false }));
+    st = await fs.stat(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EINVAL" || code === "ENODEV" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS" || typeof Bun.mmap !== "function") {
-      return Bun.file(path).text();
-    }
-    throw e;
+    return missingOrUnknown(e);
+  }
+  const refused = refusal(st, limit);
+  if (refused) return { kind: "unknown", reason: refused };
+  const { O_RDONLY, O_NONBLOCK } = await openFlags();
+  let fh: Awaited<ReturnType<typeof fs.open>>;
+  try {
+    fh = await fs.open(path, O_RDONLY | O_NONBLOCK);
+  } catch (e) {
+    return missingOrUnknown(e);
+  }
+  try {
+    const again = refusal(await fh.stat(), limit);
+    if (again) return { kind: "unknown", reason: again };
+    const bytes = await readUpTo(fh, limit + 1);
+    if (bytes.length > limit) return { kind: "unknown", reason: tooBig(bytes.length, limit) };
+    return { kind: "file", text: bytes.toString("latin1") };
+  } catch (e) {
+    return { kind: "unknown", reason: describeErrno(e) };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Why a file is not read, or null when it is a regular file within the bound. */
+export function refusal(st: Stats, limit: number): string | null {
+  if (!st.isFile()) return `is ${kindOf(st)}, not a regular file; pptctl reads only regular files`;
+  if (st.size > limit) return tooBig(st.size, limit);
+  return null;
+}
+
+function tooBig(size: number, limit: number): string {
+  return `is ${size} bytes or more, over the ${limit} bytes pptctl reads of one file; not read`;
+}
+
+async function readUpTo(fh: import("node:fs/promises").FileHandle, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < max) {
+    const buf = Buffer.alloc(Math.min(64 << 10, max - total));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(buf.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks);
+}
+
+function missingOrUnknown(e: unknown): FileResult {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
+  return { kind: "unknown", reason: describeErrno(e) };
+}
+
+export function describeErrno(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (run as root)";
+    case "EISDIR":
+      return "is a directory";
+    case "ELOOP":
+      return "is a symbolic link, which pptctl does not follow here";
+    default:
+      return err.message ?? String(e);
   }
 }

@@ -1,12 +1,22 @@
-import { joinPath as join } from "../core/posix-path.ts";
+import { type Stats, lstatSync, readFileSync, realpathSync } from "node:fs";
 import * as v from "valibot";
 import { PptError } from "../core/errors.ts";
+import { joinPath as join } from "../core/posix-path.ts";
 import { type CommandResult, type DirResult, type FileResult, commandKey } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
-import { readRecordedText } from "./node-fs.ts";
+import { FILE_LIMIT, describeErrno, kindOf } from "./node-fs.ts";
 import { HostJsonSchema, describeIssues } from "./recording-format.ts";
 
-/** Replays a `pptctl-host/1` folder. Whatever it lacks answers "unknown", never a crash. */
+/** A command's recorded output may be big (a 10,000-device pciconf listing is 6.5 MB). */
+const OUTPUT_LIMIT = 256 << 20;
+
+/**
+ * Replays a `pptctl-host/1` folder. Whatever it lacks answers "unknown", never a crash.
+ *
+ * A recording is untrusted input (people attach them to bug reports), so nothing is read from
+ * outside its folder: every file it names must be a regular file reached through real folders,
+ * with no symbolic link on the way (capture never writes one) and no `..` (the schema refuses it).
+ */
 export class RecordedHost implements Host {
   readonly label: string;
 
@@ -22,10 +32,11 @@ export class RecordedHost implements Host {
   /** Reads and checks the whole folder up front, so a broken recording fails in one line. */
   static async load(dir: string): Promise<RecordedHost> {
     const jsonPath = join(dir, "host.json");
-    const raw = await readText(jsonPath, `${dir} is not a recorded host: no host.json in it; make one with 'pptctl capture DIR' on the FreeBSD host`);
+    const folder = new Folder(dir);
+    const raw = folder.read("host.json", OUTPUT_LIMIT, `${dir} is not a recorded host: no host.json in it; make one with 'pptctl capture DIR' on the FreeBSD host`);
     let data: unknown;
     try {
-      data = JSON.parse(raw);
+      data = JSON.parse(raw.toString("utf8"));
     } catch (e) {
       throw new PptError(`${jsonPath}: not valid JSON (${(e as Error).message}); re-capture it with 'pptctl capture DIR'`);
     }
@@ -34,20 +45,17 @@ export class RecordedHost implements Host {
       throw new PptError(`${jsonPath}: not a pptctl-host/1 recording (${describeIssues(parsed.issues)}); re-capture it with 'pptctl capture DIR'`);
     }
     const spec = parsed.output;
-    const text = (rel: string | null) => (rel === null ? Promise.resolve("") : readText(join(dir, rel), `${jsonPath} names ${rel}, which is missing from ${dir}; copy the whole folder`));
+    const missing = (rel: string) => `${jsonPath} names ${rel}, which is missing from ${dir}; copy the whole folder`;
+    const output = (rel: string | null) => (rel === null ? "" : folder.read(rel, OUTPUT_LIMIT, missing(rel)).toString("utf8"));
     const commands = new Map<string, CommandResult>();
-    await Promise.all(
-      spec.commands.map(async (c) => {
-        const result: CommandResult = { kind: "ran", exit: c.exit, stdout: await text(c.stdout), stderr: await text(c.stderr) };
-        commands.set(commandKey(c.argv), result);
-      }),
-    );
+    for (const c of spec.commands) {
+      commands.set(commandKey(c.argv), { kind: "ran", exit: c.exit, stdout: output(c.stdout), stderr: output(c.stderr) });
+    }
     const files = new Map<string, FileResult>();
-    await Promise.all(
-      spec.files.map(async (f) => {
-        files.set(f.path, f.copy === null ? { kind: "absent" } : { kind: "file", text: await text(f.copy) });
-      }),
-    );
+    for (const f of spec.files) {
+      if (f.copy === null) files.set(f.path, { kind: "absent" });
+      else files.set(f.path, folder.readBytes(f.copy, missing(f.copy)));
+    }
     const dirs = new Map<string, DirResult>();
     for (const d of spec.dirs) dirs.set(d.path, d.entries === null ? { kind: "absent" } : { kind: "dir", entries: d.entries });
     return new RecordedHost(dir, commands, files, dirs);
@@ -66,12 +74,61 @@ export class RecordedHost implements Host {
   }
 }
 
-async function readText(path: string, missing: string): Promise<string> {
-  try {
-    return await readRecordedText(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);
-    throw new PptError(`${path}: ${(e as Error).message}`);
+/** The recording's folder: reads that stay inside it, through no symbolic link. */
+class Folder {
+  private readonly root: string;
+  /** Sub-folders already checked. */
+  private readonly checked = new Set<string>();
+
+  constructor(private readonly dir: string) {
+    // The folder itself may be reached through a link the user chose; nothing inside it may.
+    try {
+      this.root = realpathSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        throw new PptError(`${dir} is not a recorded host: no such directory; make one with 'pptctl capture DIR' on the FreeBSD host`);
+      }
+      throw new PptError(`${dir}: ${describeErrno(e)}`);
+    }
+  }
+
+  read(rel: string, limit: number, missing: string): Buffer {
+    const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
+    let path = this.root;
+    for (const [i, part] of parts.entries()) {
+      path = join(path, part);
+      const last = i === parts.length - 1;
+      if (!last && this.checked.has(path)) continue;
+      let st: Stats;
+      try {
+        st = lstatSync(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);
+        throw new PptError(`${join(this.dir, rel)}: ${describeErrno(e)}`);
+      }
+      if (st.isSymbolicLink()) {
+        throw new PptError(
+          `${join(this.dir, rel)}: ${last ? "is" : `goes through ${parts.slice(0, i + 1).join("/")}, which is`} a symbolic link; a recording holds only regular files and folders (capture writes no links), so pptctl does not follow it out of ${this.dir}: re-capture the host, or remove the link`,
+        );
+      }
+      if (!last) {
+        if (!st.isDirectory()) throw new PptError(missing);
+        this.checked.add(path);
+      } else if (!st.isFile()) {
+        throw new PptError(`${join(this.dir, rel)}: is ${kindOf(st)}, not a regular file; a recording holds only regular files: re-capture the host`);
+      } else if (st.size > limit) {
+        throw new PptError(`${join(this.dir, rel)}: is ${st.size} bytes, over the ${limit} bytes pptctl reads of one recorded file; re-capture the host`);
+      }
+    }
+    return readFileSync(path);
+  }
+
+  /** A recorded host file: its bytes as captured; over the live bound it is unknown, as live. */
+  readBytes(rel: string, missing: string): FileResult {
+    const bytes = this.read(rel, OUTPUT_LIMIT, missing);
+    if (bytes.length > FILE_LIMIT) return { kind: "unknown", reason: `is ${bytes.length} bytes, over the ${FILE_LIMIT} bytes pptctl reads of one file; not read` };
+    return { kind: "file", text: bytes.toString("latin1") };
   }
 }
