@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseAcpidump } from "../src/core/acpidump.ts";
 import { parseKenv } from "../src/core/kenv.ts";
-import { loaderFileOrder, mergeLoaderFiles, parseLoaderConf } from "../src/core/loader-conf.ts";
+import { loaderFileOrder, mergeLoaderFiles, parseLoaderConf, readLoaderLine } from "../src/core/loader-conf.ts";
 import { parseSysctl } from "../src/core/sysctl.ts";
 
 describe("acpidump -t", () => {
@@ -34,7 +34,7 @@ describe("kenv and sysctl", () => {
   });
 });
 
-describe("loader.conf family", () => {
+describe("loader.conf family, read as FreeBSD's Lua loader reads it (stand/lua/config.lua)", () => {
   test("quotes, comments, unquoted values, malformed lines with file:line", () => {
     const f = parseLoaderConf(
       "/boot/loader.conf",
@@ -45,10 +45,48 @@ describe("loader.conf family", () => {
       ["hw.vmm.amdvi.enable", "1", 3],
       ["pptdevs2", "3/0/0", 7],
     ]);
-    expect(f.problems).toEqual([
-      { file: "/boot/loader.conf", line: 5, text: 'pptdevs="2/0/0', problem: "unterminated quote" },
-      { file: "/boot/loader.conf", line: 6, text: "bad line here", problem: "not a name=value assignment" },
+    expect(f.problems.map((p) => [p.line, p.text, p.problem, p.name])).toEqual([
+      [5, 'pptdevs="2/0/0', "the closing double quote is missing", "pptdevs"],
+      [6, "bad line here", "not a NAME=VALUE line", "bad"],
     ]);
+  });
+  // What the loader does with each line: "set" with the value it stores, or a line it refuses.
+  const rows: { line: string; set?: [string, string]; inexact?: RegExp; refused?: RegExp }[] = [
+    { line: 'pptdevs="1/0/0 1/0/1"', set: ["pptdevs", "1/0/0 1/0/1"] },
+    { line: '  pptdevs =\t"1/0/0"  # the GPU', set: ["pptdevs", "1/0/0"] },
+    { line: 'pptdevs="1/0/0"\r', set: ["pptdevs", "1/0/0"] },
+    { line: "vmm_load=YES", set: ["vmm_load", "YES"] },
+    { line: "hw.vmm.amdvi.enable=1 # AMD", set: ["hw.vmm.amdvi.enable", "1"] },
+    { line: 'pptdevs="1\\/0/0"', set: ["pptdevs", "1/0/0"] },
+    { line: 'pptdevs="$gpu 1/0/1"', set: ["pptdevs", "$gpu 1/0/1"], inexact: /expands from its own environment/ },
+    { line: "pptdevs='1/0/0 1/0/1'", refused: /^single quotes/ },
+    { line: 'pptdevs="1/0/0" junk', refused: /^text after the value \('junk'\)/ },
+    { line: 'pptdevs="1/0/0" # see "notes"', refused: /refuses it for the quote inside/ },
+    { line: 'pptdevs="1/0/0 \\', refused: /no continuation lines/ },
+    { line: 'pptdevs="1/0/0 1/0/1', refused: /closing double quote is missing/ },
+    { line: 'export pptdevs="1/0/0"', refused: /'export' is shell syntax/ },
+    { line: "pptdevs=2/0/0", refused: /only up to the first character .*\('\/' here\)/ },
+    { line: 'pptdevs[2]="1/0/0"', refused: /'\[' is not allowed/ },
+    { line: '\xef\xbb\xbfpptdevs="1/0/0"', refused: /byte-order mark/ },
+    { line: 'pptdevs="1/0/0\\"', refused: /Stray escape at end of line/ },
+  ];
+  for (const r of rows) {
+    test(JSON.stringify(r.line), () => {
+      const got = readLoaderLine(r.line);
+      if (r.set) {
+        expect(got).toMatchObject({ kind: "set", name: r.set[0], value: r.set[1] });
+        if (got.kind === "set") expect(got.inexact === null ? null : got.inexact).toEqual(r.inexact ? expect.stringMatching(r.inexact) : null);
+      } else {
+        expect(got.kind).toBe("malformed");
+        if (got.kind === "malformed") expect(got.problem).toMatch(r.refused!);
+      }
+    });
+  }
+  test("a line ending in a backslash takes the lines it meant to join with it", () => {
+    const f = parseLoaderConf("/boot/loader.conf", 'a="1"\npptdevs="1/0/0 \\\n  1/0/1"\nb="2"\n');
+    expect(f.assignments.map((a) => a.name)).toEqual(["a", "b"]);
+    expect(f.problems).toHaveLength(1);
+    expect(f.problems[0]).toMatchObject({ line: 2, name: "pptdevs", extraLines: 1, fullText: 'pptdevs="1/0/0 \\\n  1/0/1"' });
   });
   test("reading order: loader.conf, loader.conf.d/*.conf sorted, then .local; last wins", () => {
     expect(loaderFileOrder(["b.conf", "a.conf", "README"])).toEqual([

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { editLoaderConf } from "../src/core/loader-edit.ts";
 import { addr, formatBhyve } from "../src/core/pci-address.ts";
 import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries, packPptdevs } from "../src/core/pptdevs.ts";
-import { atomicReplace, realOps } from "../src/host/atomic-write.ts";
+import { realOps, replaceFile } from "../src/host/safe-write.ts";
 import { makeFakeHost } from "./fake-host.ts";
 import { cli, host, tempDir } from "./helpers.ts";
 
@@ -218,7 +218,7 @@ describe("plan --write", () => {
     expect(r).toEqual({
       code: 2,
       stdout: "",
-      stderr: "pptctl: plan: pptdevs is also set in /boot/loader.conf.local:2, which the loader reads after /boot/loader.conf and which would win; remove it there, or write that file with --file /boot/loader.conf.local\n",
+      stderr: "pptctl: plan --write: pptdevs is also set in /boot/loader.conf.local:2, which the loader reads after /boot/loader.conf and which would win; remove it there, or write that file with --file /boot/loader.conf.local\n",
     });
     expect(readFileSync(join(root, "boot/loader.conf"), "utf8")).toBe(before);
   });
@@ -302,12 +302,14 @@ describe("atomic replace", () => {
     writeFileSync(path, 'pptdevs="1/0/0"\n');
     return { dir, path };
   };
-  test("a crash between the temp write and the rename leaves the original intact", async () => {
+  const write = (path: string, expected: string, ops = realOps) => replaceFile(path, expected, "new\n", new Date(), { command: "plan --write", ops });
+  const litter = (dir: string) => readdirSync(dir).filter((f) => f !== "loader.conf");
+  test("a crash between the temp write and the rename leaves the original intact, and nothing beside it", async () => {
     const { dir, path } = setup();
     const ops = { ...realOps, rename: async () => Promise.reject(Object.assign(new Error("simulated power loss"), { code: "EIO" })) };
-    await expect(atomicReplace(path, 'pptdevs="1/0/0"\n', "new\n", new Date(), ops)).rejects.toThrow(/it is unchanged, a copy is in/);
+    await expect(write(path, 'pptdevs="1/0/0"\n', ops)).rejects.toThrow(/could not replace the file \(simulated power loss\); it is unchanged$/);
     expect(readFileSync(path, "utf8")).toBe('pptdevs="1/0/0"\n');
-    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(litter(dir)).toEqual([]);
   });
   test("a change by someone else meanwhile is refused", async () => {
     const { dir, path } = setup();
@@ -315,25 +317,24 @@ describe("atomic replace", () => {
     const ops = {
       ...realOps,
       read: async (p: string) => {
-        reads++;
         // Another editor saves between our first look and the rename.
-        if (reads === 2) writeFileSync(path, 'pptdevs="9/0/0"\n');
+        if (p === path && ++reads === 2) writeFileSync(path, 'pptdevs="9/0/0"\n');
         return realOps.read(p);
       },
     };
-    await expect(atomicReplace(path, 'pptdevs="1/0/0"\n', "new\n", new Date(), ops)).rejects.toThrow("changed while pptctl was writing");
+    await expect(write(path, 'pptdevs="1/0/0"\n', ops)).rejects.toThrow("changed while pptctl was writing; nothing was written");
     expect(readFileSync(path, "utf8")).toBe('pptdevs="9/0/0"\n');
-    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(litter(dir)).toEqual([]);
   });
   test("content different from what was read is refused before anything is written", async () => {
     const { dir, path } = setup();
-    await expect(atomicReplace(path, "something else\n", "new\n", new Date())).rejects.toThrow("changed since pptctl read it");
-    expect(readdirSync(dir)).toEqual(["loader.conf"]);
+    await expect(write(path, "something else\n")).rejects.toThrow("changed since pptctl read it; nothing was written");
+    expect(litter(dir)).toEqual([]);
   });
   test("a directory without room for the temp file: one line, nothing left", async () => {
     const { dir, path } = setup();
-    const ops = { ...realOps, writeNew: async () => Promise.reject(Object.assign(new Error("EROFS"), { code: "EROFS", message: "read-only file system" })) };
-    await expect(atomicReplace(path, 'pptdevs="1/0/0"\n', "new\n", new Date(), ops)).rejects.toThrow(`cannot write a temporary file in ${dir}: read-only file system`);
-    expect(existsSync(`${path}.bak`)).toBe(false);
+    const ops = { ...realOps, createExclusive: async (p: string, b: string, m: number) => (p.endsWith(".tmp") ? Promise.reject(Object.assign(new Error("EROFS"), { code: "EROFS", message: "read-only file system" })) : realOps.createExclusive(p, b, m)) };
+    await expect(write(path, 'pptdevs="1/0/0"\n', ops)).rejects.toThrow(`cannot write a temporary file in ${dir} (read-only file system); nothing was written`);
+    expect(litter(dir)).toEqual([]);
   });
 });

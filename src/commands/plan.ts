@@ -7,7 +7,8 @@ import { parseSelectorOrThrow } from "../core/selector.ts";
 import { LOADER_CONF } from "../core/loader-conf.ts";
 import { type HostSnapshot, withFile } from "../core/snapshot.ts";
 import type { MemoHost } from "../host/host.ts";
-import { realOps } from "../host/atomic-write.ts";
+import { UTF8_BOM, displayText } from "../core/bytes.ts";
+import { realOps } from "../host/safe-write.ts";
 import { gather } from "../host/gather.ts";
 import { commonArgs, ctxOf, defineCommand, splitList } from "./_shared.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
@@ -32,6 +33,7 @@ export default defineCommand({
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
+    if (args.file !== undefined && args.file.trim() === "") throw new PptError("plan: --file needs a path, e.g. --file /boot/loader.conf");
     if (args.write && args.from !== undefined && args.file === undefined) {
       throw new PptError("plan --write: --from replays a recording, which pptctl never edits; give --file PATH to write a copy");
     }
@@ -66,12 +68,15 @@ export default defineCommand({
     const file = args.file ?? "/boot/loader.conf";
     if (args.write || args.diff) {
       const edit = await prepareEdit(host, snap, model, plan, args.file, args.from !== undefined, args.write === true);
+      if (edit.before?.startsWith(UTF8_BOM)) {
+        ctx.log.warn(`${edit.path} starts with a UTF-8 byte-order mark, which the loader reads as part of its first line (a "Malformed line" at boot); pptctl keeps it, but save the file without it`);
+      }
       const diff = unifiedDiff(edit.before ?? "", edit.after, edit.path, edit.path);
       if (diff === "") {
         ctx.log.info(`${edit.path} already says this; nothing to change`);
         return 0;
       }
-      ctx.io.out(diff);
+      ctx.io.out(displayText(diff));
       if (!args.write) return 0;
       const { backup } = await writeEdit(edit, ctx.io.now());
       ctx.log.info(`wrote ${edit.path}${backup ? ` (previous version kept as ${backup})` : ""}; reboot to apply`);

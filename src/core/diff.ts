@@ -10,7 +10,7 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
   while (i < ops.length) {
     while (i < ops.length && ops[i]?.kind === " ") i++;
     if (i >= ops.length) break;
-    let start = Math.max(0, i - CONTEXT);
+    const start = Math.max(0, i - CONTEXT);
     let end = i;
     // Extend the hunk while changes are within 2×context of each other.
     for (;;) {
@@ -29,7 +29,6 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
     out.push(`@@ -${aLen === 0 ? aStart - 1 : aStart},${aLen} +${bLen === 0 ? bStart - 1 : bStart},${bLen} @@`);
     for (const o of hunk) out.push(`${o.kind}${o.text}`);
     i = end;
-    start = end;
   }
   return `${out.join("\n")}\n`;
 }
@@ -45,32 +44,102 @@ function splitLines(t: string): string[] {
 interface Op {
   kind: " " | "-" | "+";
   text: string;
+  /** Index of the line in the old text (for "+", where it goes). */
   a: number;
   b: number;
 }
 
-/** LCS over lines; loader.conf files are small, so the quadratic table is fine. */
-function lineOps(a: string[], b: string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = [];
-  for (let i = 0; i <= n; i++) {
-    const row: number[] = [];
-    for (let j = 0; j <= m; j++) row.push(0);
-    lcs.push(row);
+/**
+ * A shortest edit script by Myers' algorithm ("An O(ND) Difference Algorithm and Its
+ * Variations", 1986): O((N+M)·D) time for D changed lines. pptctl's edits change a few lines of
+ * files that may be long (a 40,000-line loader.conf), so the common head and tail are matched
+ * first and the search only sees what lies between.
+ */
+function lineOps(a: readonly string[], b: readonly string[]): Op[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const ops: Op[] = [];
+  for (let i = 0; i < head; i++) ops.push({ kind: " ", text: a[i]!, a: i, b: i });
+  ops.push(...middle(a, b, head, a.length - tail, head, b.length - tail));
+  for (let k = tail; k > 0; k--) {
+    const i = a.length - k;
+    const j = b.length - k;
+    ops.push({ kind: " ", text: a[i]!, a: i, b: j });
   }
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  return ops;
+}
+
+/** Past this many changed lines the diff stops looking for the shortest script (see below). */
+const MAX_D = 4000;
+
+/**
+ * Myers' greedy forward search over a[a0..a1) and b[b0..b1), then its path walked back. Each
+ * round keeps only its own diagonals, so memory is O(D²). Two unrelated long files would make D
+ * huge; past MAX_D the middle is shown as removed and then added, which is still a correct diff.
+ */
+function middle(a: readonly string[], b: readonly string[], a0: number, a1: number, b0: number, b1: number): Op[] {
+  const n = a1 - a0;
+  const m = b1 - b0;
+  const max = n + m;
+  const offset = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  // trace[d]: the furthest x on diagonals -d..d before round d (index k + d).
+  const trace: Int32Array[] = [];
+  let found = -1;
+  for (let d = 0; d <= max && found < 0; d++) {
+    if (d > MAX_D) return replaceAll(a, b, a0, a1, b0, b1);
+    trace.push(v.slice(offset - d, offset + d + 1));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[a0 + x] === b[b0 + y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        found = d;
+        break;
+      }
     }
   }
   const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) ops.push({ kind: " ", text: a[i]!, a: i++, b: j++ });
-    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ kind: "-", text: a[i]!, a: i++, b: j });
-    else ops.push({ kind: "+", text: b[j]!, a: i, b: j++ });
+  let x = n;
+  let y = m;
+  for (let d = found; d > 0; d--) {
+    const prev = trace[d]!;
+    const at = (k: number) => prev[k + d]!;
+    const k = x - y;
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
+    const pk = down ? k + 1 : k - 1;
+    const px = at(pk);
+    const py = px - pk;
+    while (x > px + (down ? 0 : 1) && y > py + (down ? 1 : 0)) {
+      x--;
+      y--;
+      ops.push({ kind: " ", text: a[a0 + x]!, a: a0 + x, b: b0 + y });
+    }
+    if (down) {
+      y--;
+      ops.push({ kind: "+", text: b[b0 + y]!, a: a0 + x, b: b0 + y });
+    } else {
+      x--;
+      ops.push({ kind: "-", text: a[a0 + x]!, a: a0 + x, b: b0 + y });
+    }
   }
+  while (x > 0 && y > 0) {
+    x--;
+    y--;
+    ops.push({ kind: " ", text: a[a0 + x]!, a: a0 + x, b: b0 + y });
+  }
+  return ops.reverse();
+}
+
+function replaceAll(a: readonly string[], b: readonly string[], a0: number, a1: number, b0: number, b1: number): Op[] {
+  const ops: Op[] = [];
+  for (let i = a0; i < a1; i++) ops.push({ kind: "-", text: a[i]!, a: i, b: b0 });
+  for (let j = b0; j < b1; j++) ops.push({ kind: "+", text: b[j]!, a: a1, b: j });
   return ops;
 }

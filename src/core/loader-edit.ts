@@ -1,38 +1,67 @@
+import { parseLoaderConf, readLoaderLine } from "./loader-conf.ts";
+
 /** One loader.conf setting pptctl manages. */
 export interface Setting {
   readonly name: string;
   readonly value: string;
 }
 
-const LINE_NAME = /^(\s*)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(?:"[^"]*"|[^\s"#]*)(.*)$/;
+export interface EditOptions {
+  /**
+   * Names whose lines pptctl takes over even where the loader cannot read them (plan --replace):
+   * such lines, and the lines a trailing backslash joined to them, are dropped.
+   */
+  readonly takeOver?: readonly string[];
+}
+
+const S = "[ \\t\\v\\f\\r]";
+const QUOTED = new RegExp(`^(${S}*)([^=]*?)(${S}*=${S}*)"(.*)"(.*)$`, "s");
+const BARE = new RegExp(`^(${S}*)([^=]*?)(${S}*=${S}*)[-A-Za-z0-9][-A-Za-z0-9_.]*(.*)$`, "s");
 
 /**
- * Rewrites loader.conf text: each setting replaces its first existing assignment in place
- * (keeping indentation and a trailing comment) and later duplicates of it are dropped; names in
- * `remove` lose their lines; new settings are appended. Every other byte stays as it was,
- * including CRLF line ends and comments. Pure.
+ * Rewrites loader.conf bytes: each setting replaces its first assignment in place (keeping
+ * indentation, spacing and a trailing comment) and later assignments of it are dropped; names
+ * in `remove` lose their lines; new settings are appended. A line counts as an assignment only
+ * when the loader reads it as one (loader-conf.ts). Every other byte stays as it was, CRLF
+ * line ends and a byte-order mark included. Pure.
  */
-export function editLoaderConf(text: string, settings: readonly Setting[], remove: readonly string[]): string {
+export function editLoaderConf(text: string, settings: readonly Setting[], remove: readonly string[], opts: EditOptions = {}): string {
   const eol = majorityEol(text);
   const endsWithEol = text === "" || text.endsWith("\n");
   const lines = text === "" ? [] : text.split("\n");
-  // split leaves "" after a final newline; keep CRs on the lines they belong to.
+  // split leaves "" after a final newline; CRs stay on the lines they belong to.
   if (endsWithEol && lines.length > 0) lines.pop();
   const want = new Map(settings.map((s) => [s.name, s.value]));
+  // Lines taken over: index -> the setting they were meant to make (first line of each group).
+  const drop = new Map<number, string | null>();
+  const takeOver = opts.takeOver ?? [];
+  if (takeOver.length > 0) {
+    for (const p of parseLoaderConf("", text).problems) {
+      if (p.name === null || !takeOver.includes(p.name)) continue;
+      for (let k = 0; k <= p.extraLines; k++) drop.set(p.line - 1 + k, k === 0 ? p.name : null);
+    }
+  }
   const done = new Set<string>();
   const out: string[] = [];
-  for (const raw of lines) {
-    const cr = raw.endsWith("\r") ? "\r" : "";
-    const line = cr ? raw.slice(0, -1) : raw;
-    const m = line.trimStart().startsWith("#") ? null : LINE_NAME.exec(line);
-    const name = m?.[2];
-    if (!m || name === undefined || (!want.has(name) && !remove.includes(name))) {
+  for (const [i, raw] of lines.entries()) {
+    if (drop.has(i)) {
+      // The new line takes the place of the one it replaces.
+      const name = drop.get(i);
+      if (name && want.has(name) && !done.has(name)) {
+        done.add(name);
+        out.push(`${name}="${want.get(name)}"${raw.endsWith("\r") ? "\r" : ""}`);
+      }
+      continue;
+    }
+    const r = readLoaderLine(raw);
+    if (r.kind !== "set" || (!want.has(r.name) && !remove.includes(r.name))) {
       out.push(raw);
       continue;
     }
-    if (remove.includes(name) || done.has(name)) continue;
-    done.add(name);
-    out.push(`${m[1]}${name}${m[3]}"${want.get(name)}"${m[4]}${cr}`);
+    if (remove.includes(r.name) || done.has(r.name)) continue;
+    done.add(r.name);
+    const m = (r.quoted ? QUOTED : BARE).exec(raw);
+    out.push(m ? `${m[1]}${m[2]}${m[3]}"${want.get(r.name)}"${r.quoted ? m[5] : m[4]}` : `${r.name}="${want.get(r.name)}"${raw.endsWith("\r") ? "\r" : ""}`);
   }
   const added = settings.filter((s) => !done.has(s.name)).map((s) => `${s.name}="${s.value}"`);
   let result = out.join("\n");

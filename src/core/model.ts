@@ -6,7 +6,8 @@ import { LOADER_CONF_DIR, type LoaderConfig, type LoaderFile, loaderFileOrder, m
 import { type PciconfListing, notPciconf, parsePciconf } from "./pciconf.ts";
 import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult, firstLine } from "./snapshot.ts";
 import { parseSysctl } from "./sysctl.ts";
-import { type VmInventory, discoverVms } from "./vm-configs.ts";
+import { readRc } from "./rc-conf.ts";
+import { RC_FILES, type VmInventory, discoverVms } from "./vm-configs.ts";
 
 /** A fact pptctl could establish, or why it could not. */
 export type Known<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -74,7 +75,7 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
     vmmModule: readVmmModule(s),
     defaultRouteInterface: readRoute(s),
     vms: discoverVms(s, extraVmDirs).inventory,
-    rc: readRc(s),
+    rc: readRcValues(s),
   };
 }
 
@@ -85,13 +86,13 @@ function readPci(out: ReturnType<typeof commandOutput>): Known<PciconfListing> {
   return bad ? no(`${bad}; capture the host again with 'pptctl capture DIR'`) : ok(listing);
 }
 
-function readRc(s: HostSnapshot): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const path of ["/etc/rc.conf", "/etc/rc.conf.local"]) {
+function readRcValues(s: HostSnapshot): Map<string, string> {
+  const files: { path: string; text: string }[] = [];
+  for (const path of RC_FILES) {
     const f = fileResult(s, path);
-    if (f.kind === "file") for (const a of parseLoaderConf(path, f.text).assignments) values.set(a.name, a.value);
+    if (f.kind === "file") files.push({ path, text: f.text });
   }
-  return values;
+  return new Map([...readRc(files).values].map(([name, v]) => [name, v.value]));
 }
 
 function readAcpi(r: ReturnType<typeof commandResult>): Known<AcpiTables> {

@@ -2,14 +2,14 @@ import { leftBehind } from "./doctor/pptdevs.ts";
 import { dangersOf } from "./guards.ts";
 import { cpuVendor } from "./virt.ts";
 import { PptError } from "./errors.ts";
-import { isYes } from "./loader-conf.ts";
+import { isYes, where } from "./loader-conf.ts";
 import type { Setting } from "./loader-edit.ts";
 import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "./pci-address.ts";
 import { baseClassName } from "./pci-classes.ts";
 import { type PciDevice, baseClass, capsListed, isBridgeHeader } from "./pci-device.ts";
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
-import { readPptdevsConfig } from "./pptdevs-config.ts";
+import { MANAGED_NAMES, readPptdevsConfig, replaceCommand } from "./pptdevs-config.ts";
 import { type Selector, describe, resolveOne } from "./selector.ts";
 
 export interface PlanRequest {
@@ -34,6 +34,8 @@ export interface Plan {
   readonly warnings: readonly string[];
   /** The family already says exactly this. */
   readonly inSync: boolean;
+  /** Settings whose lines the edit takes over even where the loader cannot read them (--replace). */
+  readonly takeOver: readonly string[];
 }
 
 /** From selectors to loader.conf settings. Pure; every refusal is a one-line PptError. */
@@ -48,6 +50,14 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
   const start = req.replace ? [] : [...current.entries];
 
   let picked: PciDevice[] = req.select.map((s) => resolveOne(s, devices));
+  const bad = current.unreadable[0];
+  if (bad && !req.replace) {
+    // Merging with a list read differently from the loader would write a list nobody meant.
+    throw new PptError(
+      `plan: ${where(bad)}: ${bad.text}: ${bad.problem}; pptctl does not merge with a line the loader cannot read, so nothing was changed: fix the line, or rewrite the list with '${replaceCommand(current, picked.map((d) => d.addr))}'`,
+      1,
+    );
+  }
   for (const c of req.classes) picked.push(...byClass(c, devices));
   if (req.withFunctions) {
     const more = devices.filter((d) => !isBridgeHeader(d) && picked.some((p) => p.addr.bus !== 0 && sameDevice(p.addr, d.addr)));
@@ -88,7 +98,7 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     unset.length === 0 &&
     settings.every((s) => m.loader.effective.get(s.name)?.value === s.value) &&
     current.errors.length === 0;
-  return { entries: wanted, added, removed, records: packed.records, settings, unset, warnings, inSync };
+  return { entries: wanted, added, removed, records: packed.records, settings, unset, warnings, inSync, takeOver: req.replace ? MANAGED_NAMES : [] };
 }
 
 function describeAddr(a: PciAddress, d: PciDevice | undefined): string {

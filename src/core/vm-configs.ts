@@ -1,5 +1,7 @@
 import * as v from "valibot";
-import { parseLoaderConf } from "./loader-conf.ts";
+import { parsePassthruEntry } from "./passthru-entry.ts";
+import { readRc } from "./rc-conf.ts";
+import { parseVmBhyveConf } from "./vm-bhyve.ts";
 import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "./snapshot.ts";
 
 export type VmManager = "hoster" | "vm-bhyve" | "custom";
@@ -30,6 +32,8 @@ export interface Needs {
   readonly files: string[];
   readonly dirs: string[];
 }
+
+export const RC_FILES = ["/etc/rc.conf", "/etc/rc.conf.local"] as const;
 
 export const HOSTER_CONFIG_DIRS = [
   "/opt/hoster-core/config_files",
@@ -137,19 +141,26 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
   }
 
   // vm-bhyve: vm_dir in rc.conf (rc.conf.local wins), a path or zfs:DATASET.
-  let vmDir: string | undefined;
-  for (const p of ["/etc/rc.conf", "/etc/rc.conf.local"]) {
+  const rcFiles: { path: string; text: string }[] = [];
+  for (const p of RC_FILES) {
     const f = file(p);
-    if (f.kind !== "file") continue;
-    for (const a of parseLoaderConf(p, f.text).assignments) if (a.name === "vm_dir") vmDir = a.value;
+    if (f.kind === "file") rcFiles.push({ path: p, text: f.text });
+    else if (f.kind === "unknown" && !needs.files.includes(p)) problems.push({ path: p, vm: null, problem: `cannot read it to find vm-bhyve's vm_dir: ${f.reason}` });
   }
+  const rc = readRc(rcFiles);
+  const dirLine = rc.unreadable.get("vm_dir");
+  const dirValue = rc.values.get("vm_dir");
+  let vmDir: string | undefined;
+  if (dirLine) problems.push({ path: dirLine.file, vm: null, problem: `line ${dirLine.line} sets vm_dir in a way pptctl cannot read, so vm-bhyve's VMs are unknown: write vm_dir="PATH" or vm_dir="zfs:DATASET"` });
+  else if (dirValue?.inexact) problems.push({ path: dirValue.file, vm: null, problem: `line ${dirValue.line}: vm_dir="${dirValue.value}": ${dirValue.inexact}, so vm-bhyve's VMs are unknown; give the VM directory with --vms PATH` });
+  else vmDir = dirValue?.value;
   if (vmDir) {
     if (vmDir.startsWith("zfs:")) {
       const ds = vmDir.slice(4);
       const mount = mounts.ok ? mounts.map.get(ds) : undefined;
       if (mount === undefined) {
         const why = mounts.ok ? `dataset ${ds} is not in 'zfs list'` : mounts.reason;
-        problems.push({ path: "/etc/rc.conf", vm: null, problem: `cannot find vm-bhyve's vm_dir ${vmDir}: ${why}` });
+        problems.push({ path: dirValue?.file ?? "/etc/rc.conf", vm: null, problem: `cannot find vm-bhyve's vm_dir ${vmDir}: ${why}` });
       } else scanDir(mount, "vm-bhyve", ["vm-bhyve"]);
     } else scanDir(vmDir, "vm-bhyve", ["vm-bhyve"]);
   }
@@ -188,29 +199,26 @@ function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { valu
   return { value: r.output };
 }
 
+/**
+ * Hoster's vm_config.json: `"passthru": ["1/0/0", "-1/0/1"]`. Hoster turns each entry into bhyve
+ * arguments by splitting it at `/` (passthruPciSplitter in internal/pkg/hoster/vm/utils/
+ * generate_bhyve_command.go of yaroslav-gwit/HosterCore): it has no slot pins, so `0/2/0=2:0`
+ * would reach bhyve as `-s N:0=2:0,passthru,0/2/0=2:0`, and it skips an entry with fewer than
+ * three parts. Either is an error here, naming the entry.
+ */
 export function parseHosterVm(text: string): { entries: string[] } | { error: string } {
   const r = parseJson(text, (schemas ??= hosterSchemas()).vm);
   if ("error" in r) return r;
-  return { entries: (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "") };
+  const entries = (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "");
+  const problems: string[] = [];
+  for (const e of entries) {
+    const parsed = parsePassthruEntry(e);
+    if ("error" in parsed) problems.push(parsed.error);
+    else if (parsed.pin) {
+      problems.push(`passthru entry '${e}': Hoster has no slot pins (it splits entries at '/' and would give bhyve '-s N:${e.split("/")[2]},passthru,${e}'), so the VM would not start: remove '=${parsed.pin.slot}:${parsed.pin.func}'`);
+    }
+  }
+  return problems.length > 0 ? { error: problems.join("; ") } : { entries };
 }
 
-/**
- * vm-bhyve: passthru0="1/0/0", optionally pinned to a guest slot ("0/2/0=2:0"), with bhyve
- * options in passthru0_options="rom=/path,bootindex=1". Kept as one entry `0/2/0=2:0,rom=/path`
- * so args prints what vm-bhyve gives bhyve.
- */
-export function parseVmBhyveConf(text: string): { entries: string[] } | { error: string } {
-  const entries = new Map<number, string>();
-  const options = new Map<number, string>();
-  for (const a of parseLoaderConf("vm.conf", text).assignments) {
-    const m = /^passthru(\d+)(_options)?$/.exec(a.name);
-    if (!m) continue;
-    const n = Number(m[1]);
-    if (m[2]) options.set(n, a.value.trim());
-    else entries.set(n, a.value.trim());
-  }
-  return {
-    entries: [...entries.entries()]
-      .sort(([x], [y]) => x - y).map(([n, value]) => (options.get(n) ? `${value},${options.get(n)}` : value)).filter((e) => e !== ""),
-  };
-}
+export { parseVmBhyveConf };

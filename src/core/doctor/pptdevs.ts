@@ -1,7 +1,8 @@
 import { type PciAddress, formatBhyve, sameAddr, sameDevice } from "../pci-address.ts";
 import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "../pci-device.ts";
 import type { HostModel } from "../model.ts";
-import { type PptdevsConfig, kenvPptdevs } from "../pptdevs-config.ts";
+import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../pptdevs-config.ts";
+import { PPTDEVS_NAMES } from "../pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
 const list = (items: readonly string[]) => listSome(items);
@@ -32,13 +33,24 @@ export function syntaxCheck(cfg: PptdevsConfig, loaderUnknown: readonly string[]
     const known = cfg.records.length > 0 ? `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${cfg.records.map((r) => r.name).join(" + ")}, but ` : "";
     return check("pptdevs-syntax", area, "unknown", `${known}cannot read ${loaderUnknown.join(", ")}, which the loader also reads`, "run pptctl doctor as root, or capture the host again with 'pptctl capture DIR'");
   }
-  if (cfg.errors.length > 0) {
-    return check("pptdevs-syntax", area, "fail", cfg.errors.join("; "), "fix the lines named above; 'pptctl plan --write' rewrites the records correctly");
-  }
+  if (cfg.errors.length > 0) return check("pptdevs-syntax", area, "fail", cfg.errors.join("; "), syntaxFix(cfg));
   if (cfg.records.length === 0) return check("pptdevs-syntax", area, "skip", "no pptdevs configured in the loader.conf family");
   const names = cfg.records.map((r) => r.name).join(" + ");
   if (cfg.warnings.length > 0) return check("pptdevs-syntax", area, "warn", cfg.warnings.join("; "), "run 'pptctl plan --write' to rewrite the records cleanly");
   return check("pptdevs-syntax", area, "pass", `${cfg.entries.length} entr${cfg.entries.length === 1 ? "y" : "ies"} in ${names}, well-formed, within 128 characters`);
+}
+
+/** A fix that works for what is wrong: plan refuses to merge with lines the loader cannot read. */
+function syntaxFix(cfg: PptdevsConfig): string {
+  const fixes: string[] = [];
+  if (cfg.unreadable.some((u) => PPTDEVS_NAMES.includes(u.name as (typeof PPTDEVS_NAMES)[number]))) {
+    fixes.push(`rewrite the list as the loader reads it with '${replaceCommand(cfg)}'`);
+  } else if (cfg.valueErrors > 0) fixes.push("'pptctl plan --write' rewrites the records correctly");
+  if (cfg.ignored.length > 0) {
+    const lines = cfg.ignored.map((i) => `${i.name} at ${i.file}:${i.line}`).join(", ");
+    fixes.push(`delete ${lines}, which the kernel never reads, and give ${cfg.ignored.length === 1 ? "its" : "their"} devices to 'pptctl plan B/S/F… --write'`);
+  }
+  return fixes.length > 0 ? fixes.join("; ") : "fix the lines named above";
 }
 
 /** The dependent checks cannot say "no entries" when the loader files were not read. */

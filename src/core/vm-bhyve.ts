@@ -1,0 +1,92 @@
+/**
+ * vm-bhyve's NAME.conf, read the way vm-bhyve itself reads it (lib/vm-config, config::load and
+ * config::get: https://github.com/churchers/vm-bhyve/blob/master/lib/vm-config):
+ *
+ *   VM_CONFIG=$(grep '^[a-z]' FILE | awk -F# '{print $1}' | sed -e 's@ *$@@' | tr -d '"')
+ *
+ * so only lines starting with a lower-case letter count, everything from the first `#` is cut
+ * (inside quotes too), trailing spaces go, every double quote goes (single quotes stay). A key
+ * is everything before the first `=` and must equal the name exactly; the first line wins.
+ * lib/vm-run (vm::bhyve_device_passthru) reads passthru0, passthru1, … and stops at the first
+ * missing number; `passthruN_options` is appended to the entry after a comma, and an entry
+ * `B/S/F=S:F` pins the guest slot.
+ *
+ * Text is a byte string (bytes.ts). Anything that leaves the passthru list uncertain is an
+ * error naming the line: pptctl never guesses a VM has fewer devices than it may have.
+ */
+import { displayText } from "./bytes.ts";
+import { parsePassthruEntry } from "./passthru-entry.ts";
+
+/** FreeBSD's grep reads a file's first 32 KiB and calls it binary when a NUL byte is there (usr.bin/grep/file.c, grep_open). */
+const GREP_PROBE = 32 * 1024;
+
+export function parseVmBhyveConf(text: string): { entries: string[] } | { error: string } {
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    return {
+      error:
+        nul < GREP_PROBE
+          ? "holds a NUL byte, so FreeBSD's grep, which vm-bhyve reads its configs with, takes it for a binary file and prints no line of it: vm-bhyve would see no setting at all"
+          : `holds a NUL byte (line ${lineOf(text, nul)}): not a text file pptctl can read with confidence`,
+    };
+  }
+  const ctl = /[\x01-\x08\x0e-\x1f\x7f]/.exec(text);
+  if (ctl) {
+    return { error: `holds binary data (byte 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, "0")} on line ${lineOf(text, ctl.index)}): not a text file pptctl can read with confidence` };
+  }
+  const settings = new Map<string, { value: string; line: number }>();
+  const problems: string[] = [];
+  const lines = text.split("\n");
+  for (const [i, raw] of lines.entries()) {
+    const n = i + 1;
+    const shown = displayText(raw.trim());
+    if (!/^[a-z]/.test(raw)) {
+      const meant = raw.replace(/^[ \t]+/, "").replace(/^export[ \t]+/, "");
+      if (!raw.trimStart().startsWith("#") && /^passthru\d+(_options)?[ \t]*=/i.test(meant)) {
+        problems.push(`line ${n}, '${shown}', is skipped by vm-bhyve, which reads only lines that start with a lower-case letter`);
+      }
+      continue;
+    }
+    const body = (raw.split("#")[0] ?? "").replace(/ +$/, "").replaceAll('"', "");
+    const eq = body.indexOf("=");
+    const key = eq < 0 ? body : body.slice(0, eq);
+    if (/^passthru\d+(_options)?$/.test(key.trim()) && key !== key.trim()) {
+      problems.push(`line ${n}, '${shown}': vm-bhyve matches the name exactly, so the blank before '=' hides it`);
+      continue;
+    }
+    if (eq < 0 || settings.has(key)) continue;
+    settings.set(key, { value: body.slice(eq + 1), line: n });
+  }
+  const entries: string[] = [];
+  let next = 0;
+  for (; settings.has(`passthru${next}`); next++) {
+    const { value, line } = settings.get(`passthru${next}`)!;
+    const options = settings.get(`passthru${next}_options`)?.value ?? "";
+    const entry = options ? `${value},${options}` : value;
+    const why = entryProblem(value, options);
+    if (why) problems.push(`line ${line}, passthru${next}=${displayText(value)}${options ? ` (with passthru${next}_options=${displayText(options)})` : ""}: ${why}`);
+    else entries.push(entry);
+  }
+  for (const [key, { line }] of settings) {
+    const m = /^passthru(\d+)$/.exec(key);
+    if (m && Number(m[1]) > next) {
+      problems.push(`line ${line}, ${key}: vm-bhyve stops at the first missing number (passthru${next}), so it never passes this device: renumber from passthru0 without gaps`);
+    }
+  }
+  return problems.length > 0 ? { error: problems.join("; ") } : { entries };
+}
+
+function entryProblem(value: string, options: string): string | null {
+  if (/^'.*'$/.test(value)) return `vm-bhyve removes only double quotes, so bhyve would get ${displayText(value)} with its single quotes and refuse it: write passthruN="${displayText(value.slice(1, -1))}"`;
+  if (/[ \t]/.test(value) || /[ \t]/.test(options)) return "holds a blank, which splits the argument vm-bhyve gives bhyve";
+  const e = parsePassthruEntry(options ? `${value},${options}` : value);
+  if ("error" in e) return e.error.replace(/^passthru entry '[^']*': /, "");
+  if (e.ownSlot) return "a leading '-' is Hoster's syntax; vm-bhyve passes it to bhyve as part of the address";
+  return null;
+}
+
+function lineOf(text: string, index: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
