@@ -187,6 +187,15 @@ describe("when devctl fails", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("failed 0/4/0 (em1): devctl did not finish within 1.5 s, and 0/4/0 is em1");
   });
+  // Issue 22, fault 12: the bound of 3 s lasted 30 s when devctl left a child holding its pipe.
+  test("a devctl whose child keeps its output pipes open still ends at the bound", async () => {
+    const h = makeDevctlHost({ fail: { "pci0:0:4:0": "hang-child" } });
+    const t0 = performance.now();
+    const r = await run(h.root, ["attach", "em1"], { PPTCTL_DEVCTL_TIMEOUT_MS: "1000" });
+    expect(performance.now() - t0).toBeLessThan(8_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain("devctl did not finish within 1 s");
+  });
 });
 
 describe("doctor runtime-only and SR-IOV VFs that iovctl attaches at boot", () => {

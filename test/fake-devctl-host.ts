@@ -21,7 +21,7 @@ const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
  * pciconf and devctl share one state (test/fake-devctl.ts).
  */
 export function makeDevctlHost(
-  opts: { vmm?: boolean; runningVm?: string; fail?: Record<string, "busy" | "vanish" | "hang">; extra?: string } = {},
+  opts: { vmm?: boolean; runningVm?: string; fail?: Record<string, "busy" | "vanish" | "hang" | "hang-child">; extra?: string } = {},
 ): { root: string; state: () => FakeState } {
   const root = tempDir("pptctl-devctl-");
   const rec = (f: string) => readFileSync(join(REC, f), "utf8");

@@ -9,7 +9,8 @@
  *   `clear driver` on the bridge's address brings them all back.
  * - unknown device: exit 1 "No such file or directory".
  * Per-device test switches: `busy` (exit 1 "Device busy", nothing changes), `vanish` (the device
- * drops off the bus and devctl fails), `hang` (devctl sleeps past any timeout).
+ * drops off the bus and devctl fails), `hang` (devctl sleeps past any timeout), `hang-child`
+ * (as hang, with a child process that keeps devctl's output pipes open).
  *
  * Usage: bun fake-devctl.ts STATE pciconf … | bun fake-devctl.ts STATE devctl …
  */
@@ -27,7 +28,7 @@ export interface FakeDevice {
   rest: string;
   body: string[];
   gone?: boolean;
-  fail?: "busy" | "vanish" | "hang";
+  fail?: "busy" | "vanish" | "hang" | "hang-child";
 }
 
 export interface FakeState {
@@ -63,6 +64,11 @@ function main(statePath: string, tool: string, args: string[]): void {
   if (verb === "set") {
     if (!d || d.gone) fail(`Failed to set ${dev} driver to ${driver}: No such file or directory`);
     if (d!.fail === "hang") Bun.sleepSync(60_000);
+    // A child left holding devctl's output pipes: waiting for the pipes to close never ends.
+    if (d!.fail === "hang-child") {
+      Bun.spawn(["sleep", "60"], { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+      Bun.sleepSync(60_000);
+    }
     if (d!.fail === "busy") fail(`Failed to set ${dev} driver to ${driver}: Device busy`);
     if (d!.fail === "vanish") {
       d!.gone = true;

@@ -25,6 +25,9 @@ export default defineCommand({
     await gather(host, { vms: true, extraVmDirs: ctx.lists.vms ?? [] });
     const n = await writeRecording(dir, host, ctx.io.now(), { redact: args.redact !== false });
     ctx.log.info(`recorded ${n.commands} commands, ${n.files} files and ${n.dirs} directories of the ${host.label} into ${dir}`);
+    if (n.skipped.length > 0) {
+      ctx.log.warn(`not recorded: ${n.skipped.map((x) => `${x.path} (${x.reason})`).join("; ")}; a replay says unknown for ${n.skipped.length === 1 ? "it" : "them"}`);
+    }
     if (args.redact === false) ctx.log.warn("--no-redact: the capture holds passwords, serial numbers and MAC addresses as found; keep it in-house");
     else if (n.redacted.length === 0) ctx.log.info("redacted: nothing secret found");
     else ctx.log.info(`redacted: ${n.redacted.map((r) => `${r.source} (${r.items.join(", ")})`).join("; ")} (listed in host.json; --no-redact keeps them)`);

@@ -24,6 +24,8 @@ export interface RecordingSummary {
   readonly dirs: number;
   /** `path: item, item` per redacted file or command output. */
   readonly redacted: readonly { readonly source: string; readonly items: readonly string[] }[];
+  /** Files and directories that could not be read (a FIFO, permission denied): left out, so a replay says unknown. */
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
 }
 
 /** Writes everything `host` was asked into DIR as a pptctl-host/1 recording. */
@@ -40,11 +42,12 @@ export async function writeRecording(dir: string, host: MemoHost, now: Date, opt
   };
   const used = new Set<string>();
   /** Command outputs: empty is recorded as null. Files: an empty file still gets its copy. */
-  const put = async (rel: string, text: string, keepEmpty = false): Promise<string | null> => {
+  const put = async (rel: string, text: string, keepEmpty = false, encoding: BufferEncoding = "utf8"): Promise<string | null> => {
     if (text === "" && !keepEmpty) return null;
-    await out.writeFile(rel, text);
+    await out.writeFile(rel, text, encoding);
     return rel;
   };
+  const skipped: { path: string; reason: string }[] = [];
   for (const { argv, result } of host.commands.values()) {
     const r = toRan(await result);
     const base = unique(commandFileName(argv), used);
@@ -59,18 +62,25 @@ export async function writeRecording(dir: string, host: MemoHost, now: Date, opt
   for (const [path, pending] of host.files) {
     const r = await pending;
     // Unreadable files stay out of the recording, so a replay reports them as unknown.
-    if (r.kind === "unknown") continue;
-    json.files.push({ path, copy: r.kind === "absent" ? null : await put(`files${path}`, clean(path, kindOfFile(path), r.text), true) });
+    if (r.kind === "unknown") {
+      skipped.push({ path, reason: r.reason });
+      continue;
+    }
+    // Files are byte strings: written back byte for byte.
+    json.files.push({ path, copy: r.kind === "absent" ? null : await put(`files${path}`, clean(path, kindOfFile(path), r.text), true, "latin1") });
   }
   for (const [path, pending] of host.dirs) {
     const r = await pending;
-    if (r.kind === "unknown") continue;
+    if (r.kind === "unknown") {
+      skipped.push({ path, reason: r.reason });
+      continue;
+    }
     json.dirs.push({ path, entries: r.kind === "absent" ? null : [...r.entries] });
   }
   // What was replaced, never the values: a reader of the bug report knows what is missing.
   const doc = { ...json, redacted: opts.redact ? redacted : null };
   await out.writeFile("host.json", `${JSON.stringify(doc, null, 2)}\n`);
-  return { commands: json.commands.length, files: json.files.length, dirs: json.dirs.length, redacted };
+  return { commands: json.commands.length, files: json.files.length, dirs: json.dirs.length, redacted, skipped };
 }
 
 function toRan(r: CommandResult): { exit: number; stdout: string; stderr: string } {
@@ -142,7 +152,7 @@ export class PrivateDir {
   }
 
   /** Creates `rel` (and its parent folders) inside the directory; never follows or overwrites. */
-  async writeFile(rel: string, text: string): Promise<void> {
+  async writeFile(rel: string, text: string, encoding: BufferEncoding = "utf8"): Promise<void> {
     const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
     // A host path with `..` (from a VM config's dataset, say) must not lead out of DIR.
     if (parts.includes("..")) throw new PptError(`capture: refusing to record ${rel}: the path climbs out of the capture directory`);
@@ -162,7 +172,7 @@ export class PrivateDir {
       throw new PptError(`capture: cannot create ${path}: ${describeErrno(e)}; something else is writing there, nothing was followed`);
     });
     try {
-      await fh.writeFile(text);
+      await fh.writeFile(Buffer.from(text, encoding));
     } finally {
       await fh.close();
     }
