@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeDevctlHost } from "./fake-devctl-host.ts";
 import { cli, host } from "./helpers.ts";
@@ -236,5 +236,17 @@ describe("--persist problems are found before any device moves", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("pptdevs is also set in /boot/loader.conf.local:1");
     expect(h.state().log).toEqual([]);
+  });
+  // Issue 22, fault 7: the device moved first, then the write was refused; a second run said
+  // "already on ppt; nothing to do" and never persisted.
+  test("a read-only loader.conf: refused before devctl runs, the device stays where it was", async () => {
+    const h = makeDevctlHost();
+    const conf = join(h.root, "boot/loader.conf");
+    chmodSync(conf, 0o444);
+    const r = await run(h.root, ["attach", "em1", "--persist"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").at(-2)).toBe(`pptctl: attach --persist: ${conf}: is read-only (mode 0444); make it writable (chmod u+w ${conf}) or write another file with --file`);
+    expect(h.state().log).toEqual([]);
+    expect(h.state().devices.find((d) => d.addr === "pci0:0:4:0")!.name).toBe("em1");
   });
 });

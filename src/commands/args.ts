@@ -1,7 +1,7 @@
 import { PptError } from "../core/errors.ts";
 import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
-import { DEFAULT_FIRST_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
+import { DEFAULT_FIRST_SLOT, LPC_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 
 export default defineCommand({
@@ -22,7 +22,7 @@ export default defineCommand({
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
-    const firstSlot = slotNumber("--first-slot", args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
+    const firstSlot = firstSlotOf(args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
     const reserved = new Set((ctx.lists.reserved ?? []).flatMap((l) => l.split(/[\s,]+/)).filter((s) => s !== "").map((s) => slotNumber("--reserved", s)));
     const format = args.json ? "json" : (args.format ?? "shell");
 
@@ -83,6 +83,14 @@ export default defineCommand({
     return 0;
   },
 });
+
+/** Slot 0 is the hostbridge and 31 the LPC bridge in every bhyve guest: passthrough starts in 1-30. */
+function firstSlotOf(text: string): number {
+  const n = slotNumber("--first-slot", text);
+  if (n === 0) throw new PptError("args: --first-slot 0 is the hostbridge's slot; give a slot from 1 to 30 (default 6)");
+  if (n === LPC_SLOT) throw new PptError(`args: --first-slot ${LPC_SLOT} is the LPC bridge's slot; give a slot from 1 to 30 (default 6)`);
+  return n;
+}
 
 function slotNumber(flag: string, text: string): number {
   if (!/^\d{1,2}$/.test(text.trim()) || Number(text) > MAX_SLOT) {

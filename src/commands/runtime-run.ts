@@ -13,7 +13,7 @@ import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
 import { splitList } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
-import { prepareEdit, writeEdit } from "./plan-write.ts";
+import { checkEdit, prepareEdit, writeEdit } from "./plan-write.ts";
 
 /** Re-attaching a host driver took 46 s under emulation on 14.0 (corpus devctl-extra/). */
 const DEVCTL_TIMEOUT_MS = 120_000;
@@ -54,7 +54,7 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
 
   // --persist problems (a later loader file that would win, a read-only file) are found before
   // any device moves, not after.
-  if (args.persist) await persistEdit(action, host, plan.steps.map((s) => s.addr), args);
+  if (args.persist) await checkEdit(await persistEdit(action, host, plan.steps.map((s) => s.addr), args));
 
   const timeoutMs = positive(ctx.io.env.PPTCTL_DEVCTL_TIMEOUT_MS) ?? DEVCTL_TIMEOUT_MS;
   let before: readonly PciDevice[] = model.pci.ok ? model.pci.value.devices : [];
@@ -153,7 +153,7 @@ async function persistEdit(action: Action, host: MemoHost, addrs: readonly Addr[
   const model = buildModel(snap);
   const sel = addrs.map((a) => ({ kind: "addr" as const, addr: a, text: formatBhyve(a) }));
   const plan = makePlan(model, { select: action === "attach" ? sel : [], classes: [], remove: action === "release" ? sel : [], replace: false, withFunctions: false, force: true });
-  return prepareEdit(host, snap, model, plan, args.file, false, true);
+  return prepareEdit(host, snap, model, plan, args.file, false, true, `${action} --persist`);
 }
 
 /** The loader.conf side, through plan's safe writer: diff on stdout, backup, atomic replace. */

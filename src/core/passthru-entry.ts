@@ -37,6 +37,7 @@ export function parsePassthruEntry(input: string): PassthruEntry | { error: stri
     pin = { slot, func };
   }
   const sel = parseSelector(device);
+  if (isSelectorError(sel) && / is above /.test(sel.error)) return bad(sel.error.replace(/^selector '[^']*': /, ""));
   if (isSelectorError(sel) || sel.kind !== "addr") {
     return bad(`'${device}' is not a device address; write B/S/F as pciconf shows it (1/0/0)`);
   }

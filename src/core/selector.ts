@@ -1,5 +1,5 @@
 import { PptError } from "./errors.ts";
-import { type PciAddress, formatBhyve, formatSelector, rangeProblem, sameAddr } from "./pci-address.ts";
+import { LIMITS, type PciAddress, formatBhyve, formatSelector, sameAddr } from "./pci-address.ts";
 import { type PciDevice, hex4 } from "./pci-device.ts";
 
 export type Selector =
@@ -15,30 +15,31 @@ export function parseSelector(input: string): Selector | { error: string } {
   const bad = (why: string) => ({ error: `selector '${input}': ${why}` });
   if (text === "") return bad(`empty; give ${SPELLINGS}`);
   let m = /^pci(\d+):(\d+):(\d+)(?::(\d+))?:?$/.exec(text);
-  if (m) {
-    const a = m[4] === undefined ? mk(0, m[1], m[2], m[3]) : mk(m[1], m[2], m[3], m[4]);
-    return checked(a, text, bad);
-  }
+  if (m) return checked(m[4] === undefined ? ["0", m[1], m[2], m[3]] : [m[1], m[2], m[3], m[4]], text, bad);
   m = /^(\d+):(\d+):(\d+)(?::(\d+))?$/.exec(text);
-  if (m) {
-    const a = m[4] === undefined ? mk(0, m[1], m[2], m[3]) : mk(m[1], m[2], m[3], m[4]);
-    return checked(a, text, bad);
-  }
+  if (m) return checked(m[4] === undefined ? ["0", m[1], m[2], m[3]] : [m[1], m[2], m[3], m[4]], text, bad);
   m = /^(\d+)\/(\d+)\/(\d+)$/.exec(text);
-  if (m) return checked(mk(0, m[1], m[2], m[3]), text, bad);
+  if (m) return checked(["0", m[1], m[2], m[3]], text, bad);
   m = /^(?:0x)?([0-9a-fA-F]{4}):(?:0x)?([0-9a-fA-F]{4})$/.exec(text);
   if (m) return { kind: "ids", vendor: parseInt(m[1] ?? "", 16), device: parseInt(m[2] ?? "", 16), text };
   if (/^[A-Za-z][A-Za-z0-9_]*\d+$/.test(text) || text === "none") return { kind: "name", name: text, text };
   return bad(`not understood; give ${SPELLINGS}`);
 }
 
-function mk(d: string | number | undefined, b?: string, s?: string, f?: string): PciAddress {
-  return { domain: Number(d), bus: Number(b), slot: Number(s), func: Number(f) };
-}
+const FIELDS = [
+  ["domain", LIMITS.domain],
+  ["bus", LIMITS.bus],
+  ["slot", LIMITS.slot],
+  ["function", LIMITS.func],
+] as const;
 
-function checked(a: PciAddress, text: string, bad: (w: string) => { error: string }): Selector | { error: string } {
-  const problem = rangeProblem(a);
-  return problem ? bad(problem) : { kind: "addr", addr: a, text };
+/** Each field within its range, said with the digits as typed (a 20-digit bus is not 1e20). */
+function checked(parts: readonly (string | undefined)[], text: string, bad: (w: string) => { error: string }): Selector | { error: string } {
+  const n = parts.map((p) => Number(p ?? "0"));
+  for (const [i, [name, limit]] of FIELDS.entries()) {
+    if (n[i]! > limit) return bad(`${name} ${(parts[i] ?? "").replace(/^0+(?=\d)/, "")} is above ${limit}`);
+  }
+  return { kind: "addr", addr: { domain: n[0]!, bus: n[1]!, slot: n[2]!, func: n[3]! }, text };
 }
 
 export function isSelectorError(s: Selector | { error: string }): s is { error: string } {

@@ -117,7 +117,7 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
     if (slot > MAX_SLOT) {
       const first = gs.members[0]?.entry;
       throw new PptError(
-        `no free guest slot left for ${first ? formatBhyve(first.addr) : "a device"}: slots ${opts.firstSlot}-${MAX_SLOT - 1} are used or reserved and ${LPC_SLOT} is the LPC bridge; free some with fewer --reserved slots or a lower --first-slot`,
+        `no free guest slot left for ${first ? formatBhyve(first.addr) : "a device"}: ${opts.firstSlot >= MAX_SLOT - 1 ? `slot ${MAX_SLOT - 1} is` : `slots ${opts.firstSlot}-${MAX_SLOT - 1} are`} used or reserved and ${LPC_SLOT} is the LPC bridge; free some with fewer --reserved slots or a lower --first-slot`,
       );
     }
     for (const m of gs.members) {
