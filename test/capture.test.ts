@@ -246,6 +246,30 @@ describe("capture is safe as root and for a public bug report (issue 13)", () =>
     expect(r.stderr).toContain("/zroot/vm-encrypted/test-vm-1/vm_config.json (vnc_password)");
   });
 
+  // Issue 22, fault 14: numbers, objects and lists under secret-named keys, and a commented-out password line.
+  test("every kind of JSON value under a secret key, and a commented-out password in a vm-bhyve config", async () => {
+    const root = makeFakeHost();
+    const vmDir = join(root, "zroot/vm-encrypted/test-vm-1");
+    const cfg = join(vmDir, "vm_config.json");
+    const doc = JSON.parse(readFileSync(cfg, "utf8"));
+    writeFileSync(cfg, JSON.stringify({ ...doc, password_num: 987654321, api_token: { id: "tok-id-4711", secret: "tok-secret-0815" }, secrets: ["first-secret-1", "second-secret-2"] }, null, 3));
+    mkdirSync(join(root, "etc"), { recursive: true });
+    writeFileSync(join(root, "etc/rc.conf"), 'vm_dir="/vm"\n');
+    mkdirSync(join(root, "vm/win"), { recursive: true });
+    writeFileSync(join(root, "vm/win/win.conf"), 'loader="uefi"\n# password="hunter2-old"\n#vnc_password=\'hunter2-older\'\npassthru0="47/0/0"\n');
+    const dir = join(tempDir(), "cap");
+    expect((await cli(["capture", dir], { env: { PPTCTL_ROOT: root } })).code).toBe(0);
+    const all = readTree(dir);
+    for (const secret of ["987654321", "tok-id-4711", "tok-secret-0815", "first-secret-1", "second-secret-2", "hunter2"]) {
+      expect({ secret, found: all.includes(secret) }).toEqual({ secret, found: false });
+    }
+    const sources = Object.fromEntries((JSON.parse(readFileSync(join(dir, "host.json"), "utf8")).redacted as { source: string; items: string[] }[]).map((x) => [x.source, x.items]));
+    expect(sources["/zroot/vm-encrypted/test-vm-1/vm_config.json"]).toEqual(["vnc_password", "password_num", "api_token", "secrets"]);
+    expect(sources["/vm/win/win.conf"]).toEqual(["password", "vnc_password"]);
+    // What pptctl reads is kept: the replay still knows both VMs' devices.
+    expect((await cli(["--from", dir, "args", "--vm", "win"])).stdout).toBe("-s 6:0,passthru,47/0/0\n");
+  });
+
   test("a redacted capture replays doctor, list, plan and args --vm exactly as an unredacted one", async () => {
     const root = makeFakeHost({ secrets: true });
     const red = join(tempDir(), "red");

@@ -27,7 +27,7 @@ export function redact(kind: RedactKind, text: string): Redaction {
   let out = text;
   if (kind === "kenv") out = redactAssignments(out, (k) => KENV_ID.test(k) || SECRET_KEY.test(k), items);
   if (kind === "config") {
-    out = redactJsonStrings(out, items);
+    out = redactJsonValues(out, items);
     out = redactAssignments(out, (k) => SECRET_KEY.test(k), items);
   }
   if (kind === "dmesg") {
@@ -47,31 +47,76 @@ export function redact(kind: RedactKind, text: string): Redaction {
   return { text: out, items };
 }
 
-// name="value" or name=value, one per line (kenv, loader.conf, rc.conf, vm-bhyve .conf).
-const ASSIGNMENT = /^(\s*)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)("?)(.*?)\4(\s*(?:#.*)?)$/;
+// name="value", name='value' or name=value, one per line (kenv, loader.conf, rc.conf, vm-bhyve
+// .conf), also commented out (`# password=…` still holds the password).
+const ASSIGNMENT = /^(\s*(?:#\s*)?)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(["']?)(.*?)\4(\s*(?:#.*)?)$/;
 
 function redactAssignments(text: string, secret: (key: string) => boolean, items: string[]): string {
   return text
-    .split("\n").map((line) => {
+    .split("\n")
+    .map((line) => {
       const cr = line.endsWith("\r") ? "\r" : "";
       const body = cr ? line.slice(0, -1) : line;
       const m = ASSIGNMENT.exec(body);
-      if (!m || !secret(m[2] ?? "") || m[5] === "") return line;
+      if (!m || !secret(m[2] ?? "") || m[5] === "" || m[5] === REDACTED) return line;
       items.push(m[2] ?? "");
       return `${m[1]}${m[2]}${m[3]}${m[4] || '"'}${REDACTED}${m[4] || '"'}${m[6]}${cr}`;
     })
     .join("\n");
 }
 
-// "vnc_password": "changeme" — string values only; byte-for-byte elsewhere, even in broken JSON.
-const JSON_SECRET = /("([^"\\]*(?:\\.[^"\\]*)*)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+// A JSON member name: "vnc_password": …
+const JSON_KEY = /"((?:[^"\\]|\\.)*)"\s*:\s*/g;
 
-function redactJsonStrings(text: string, items: string[]): string {
-  return text.replace(JSON_SECRET, (whole, pre: string, key: string) => {
-    if (!SECRET_KEY.test(key)) return whole;
-    items.push(key);
-    return `${pre}"${REDACTED}"`;
-  });
+/**
+ * The whole value of every member whose name says secret, whatever its type (a string, a
+ * number, an object, a list), becomes "<redacted>". Scanned, not parsed: byte for byte
+ * elsewhere even in broken JSON, where an unclosed value is redacted to the end.
+ */
+function redactJsonValues(text: string, items: string[]): string {
+  let out = "";
+  let from = 0;
+  JSON_KEY.lastIndex = 0;
+  for (let m = JSON_KEY.exec(text); m; m = JSON_KEY.exec(text)) {
+    if (!SECRET_KEY.test(m[1] ?? "")) continue;
+    const start = m.index + m[0].length;
+    const end = valueEnd(text, start);
+    if (end === start || text.slice(start, end) === `"${REDACTED}"`) continue;
+    items.push(m[1] ?? "");
+    out += `${text.slice(from, start)}"${REDACTED}"`;
+    from = end;
+    JSON_KEY.lastIndex = end;
+  }
+  return out + text.slice(from);
+}
+
+/** Where the JSON value starting at `i` ends (exclusive). */
+function valueEnd(text: string, i: number): number {
+  const c = text[i];
+  if (c === '"') return stringEnd(text, i);
+  if (c === "{" || c === "[") {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const d = text[j];
+      if (d === '"') j = stringEnd(text, j) - 1;
+      else if (d === "{" || d === "[") depth++;
+      else if (d === "}" || d === "]") {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return text.length;
+  }
+  const lit = /^[^,}\]\s]*/.exec(text.slice(i));
+  return i + (lit?.[0].length ?? 0);
+}
+
+function stringEnd(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    if (text[j] === "\\") j++;
+    else if (text[j] === '"') return j + 1;
+  }
+  return text.length;
 }
 
 /** Which rules a captured file gets, by its host path. */
