@@ -15,7 +15,7 @@ import { discoverVms } from "../src/core/vm-configs.ts";
 import { colors } from "../src/render/color.ts";
 import { renderDoctorText } from "../src/render/doctor-text.ts";
 import { prettyJsonPieces } from "../src/render/json.ts";
-import { deviceJson, listTable } from "../src/render/list-view.ts";
+import { deviceJson, listTable, listWarnings } from "../src/render/list-view.ts";
 import { renderTable } from "../src/render/table.ts";
 import { expectInput } from "../src/jit.ts";
 
@@ -73,7 +73,7 @@ const inv = command === "list" ? buildInventory(model, all) : null;
 if (inv === null) {
   sink.write(renderDoctorText(runDoctor(model), await colors(false), false));
 } else if (json) {
-  prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems }, "devices", inv.rows, deviceJson, (s) => sink.write(s));
+  prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems, warnings: listWarnings(model, inv, all) }, "devices", inv.rows, deviceJson, (s) => sink.write(s));
   sink.write("\n");
 } else {
   const { header, rows } = listTable(inv, all, { tty: false, box: false, columns: 0 });

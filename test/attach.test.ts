@@ -13,7 +13,7 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
     const r = await run(h.root, ["attach", "em1", "1/0/0"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("attached 0/4/0 (em1 → ppt0)\nattached 1/0/0 (no driver → ppt1)\n");
-    expect(r.stderr).toContain("this lasts until the next boot; keep it with 'pptctl attach 0/4/0 1/0/0 --persist'");
+    expect(r.stderr).toContain("this lasts until the next boot; keep them with 'pptctl attach 0/4/0 1/0/0 --persist'");
     expect(h.state().log).toEqual(["set driver -f pci0:0:4:0 ppt", "set driver -f pci0:1:0:0 ppt"]);
   });
 
@@ -35,7 +35,8 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
     expect(r.stderr).toBe("pptctl: warning: em1 (pci0:0:4:0, 82540EM Gigabit Ethernet Controller) has neither MSI nor MSI-X: bhyve cannot pass it through even on ppt\n");
     expect(h.state().log).toEqual([]);
     const j = JSON.parse((await run(h.root, ["attach", "1/0/0", "--dry-run", "--json"])).stdout);
-    expect(j).toEqual({ format: "pptctl-runtime/1", action: "attach", dryRun: true, devices: [{ bhyve: "1/0/0", selector: "pci0:1:0:0", before: "none2", command: ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:0", "ppt"] }] });
+    const setPpt = ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:0", "ppt"];
+    expect(j).toEqual({ format: "pptctl-runtime/1", action: "attach", dryRun: true, devices: [{ bhyve: "1/0/0", selector: "pci0:1:0:0", before: "none2", command: setPpt, commands: [setPpt] }] });
     expect(h.state().log).toEqual([]);
   });
 
@@ -54,6 +55,7 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
         note: null,
         command: ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:1", "ppt"],
         devctl: { exit: 0, stderr: "", timedOut: null },
+        commands: [{ argv: ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:1", "ppt"], exit: 0, stderr: "", timedOut: null }],
         restored: null,
       },
     ]);
@@ -148,11 +150,13 @@ describe("refused before anything runs", () => {
 });
 
 describe("when devctl fails", () => {
-  test("Device busy: exit 1 with devctl's message; nothing else tried", async () => {
+  // Issue 22, fault 15: the failure was on stdout only, with stderr empty.
+  test("Device busy: exit 1 with devctl's message on stderr; nothing else tried", async () => {
     const h = makeDevctlHost({ fail: { "pci0:1:0:0": "busy" } });
     const r = await run(h.root, ["attach", "1/0/0", "1/0/1"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe("failed 1/0/0 (no driver): devctl failed (exit 1: devctl: Failed to set pci0:1:0:0 driver to ppt: Device busy), and 1/0/0 is without a driver\n");
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toStartWith("pptctl: attach: failed 1/0/0 (no driver): devctl failed (exit 1: devctl: Failed to set pci0:1:0:0 driver to ppt: Device busy), and 1/0/0 is still without a driver\n");
     expect(r.stderr).toContain("not tried after the failure: 1/0/1");
     expect(h.state().log).toEqual(["set driver -f pci0:1:0:0 ppt"]);
   });
@@ -174,7 +178,7 @@ describe("when devctl fails", () => {
     const h = makeDevctlHost({ fail: { "pci0:0:4:0": "vanish" } });
     const r = await run(h.root, ["attach", "em1"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("failed 0/4/0 (em1): devctl failed (exit 1: devctl: Failed to set pci0:0:4:0 driver to ppt: Device not configured), and 0/4/0 is no longer on the bus");
+    expect(r.stderr).toContain("pptctl: attach: failed 0/4/0 (em1): devctl failed (exit 1: devctl: Failed to set pci0:0:4:0 driver to ppt: Device not configured), and 0/4/0 is no longer on the bus");
     expect(r.stderr).toContain("0/4/0: restored with /usr/sbin/devctl clear driver -f pci0:0:4:0");
     expect(h.state().log).toEqual(["set driver -f pci0:0:4:0 ppt", "clear driver -f pci0:0:4:0"]);
   });
@@ -185,7 +189,7 @@ describe("when devctl fails", () => {
     const r = await run(h.root, ["attach", "em1"], { PPTCTL_DEVCTL_TIMEOUT_MS: "1500" });
     expect(performance.now() - t0).toBeLessThan(15_000);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("failed 0/4/0 (em1): devctl did not finish within 1.5 s, and 0/4/0 is em1");
+    expect(r.stderr).toContain("pptctl: attach: failed 0/4/0 (em1): devctl did not finish within 1.5 s, and 0/4/0 is still on em1");
   });
   // Issue 22, fault 12: the bound of 3 s lasted 30 s when devctl left a child holding its pipe.
   test("a devctl whose child keeps its output pipes open still ends at the bound", async () => {

@@ -49,35 +49,47 @@ describe("every corpus file parses without an exception", () => {
   });
 });
 
-describe("the real FreeBSD 14.0 outputs (freebsd-14.0-qemu) parse with the parser for each", () => {
-  const root = join(CORPUS, "freebsd-14.0-qemu");
-  const pick = (name: string): ((t: string) => unknown) | null => {
-    if (/pciconf/.test(name)) return (t) => parsePciconf(t);
-    if (/acpidump/.test(name)) return (t) => parseAcpidump(t);
-    if (/kldstat/.test(name)) return (t) => parseKldstat(t);
-    if (/dmesg/.test(name)) return (t) => parseDmesg(t);
-    if (/kenv/.test(name)) return (t) => parseKenv(t);
-    if (/sysctl/.test(name)) return (t) => parseSysctl(t);
-    return null;
-  };
-  const files = readdirSync(root).flatMap((d) => (existsSync(join(root, d)) && !d.endsWith(".md") ? readdirSync(join(root, d)).map((f) => `${d}/${f}`) : []));
-  test("copied folders are there", () => {
-    expect(files.length).toBeGreaterThan(100);
+/** Every file under `dir`, relative to it, folders walked. */
+function walk(dir: string, rel = ""): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? walk(dir, r) : [r];
   });
-  for (const rel of files) {
-    const parse = pick(rel);
-    if (!parse) continue;
-    test(rel, () => {
-      expect(() => parse(readFileSync(join(root, rel), "utf8"))).not.toThrow();
+}
+
+for (const folder of ["freebsd-14.0-qemu", "freebsd-14.0-qemu-r2"]) {
+  describe(`the real FreeBSD 14.0 outputs (${folder}) parse with the parser for each`, () => {
+    const root = join(CORPUS, folder);
+    const pick = (name: string): ((t: string) => unknown) | null => {
+      if (/pciconf/.test(name)) return (t) => parsePciconf(t);
+      if (/acpidump/.test(name)) return (t) => parseAcpidump(t);
+      if (/kldstat/.test(name)) return (t) => parseKldstat(t);
+      if (/dmesg/.test(name)) return (t) => parseDmesg(t);
+      if (/kenv/.test(name)) return (t) => parseKenv(t);
+      if (/sysctl/.test(name)) return (t) => parseSysctl(t);
+      return null;
+    };
+    const files = walk(root).filter((f) => !f.endsWith(".md") && !f.endsWith(".rc") && !f.endsWith(".time"));
+    test("copied folders are there", () => {
+      expect(files.length).toBeGreaterThan(100);
     });
-  }
-  test("every real pciconf listing is understood line by line", () => {
-    for (const rel of files.filter((f) => /pciconf-l(vc)?(\.stdout)?$|pciconf-l\.stdout$/.test(f))) {
-      const l = parsePciconf(readFileSync(join(root, rel), "utf8"));
-      expect({ rel, devices: l.devices.length > 5, unparsed: unparsedLines(l).count }).toEqual({ rel, devices: true, unparsed: 0 });
+    for (const rel of files) {
+      const parse = pick(rel);
+      if (!parse) continue;
+      test(rel, () => {
+        expect(() => parse(readFileSync(join(root, rel), "utf8"))).not.toThrow();
+      });
     }
+    test("every real pciconf listing is understood line by line", () => {
+      const listings = files.filter((f) => /pciconf-l(vc)?(\.stdout|\.txt)?$/.test(f));
+      expect(listings.length).toBeGreaterThan(3);
+      for (const rel of listings) {
+        const l = parsePciconf(readFileSync(join(root, rel), "utf8"));
+        expect({ rel, devices: l.devices.length > 5, unparsed: unparsedLines(l).count }).toEqual({ rel, devices: true, unparsed: 0 });
+      }
+    });
   });
-});
+}
 
 describe("facts read from real outputs", () => {
   test("Dell R720: 113 devices, I350 ×4 and 82599 function 1 on ppt", () => {

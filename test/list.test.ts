@@ -148,7 +148,7 @@ describe("list --json on a host bigger than one piece of output", () => {
     const r = await cli(["--from", dir, "list", "--all", "--json"]);
     const doc = JSON.parse(r.stdout);
     expect(doc.devices).toHaveLength(1_201);
-    expect(Object.keys(doc)).toEqual(["format", "devices", "problems"]);
+    expect(Object.keys(doc)).toEqual(["format", "devices", "problems", "warnings"]);
     expect(r.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
   });
 });

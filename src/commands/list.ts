@@ -1,11 +1,10 @@
 import { buildInventory, severity } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
-import { pciNotes, unparsedLines } from "../core/pciconf.ts";
 import { CMD } from "../core/snapshot.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { prettyJsonPieces } from "../render/json.ts";
-import { deviceJson, listTable } from "../render/list-view.ts";
+import { deviceJson, listTable, listWarnings } from "../render/list-view.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
@@ -28,17 +27,14 @@ export default defineCommand({
     const model = await loadModelWithVms(host, ctx.lists.vms ?? [], [CMD.acpidump, CMD.route]);
     if (!model.pci.ok) throw new PptError(`list: cannot list PCI devices: ${model.pci.reason}`, 1);
     const inv = buildInventory(model, args.all === true);
-    if (args.all) for (const n of pciNotes(unparsedLines(model.pci.value))) ctx.log.warn(n);
-    for (const p of inv.problems) ctx.log.warn(`cannot read VM config ${p}; devices it may hold show as Unknown`);
+    const warnings = listWarnings(model, inv, args.all === true);
     const vmm = vmmInit(model);
-    if (vmm.state === "failed") {
-      ctx.log.warn(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
-    }
+    for (const w of warnings) ctx.log.warn(w);
 
     const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = args.json ? "json" : (args.format ?? "table");
     if (format === "json") {
-      prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems }, "devices", inv.rows, deviceJson, (s) => ctx.io.out(s));
+      prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems, warnings }, "devices", inv.rows, deviceJson, (s) => ctx.io.out(s));
       ctx.io.out("\n");
       return code;
     }

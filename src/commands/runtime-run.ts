@@ -1,10 +1,12 @@
 import { unifiedDiff } from "../core/diff.ts";
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model.ts";
-import { formatBhyve, formatSelector } from "../core/pci-address.ts";
+import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
 import type { PciDevice } from "../core/pci-device.ts";
 import { parsePciconf } from "../core/pciconf.ts";
 import { makePlan } from "../core/plan.ts";
+import { readPptdevsConfig } from "../core/pptdevs-config.ts";
+import { type KenvChange, kenvArgv } from "../core/runtime-kenv.ts";
 import { type Action, type DevctlRun, type Outcome, type Step, devctlArgv, judge, outcomeLine, planRuntime } from "../core/runtime.ts";
 import { parseSelectorOrThrow } from "../core/selector.ts";
 import { CMD } from "../core/snapshot.ts";
@@ -27,11 +29,17 @@ export interface RuntimeArgs {
   readonly file?: string;
 }
 
+/** One command run on the host for a device (kenv or devctl), for --json. */
+interface Call extends DevctlRun {
+  readonly argv: readonly string[];
+}
+
 interface Result {
   readonly step: Step;
   readonly outcome: Outcome;
   readonly devctl: DevctlRun;
   readonly restored: string | null;
+  readonly calls: readonly Call[];
 }
 
 /** attach and release: refuse first, then one devctl call per device, each judged by pciconf. */
@@ -47,37 +55,74 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   for (const w of plan.warnings) ctx.log.warn(w);
 
   if (args["dry-run"]) {
-    if (args.json) ctx.io.out(`${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: true, devices: plan.steps.map((s) => ({ bhyve: formatBhyve(s.addr), selector: formatSelector(s.addr), before: s.before.name, command: s.argv })) }, null, 2)}\n`);
-    else ctx.io.out(plan.steps.map((s) => `${s.argv.join(" ")}\n`).join(""));
+    const calls = (st: Step) => [...st.kenv.map(kenvArgv), st.argv, ...st.fallback, ...st.kenvAfter.map(kenvArgv)];
+    if (args.json) {
+      ctx.io.out(`${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: true, devices: plan.steps.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, command: st.argv, commands: calls(st) })) }, null, 2)}\n`);
+    } else ctx.io.out(plan.steps.map((st) => calls(st).map((c) => `${c.join(" ")}\n`).join("")).join(""));
+    if (plan.steps.some((st) => st.fallback.length > 0)) {
+      ctx.log.info("detach and attach run only when clear driver leaves the device on ppt (ppt took it at boot, not devctl)");
+    }
     return 0;
   }
 
   // --persist problems (a later loader file that would win, a read-only file) are found before
   // any device moves, not after.
-  if (args.persist) await checkEdit(await persistEdit(action, host, plan.steps.map((s) => s.addr), args));
+  if (args.persist) await checkEdit(await persistEdit(action, host, plan.steps.map((st) => st.addr), args));
 
   const timeoutMs = positive(ctx.io.env.PPTCTL_DEVCTL_TIMEOUT_MS) ?? DEVCTL_TIMEOUT_MS;
   let before: readonly PciDevice[] = model.pci.ok ? model.pci.value.devices : [];
   const results: Result[] = [];
   let failed = false;
   for (const step of plan.steps) {
-    const devctl = await runDevctl(host, step.argv, timeoutMs);
-    const after = await rereadPci(host, action);
-    const outcome = judge(action, step, devctl, before, after);
+    const calls: Call[] = [];
+    const call = async (argv: readonly string[]) => {
+      const r = await runHostCommand(host, action, argv, timeoutMs);
+      calls.push({ argv, ...r });
+      return r;
+    };
+    const kenvFailed = await applyKenv(step.kenv, call);
+    let devctl: DevctlRun = { exit: null, stderr: "", timedOut: null };
+    let after = before;
+    let outcome: Outcome;
+    if (kenvFailed) {
+      outcome = { kind: "failed", after: before.find((d) => sameAddr(d.addr, step.addr)) ?? null, why: `${kenvFailed}; the device was not touched`, vanished: [] };
+    } else {
+      devctl = await call(step.argv);
+      after = await rereadPci(host, action);
+      let last = devctl;
+      // ppt took it by probing (pptdevs at boot): clear driver changed nothing, detach + attach re-probes.
+      if (step.fallback.length > 0 && after.find((d) => sameAddr(d.addr, step.addr))?.driver === "ppt") {
+        for (const argv of step.fallback) {
+          last = await call(argv);
+          if (last.exit !== 0) break;
+        }
+        after = await rereadPci(host, action);
+      }
+      outcome = judge(action, step, last, before, after);
+    }
     let restored: string | null = null;
+    if (outcome.kind === "failed" && step.kenvUndo.length > 0 && !kenvFailed) {
+      // It stayed on ppt: the environment goes back to naming it, as it did.
+      await applyKenv(step.kenvUndo, call);
+    }
     if (outcome.kind === "failed" && (outcome.vanished.length > 0 || outcome.after === null || (action === "attach" && outcome.after.driver !== step.before.driver))) {
       // Left worse than before: give the device back to the kernel's choice of driver.
       const undo = devctlArgv("release", step.addr);
-      const r = await runDevctl(host, undo, timeoutMs);
+      const r = await call(undo);
       const again = await rereadPci(host, action);
-      const back = before.every((b) => again.some((a) => formatSelector(a.addr) === formatSelector(b.addr)));
-      restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => formatSelector(a.addr) === formatSelector(b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
+      const back = before.every((b) => again.some((a) => sameAddr(a.addr, b.addr)));
+      restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => sameAddr(a.addr, b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
       before = again;
     } else {
       before = after;
     }
-    results.push({ step, outcome, devctl, restored });
-    if (!args.json) ctx.io.out(`${outcomeLine(action, step, outcome)}\n`);
+    if (outcome.kind === "done") await applyKenv(step.kenvAfter, call);
+    results.push({ step, outcome, devctl, restored, calls });
+    const line = outcomeLine(action, step, outcome);
+    // Results on stdout; a failure is an error, on stderr (a script's $(…) keeps only results).
+    if (outcome.kind === "done") {
+      if (!args.json) ctx.io.out(`${line}\n`);
+    } else ctx.io.err(`pptctl: ${action}: ${line}\n`);
     if (outcome.kind === "done" && outcome.note) ctx.log.warn(`${formatBhyve(step.addr)}: ${outcome.note}`);
     if (restored) ctx.log.warn(`${formatBhyve(step.addr)}: restored with ${restored}`);
     if (outcome.kind === "failed") {
@@ -86,18 +131,24 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
     }
   }
   const untried = plan.steps.slice(results.length);
-  if (untried.length > 0) ctx.log.warn(`not tried after the failure: ${untried.map((s) => formatBhyve(s.addr)).join(" ")}`);
+  if (untried.length > 0) ctx.log.warn(`not tried after the failure: ${untried.map((st) => formatBhyve(st.addr)).join(" ")}`);
   const done = results.filter((r) => r.outcome.kind === "done").map((r) => r.step.addr);
 
   let persisted: { path: string; backup: string | null } | null = null;
   if (args.persist && done.length > 0) persisted = await persist(action, host, done, args, ctx);
   else if (done.length > 0) {
-    const sels = done.map(formatBhyve).join(" ");
-    ctx.log.info(
-      action === "attach"
-        ? `this lasts until the next boot; keep it with 'pptctl attach ${sels} --persist' (or 'pptctl plan ${sels} --write')`
-        : `this lasts until the next boot if pptdevs still names ${done.length === 1 ? "it" : "them"}; drop ${done.length === 1 ? "it" : "them"} with 'pptctl plan --remove ${done.map(formatBhyve).join(" --remove ")} --write'`,
-    );
+    const reserved = readPptdevsConfig(model.loader).entries;
+    const inLoader = done.filter((a) => reserved.some((r) => sameAddr(r, a)));
+    const them = (xs: readonly unknown[]) => (xs.length === 1 ? "it" : "them");
+    if (action === "attach") {
+      const loose = done.filter((a) => !reserved.some((r) => sameAddr(r, a))).map(formatBhyve).join(" ");
+      if (loose) ctx.log.info(`this lasts until the next boot; keep ${them(loose.split(" "))} with 'pptctl attach ${loose} --persist' (or 'pptctl plan ${loose} --write')`);
+    } else if (inLoader.length > 0) {
+      const sels = inLoader.map(formatBhyve);
+      ctx.log.info(
+        `loader.conf still reserves ${sels.join(" ")}: ${inLoader.length === 1 ? "it goes" : "they go"} back to ppt at the next boot; drop ${them(inLoader)} there with 'pptctl plan --remove ${sels.join(" --remove ")} --write' (release --persist does both at once)`,
+      );
+    }
   }
   if (args.json) {
     ctx.io.out(
@@ -116,9 +167,10 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
               note: r.outcome.kind === "done" ? r.outcome.note : r.outcome.why,
               command: r.step.argv,
               devctl: r.devctl,
+              commands: r.calls,
               restored: r.restored,
             })),
-            ...untried.map((s) => ({ bhyve: formatBhyve(s.addr), selector: formatSelector(s.addr), before: s.before.name, after: s.before.name, ok: false, note: "not tried after an earlier failure", command: s.argv, devctl: null, restored: null })),
+            ...untried.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, after: st.before.name, ok: false, note: "not tried after an earlier failure", command: st.argv, devctl: null, commands: [], restored: null })),
           ],
           persisted,
         },
@@ -130,9 +182,18 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   return failed ? 1 : 0;
 }
 
-async function runDevctl(host: MemoHost, argv: readonly string[], timeoutMs: number): Promise<DevctlRun> {
+/** Runs kenv calls in order; the reason when one fails, else null. */
+async function applyKenv(changes: readonly KenvChange[], call: (argv: readonly string[]) => Promise<DevctlRun>): Promise<string | null> {
+  for (const c of changes) {
+    const r = await call(kenvArgv(c));
+    if (r.exit !== 0) return `${kenvArgv(c).join(" ")} failed (${r.timedOut !== null ? `no answer within ${r.timedOut} s` : `exit ${r.exit}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n")[0]}` : ""}`})`;
+  }
+  return null;
+}
+
+async function runHostCommand(host: MemoHost, action: Action, argv: readonly string[], timeoutMs: number): Promise<DevctlRun> {
   const r = await host.runFresh(argv, { timeoutMs });
-  if (r.kind === "missing") throw new PptError(`${argv[1] === "set" ? "attach" : "release"}: ${r.reason}; nothing was changed`, 1);
+  if (r.kind === "missing") throw new PptError(`${action}: ${r.reason}; nothing was changed`, 1);
   if (r.kind === "timeout") return { exit: null, stderr: "", timedOut: r.seconds };
   return { exit: r.exit, stderr: r.stderr, timedOut: null };
 }

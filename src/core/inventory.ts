@@ -6,6 +6,7 @@ import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci-d
 import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./pptdevs-config.ts";
+import { releasedAtRuntime } from "./runtime-kenv.ts";
 
 export type DeviceStatus =
   | { readonly kind: "available" }
@@ -13,6 +14,8 @@ export type DeviceStatus =
   | { readonly kind: "assigned"; readonly vm: string; readonly running: boolean | null }
   | { readonly kind: "conflict"; readonly vms: readonly string[] }
   | { readonly kind: "not-bound"; readonly driver: string | null }
+  /** In pptdevs, given back to the host at run time with `pptctl release`, until the next boot. */
+  | { readonly kind: "released"; readonly driver: string | null }
   | { readonly kind: "not-on-bus" }
   | { readonly kind: "unknown"; readonly reason: string }
   /** --all: a device the host keeps. */
@@ -101,6 +104,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   const listed = capsListed(devices);
   const index = indexListing(devices);
   const reserved = new Set(pptdevs.map(addrKey));
+  const released = new Set((m.kenv.ok ? releasedAtRuntime(m.kenv.value) : []).map(addrKey));
   const rows = inOrder([...keys.values()]).map((a): InventoryRow => {
     const key = addrKey(a);
     const d = byAddr.get(key) ?? null;
@@ -117,7 +121,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       bhyve: a.domain === 0 ? formatBhyve(a) : "-",
       vendor: d?.vendorName ?? (d ? hexId(d.vendorId) : "?"),
       model: d?.deviceName ?? (d ? hexId(d.deviceId) : "?"),
-      status: wanted ? statusOf(a, d, assignments, problems) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
+      status: wanted ? statusOf(a, d, assignments, problems, released.has(key)) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
       eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
       reset,
@@ -137,9 +141,9 @@ function hexId(n: number | null): string {
   return n === null ? "?" : `0x${n.toString(16).padStart(4, "0")}`;
 }
 
-function statusOf(a: PciAddress, d: PciDevice | null, asg: Assignments, problems: readonly string[]): DeviceStatus {
+function statusOf(a: PciAddress, d: PciDevice | null, asg: Assignments, problems: readonly string[], released: boolean): DeviceStatus {
   if (!d) return { kind: "not-on-bus" };
-  if (d.driver !== "ppt") return { kind: "not-bound", driver: d.driver === "none" ? null : d.name };
+  if (d.driver !== "ppt") return { kind: released ? "released" : "not-bound", driver: d.driver === "none" ? null : d.name };
   const uses = asg.byDevice.get(addrKey(a))?.uses ?? [];
   if (uses.length > 1) return { kind: "conflict", vms: uses.map((u) => u.vm) };
   const use = uses[0];
@@ -161,6 +165,8 @@ export function statusText(s: DeviceStatus): string {
       return `Conflict: ${s.vms.join(", ")}`;
     case "not-bound":
       return `Not bound: ${s.driver ?? "no driver"}`;
+    case "released":
+      return `Released: ${s.driver ?? "no driver"} (until reboot)`;
     case "not-on-bus":
       return "Not on bus";
     case "unknown":
@@ -181,6 +187,7 @@ export function severity(s: DeviceStatus): Severity {
       return "info";
     case "assigned":
     case "unknown":
+    case "released":
       return "warn";
     default:
       return "bad";

@@ -19,6 +19,7 @@ import { hasModule } from "./kldstat.ts";
 import type { HostModel } from "./model.ts";
 import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "./pci-address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "./pci-device.ts";
+import { type KenvChange, reattachChanges, releaseChanges } from "./runtime-kenv.ts";
 import { type Selector, describe, resolveOne } from "./selector.ts";
 
 export const DEVCTL = "/usr/sbin/devctl";
@@ -30,6 +31,14 @@ export interface Step {
   /** The device as it was before anything ran. */
   readonly before: PciDevice;
   readonly argv: readonly string[];
+  /** kenv calls that run first (release of a device the environment's pptdevs names). */
+  readonly kenv: readonly KenvChange[];
+  /** The kenv calls that undo `kenv`, should the device stay on ppt. */
+  readonly kenvUndo: readonly KenvChange[];
+  /** devctl calls for when `argv` leaves the device on ppt (a driver ppt got by probing). */
+  readonly fallback: readonly (readonly string[])[];
+  /** kenv calls that run once the device moved (attach of a device pptctl released). */
+  readonly kenvAfter: readonly KenvChange[];
 }
 
 export interface RuntimePlan {
@@ -80,7 +89,18 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     const listed = capsListed(devices);
     for (const d of picked) if ((d.hasCapInfo || listed) && !d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through even on ppt`);
   }
-  return { action, steps: picked.map((d) => ({ addr: d.addr, before: d, argv: devctlArgv(action, d.addr) })), warnings };
+  // The environment as each step will find it: devices released together share its records.
+  const kenv = new Map(m.kenv.ok ? m.kenv.value : []);
+  const loaderRecords = new Map([...m.loader.effective].map(([name, a]) => [name, a.value]));
+  const steps = picked.map((d): Step => {
+    const argv = devctlArgv(action, d.addr);
+    if (action === "attach") return { addr: d.addr, before: d, argv, kenv: [], kenvUndo: [], fallback: [], kenvAfter: reattachChanges(kenv, d.addr, loaderRecords) };
+    const { changes, undo } = releaseChanges(kenv, d.addr);
+    const dev = formatSelector(d.addr);
+    const fallback = changes.length > 0 ? [[DEVCTL, "detach", dev], [DEVCTL, "attach", dev]] : [];
+    return { addr: d.addr, before: d, argv, kenv: changes, kenvUndo: undo, fallback, kenvAfter: [] };
+  });
+  return { action, steps, warnings };
 }
 
 /** A running VM (/dev/vmm/NAME) whose config lists one of these devices. */
@@ -118,7 +138,9 @@ export function judge(action: Action, step: Step, run: DevctlRun, before: readon
   const wanted = now !== null && (action === "attach" ? now.driver === "ppt" : now.driver !== "ppt");
   const said = run.timedOut !== null ? `devctl did not finish within ${run.timedOut} s` : run.exit !== 0 ? `devctl failed (exit ${run.exit}${firstLine(run.stderr) ? `: ${firstLine(run.stderr)}` : ""})` : null;
   if (wanted && vanished.length === 0) return { kind: "done", after: now, note: said ? `${said}, yet pciconf shows the change` : null };
-  const state = now === null ? `${formatBhyve(step.addr)} is no longer on the bus` : `${formatBhyve(step.addr)} is ${now.driver === "none" ? "without a driver" : now.name}`;
+  const unchanged = now !== null && now.name === step.before.name;
+  const where = now === null ? "" : now.driver === "none" ? "without a driver" : `on ${now.name}`;
+  const state = now === null ? `${formatBhyve(step.addr)} is no longer on the bus` : `${formatBhyve(step.addr)} is ${unchanged ? "still " : "now "}${where}`;
   const lost = vanished.length > 0 ? `; ${vanished.length} device${vanished.length === 1 ? "" : "s"} vanished from pciconf (${vanished.slice(0, 4).map((d) => formatBhyve(d.addr)).join(", ")}${vanished.length > 4 ? ", …" : ""})` : "";
   return { kind: "failed", after: now, why: `${said ?? "devctl exited 0"}, and ${state}${lost}`, vanished };
 }

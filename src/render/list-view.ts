@@ -1,5 +1,8 @@
 import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
+import type { HostModel } from "../core/model.ts";
+import { pciNotes, unparsedLines } from "../core/pciconf.ts";
+import { vmmInit } from "../core/virt.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
@@ -54,4 +57,17 @@ export function deviceJson(r: InventoryRow) {
     status: r.status,
     statusText: statusText(r.status),
   };
+}
+
+/** What list says on stderr besides the table (and puts in its JSON): unread lines, unread configs, a vmm that failed. */
+export function listWarnings(model: HostModel, inv: Inventory, all: boolean): string[] {
+  const warnings = [
+    ...(all && model.pci.ok ? pciNotes(unparsedLines(model.pci.value)) : []),
+    ...inv.problems.map((p) => `cannot read VM config ${p}; devices it may hold show as Unknown`),
+  ];
+  const vmm = vmmInit(model);
+  if (vmm.state === "failed") {
+    warnings.push(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
+  }
+  return warnings;
 }

@@ -2,6 +2,7 @@ import { type PciAddress, formatBhyve, sameAddr, sameDevice } from "../pci-addre
 import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "../pci-device.ts";
 import type { HostModel } from "../model.ts";
 import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../pptdevs-config.ts";
+import { releasedAtRuntime } from "../runtime-kenv.ts";
 import { PPTDEVS_NAMES } from "../pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
@@ -67,6 +68,8 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (!m.pci.ok) return check("pptdevs-bound", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const devices = m.pci.value.devices;
   const applied = m.kenv.ok ? kenvPptdevs(m.kenv.value) : null;
+  const released = m.kenv.ok ? releasedAtRuntime(m.kenv.value) : [];
+  const freed: string[] = [];
   const fails: string[] = [];
   const pending: string[] = [];
   const attached: string[] = [];
@@ -83,6 +86,10 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
       attached.push(b);
       continue;
     }
+    if (d && released.some((x) => sameAddr(x, a))) {
+      freed.push(`${b} (${d.driver === "none" ? "no driver" : d.name})`);
+      continue;
+    }
     const notYet = applied !== null && !applied.some((x) => sameAddr(x, a));
     const what = d ? (d.driver === "none" ? `${b} has no driver` : `${b} is still ${d.name}`) : `${b} is not on the PCI bus`;
     (notYet && d ? pending : fails).push(what);
@@ -93,6 +100,16 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
     return check("pptdevs-bound", area, "fail", list(fails), "check each address with 'pptctl list --all'; a device on a host driver can be moved with 'devctl set driver -f <dev> ppt' when nothing uses it");
   }
   if (pending.length > 0) return check("pptdevs-bound", area, "warn", `${list(pending)} (configured, not yet applied)`, "reboot to apply pptdevs");
+  if (freed.length > 0) {
+    const sels = freed.map((f) => f.split(" ")[0]).join(" ");
+    return check(
+      "pptdevs-bound",
+      area,
+      "warn",
+      `${list(freed)} ${freed.length === 1 ? "was" : "were"} released at run time with 'pptctl release': on the host until the next boot, which reserves ${freed.length === 1 ? "it" : "them"} again`,
+      `give ${freed.length === 1 ? "it" : "them"} back to ppt with 'pptctl attach ${sels}', or drop ${freed.length === 1 ? "it" : "them"} from loader.conf with 'pptctl plan --remove ${sels.split(" ").join(" --remove ")} --write'`,
+    );
+  }
   if (sysctl !== undefined && Number(sysctl) !== pptCount) {
     return check("pptdevs-bound", area, "warn", `pciconf shows ${pptCount} ppt devices but hw.vmm.ppt.devices is ${sysctl}`, "run 'pptctl list' to compare; a reboot re-reads pptdevs");
   }

@@ -1,6 +1,7 @@
 import { type Assignments } from "../assignments.ts";
 import type { HostModel } from "../model.ts";
-import { formatBhyve } from "../pci-address.ts";
+import { type PciAddress, formatBhyve, sameAddr } from "../pci-address.ts";
+import { releasedAtRuntime } from "../runtime-kenv.ts";
 import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries } from "../pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
@@ -12,19 +13,25 @@ export function rebootCheck(m: HostModel): Check {
   if (!m.kenv.ok) return check("reboot-pending", area, "unknown", `cannot read kenv: ${m.kenv.reason}`, "run 'kenv' by hand");
   if (m.loaderUnknown.length > 0) return check("reboot-pending", area, "unknown", `cannot read ${m.loaderUnknown.join(", ")}`, "run pptctl doctor as root");
   const diffs: string[] = [];
+  // Devices pptctl released at run time left the kernel's pptdevs on purpose, until the reboot.
+  const released = releasedAtRuntime(m.kenv.value);
   for (const name of WATCHED) {
     const conf = m.loader.effective.get(name)?.value;
     const kern = m.kenv.value.get(name);
-    if (same(name, conf, kern)) continue;
+    if (same(name, conf, kern, released)) continue;
     diffs.push(`${name}: loader.conf says ${show(conf)}, running kernel has ${show(kern)}`);
   }
   if (diffs.length > 0) return check("reboot-pending", area, "warn", `reboot pending: ${diffs.join("; ")}`, "reboot to apply the loader.conf changes");
   return check("reboot-pending", area, "pass", "the running kernel has what loader.conf says");
 }
 
-function same(name: string, a: string | undefined, b: string | undefined): boolean {
+function same(name: string, a: string | undefined, b: string | undefined, released: readonly PciAddress[]): boolean {
   if ((PPTDEVS_NAMES as readonly string[]).includes(name)) {
-    const norm = (v: string | undefined) => normalizeEntries(checkPptdevsValue(v ?? "").entries).map(formatBhyve).join(" ");
+    const norm = (v: string | undefined) =>
+      normalizeEntries(checkPptdevsValue(v ?? "").entries)
+        .filter((e) => !released.some((r) => sameAddr(r, e)))
+        .map(formatBhyve)
+        .join(" ");
     return norm(a) === norm(b);
   }
   return (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
