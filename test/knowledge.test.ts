@@ -8,7 +8,7 @@ import { parsePassthruEntry } from "../src/core/passthru-entry.ts";
 import { capsListed } from "../src/core/pci-device.ts";
 import { parsePciconf } from "../src/core/pciconf.ts";
 import { allocateSlots, slotArgv } from "../src/core/slots.ts";
-import { parseVmBhyveConf } from "../src/core/vm-configs.ts";
+import { parseHosterVm, parseVmBhyveConf } from "../src/core/vm-configs.ts";
 import { CORPUS, SAMPLE, cli, host } from "./helpers.ts";
 
 const dev = (caps: string[], header = "class=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001") =>
@@ -200,8 +200,11 @@ describe("vm-bhyve's own syntax and Hoster's =S:F", () => {
     const pinned = await cli(["--from", host("gpu-quirks"), "args", "0/2/0=2:0", "--check"]);
     expect(pinned).toEqual({ code: 0, stdout: "-s 2:0,passthru,0/2/0\n", stderr: "" });
   });
-  test("Hoster configs accept the same =S:F suffix", () => {
-    expect(parsePassthruEntry("0/2/0=2:0")).toMatchObject({ addr: { bus: 0, slot: 2, func: 0 }, pin: { slot: 2, func: 0 }, ownSlot: false });
-    expect(existsSync(SAMPLE)).toBe(true);
+  // Issue 22, fault 16: Hoster splits entries at '/', so a pin reaches bhyve as '-s N:0=2:0,passthru,…'.
+  test("Hoster configs cannot pin: an entry with =S:F is refused with Hoster's reason", () => {
+    expect(parseHosterVm(JSON.stringify({ passthru: ["0/2/0=2:0"] }))).toEqual({
+      error: "passthru entry '0/2/0=2:0': Hoster has no slot pins (it splits entries at '/' and would give bhyve '-s N:0=2:0,passthru,0/2/0=2:0'), so the VM would not start: remove '=2:0'",
+    });
+    expect(parseHosterVm(JSON.stringify({ passthru: ["0/2/0", "-1/0/0"] }))).toEqual({ entries: ["0/2/0", "-1/0/0"] });
   });
 });

@@ -6,12 +6,13 @@ import { resetMethod } from "../core/knowledge/reset.ts";
 import type { PassthruEntry } from "../core/passthru-entry.ts";
 import { capsListed } from "../core/pci-device.ts";
 import type { SlotPlan } from "../core/slots.ts";
+import type { VmManager } from "../core/vm-configs.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
 import { loadModelWithVms } from "./_model.ts";
 
 /** The passthru list of one VM, from the configs `list` finds. */
-export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<string[]> {
+export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<{ entries: string[]; manager: VmManager }> {
   const model = await loadModelWithVms(host, extraDirs);
   const broken = model.vms.problems.find((p) => p.vm === vm);
   if (broken) throw new PptError(`args: VM ${vm}: cannot read ${broken.path}: ${broken.problem}`);
@@ -28,14 +29,14 @@ export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly 
     );
   }
   // A VM without passthrough gets empty output, so `bhyve $(pptctl args --vm X) …` still works.
-  return [...cfg.entries];
+  return { entries: [...cfg.entries], manager: cfg.manager };
 }
 
 /**
  * Intel IGDs (quirk intel-igd) that do not land at guest slot 2, where the GOP and the guest
  * drivers expect them. Said on stderr; stdout stays what bhyve gets.
  */
-export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan): Promise<string[]> {
+export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan, manager: VmManager | null): Promise<string[]> {
   const model = buildModel(await gather(host));
   if (!model.pci.ok) return [];
   const devices = model.pci.value.devices;
@@ -47,7 +48,8 @@ export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan): Promise<str
     if (!d || a.slot === 2) continue;
     if (quirksFor(d, index, resetMethod(d, listed)).some((q) => q.id === "intel-igd")) {
       const b = formatBhyve(d.addr);
-      out.push(`${b} is Intel integrated graphics, which the GOP and guest drivers expect at guest slot 2, but it gets slot ${a.slot}: pin it as ${b}=2:0 (quirk intel-igd, see 'pptctl list --all --json')`);
+      const how = manager === "hoster" ? "Hoster cannot pin a slot (it splits entries at '/', and its NIC is at slot 2): pass it with vm-bhyve or plain bhyve" : `pin it as ${b}=2:0`;
+      out.push(`${b} is Intel integrated graphics, which the GOP and guest drivers expect at guest slot 2, but it gets slot ${a.slot}: ${how} (quirk intel-igd, see 'pptctl list --all --json')`);
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import { PptError } from "../core/errors.ts";
 import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
+import type { VmManager } from "../core/vm-configs.ts";
 import { DEFAULT_FIRST_SLOT, LPC_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
 import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
 
@@ -27,12 +28,13 @@ export default defineCommand({
     const format = args.json ? "json" : (args.format ?? "shell");
 
     let texts: string[];
+    let manager: VmManager | null = null;
     const host = args.vm !== undefined || args.check ? await ctx.openHost(args.from) : null;
     // Reading the host needs the parsers and VM-config schemas; plain entries never load them.
     const hostSide = host ? await import("./args-host.ts") : null;
     if (args.vm !== undefined) {
       if (ctx.positionals.length > 0) throw new PptError(`args: give entries or --vm ${args.vm}, not both`);
-      texts = await hostSide!.vmEntries(host!, args.vm, ctx.lists.vms ?? []);
+      ({ entries: texts, manager } = await hostSide!.vmEntries(host!, args.vm, ctx.lists.vms ?? []));
     } else {
       texts = splitEntries(ctx.positionals);
       if (texts.length === 0) throw new PptError("args: no passthru entries; give B/S/F entries (pptctl args 1/0/0 1/0/1) or --vm NAME");
@@ -51,7 +53,7 @@ export default defineCommand({
       }
     }
     for (const n of plan.notes) ctx.log.info(`note: ${n}`);
-    if (host && hostSide) for (const w of await hostSide.igdNotAtSlot2(host, plan)) ctx.log.warn(w);
+    if (host && hostSide) for (const w of await hostSide.igdNotAtSlot2(host, plan, manager)) ctx.log.warn(w);
 
     if (args["next-slot"]) {
       if (plan.nextSlot === null) throw new PptError(`args: no guest slot is left free after passthrough (slots up to ${MAX_SLOT - 1} are taken)`, 1);

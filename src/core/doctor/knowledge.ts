@@ -42,8 +42,8 @@ export function resetCheck(m: HostModel, cfg: PptdevsConfig): Check {
 }
 
 /** The guest slot each VM config gives an address, as args would allocate it. */
-function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number }[] {
-  const out: { vm: string; slot: number }[] = [];
+function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number; manager: string }[] {
+  const out: { vm: string; slot: number; manager: string }[] = [];
   for (const c of m.vms.configs) {
     const entries = c.entries.map(parsePassthruEntry);
     if (entries.some((e) => "error" in e)) continue;
@@ -52,7 +52,7 @@ function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number }[]
     try {
       const plan = allocateSlots(ok, { firstSlot: DEFAULT_FIRST_SLOT, reserved: new Set() });
       const hit = plan.assignments.find((x) => sameAddr(x.entry.addr, a));
-      if (hit) out.push({ vm: c.vm, slot: hit.slot });
+      if (hit) out.push({ vm: c.vm, slot: hit.slot, manager: c.manager });
     } catch {
       // args reports a broken passthru list itself; here it only means "cannot tell".
     }
@@ -75,7 +75,10 @@ export function quirksCheck(m: HostModel, cfg: PptdevsConfig): Check {
     for (const q of quirksFor(d, index, resetMethod(d, listed))) {
       if (q.id === "intel-igd") {
         const wrong = guestSlots(m, d.addr).filter((g) => g.slot !== 2);
-        for (const g of wrong) risks.push({ d, q, why: `${name(d)} lands at guest slot ${g.slot} in ${g.vm}, not 2: pin it (${formatBhyve(d.addr)}=2:0)` });
+        for (const g of wrong) {
+          const how = g.manager === "hoster" ? "Hoster cannot pin a slot (its NIC is at slot 2): pass it with vm-bhyve or plain bhyve" : `pin it (${formatBhyve(d.addr)}=2:0)`;
+          risks.push({ d, q, why: `${name(d)} lands at guest slot ${g.slot} in ${g.vm}, not 2: ${how}` });
+        }
         if (wrong.length === 0) infos.push(`${q.id} ${formatBhyve(d.addr)}`);
       } else if (q.risk) risks.push({ d, q, why: `${name(d)}: ${q.title}` });
       else infos.push(`${q.id} ${formatBhyve(d.addr)}`);

@@ -36,9 +36,9 @@ export const QUIRKS: readonly QuirkData[] = [
     id: "intel-igd",
     title: "Intel integrated graphics: GVT-d passthrough, expected at guest slot 2",
     advice:
-      "bhyve passes an Intel IGD through with GVT-d (stolen memory and OpRegion set up for the guest). The Intel GOP and guest drivers expect it at guest slot 2 with the LPC bridge at 31: pin it (0/2/0=2:0, or -s 2:0,passthru,0/2/0) — Hoster's fixed layout puts its NIC at slot 2 — and add rom=/path/gop.rom for a picture while the guest boots. bhyve knows only the IGD generations in its own table.",
+      "bhyve passes an Intel IGD through with GVT-d (stolen memory and OpRegion set up for the guest). The Intel GOP and guest drivers expect it at guest slot 2 with the LPC bridge at 31: pin it there (vm-bhyve: passthru0=\"0/2/0=2:0\"; plain bhyve: -s 2:0,passthru,0/2/0) and add rom=/path/gop.rom for a picture while the guest boots. Hoster cannot do this: it has no slot pins (it splits passthru entries at '/', so '=2:0' breaks the VM's start) and its fixed layout puts the VM's NIC at slot 2, so under Hoster the IGD lands at slot 5 or later, not where the GOP and Intel's guest drivers expect it. bhyve knows only the IGD generations in its own table.",
     source:
-      "https://reviews.freebsd.org/transactions/detail/PHID-XACT-DREV-db5n7g6glr6zidi/ (GVT-d review, Beckhoff); https://github.com/freebsd/freebsd-src/blob/main/usr.sbin/bhyve/amd64/pci_gvt-d.c; https://github.com/freebsd/freebsd-src/pull/2269 (the IGD generation table)",
+      "https://reviews.freebsd.org/transactions/detail/PHID-XACT-DREV-db5n7g6glr6zidi/ (GVT-d review, Beckhoff); https://github.com/freebsd/freebsd-src/blob/main/usr.sbin/bhyve/amd64/pci_gvt-d.c; https://github.com/freebsd/freebsd-src/pull/2269 (the IGD generation table); https://github.com/yaroslav-gwit/HosterCore/blob/main/internal/pkg/hoster/vm/utils/generate_bhyve_command.go (Hoster: NIC at slot 2, passthruPciSplitter)",
     risk: false,
     match: { vendor: 0x8086, cls: 0x03, addr: "0/2/0" },
   },
