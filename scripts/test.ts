@@ -18,7 +18,9 @@ for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     process.exit(code);
   });
 }
-const proc = Bun.spawn([process.execPath, "test", ...process.argv.slice(2)], {
+// bunfig.toml's [test] has no timeout key (Bun 1.4.5 ignored `timeout = 60000` there and stopped
+// tests at its default 5 s, so a test that runs processes failed under load): the flag sets it.
+const proc = Bun.spawn([process.execPath, "test", "--timeout", "60000", ...process.argv.slice(2)], {
   stdout: "pipe",
   stderr: "pipe",
   env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", TMPDIR: scratch },
