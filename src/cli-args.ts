@@ -45,17 +45,11 @@ export function parseCli(command: string, argv: readonly string[], def: ArgsDef,
     const body = tok.slice(long ? 2 : 1);
     const eq = body.indexOf("=");
     const key = eq >= 0 ? body.slice(0, eq) : body;
-    let spec = byName.get(key);
-    let negated = false;
-    if (!spec && long && key.startsWith("no-")) {
-      spec = byName.get(key.slice(3));
-      negated = spec?.type === "boolean";
-      if (!negated) spec = undefined;
-    }
+    const spec = byName.get(key);
     if (!spec || (!long && key.length !== 1)) throw unknown(tok);
     if (spec.type === "boolean") {
       if (eq >= 0) throw new PptError(`${command}: option '--${key}' takes no value`);
-      values[spec.name] = !negated;
+      values[spec.name] = true;
       continue;
     }
     let value: string | undefined;
@@ -74,6 +68,10 @@ export function parseCli(command: string, argv: readonly string[], def: ArgsDef,
       throw new PptError(`${command}: option '--${spec.name}' given twice ('${values[spec.name]}' and '${value}'); give it once`);
     }
     values[spec.name] = value;
+  }
+  // A command without operands refuses them: `pptctl doctor extra` is a mistake, not a no-op.
+  if (positionals.length > 0 && !Object.values(def).some((d) => d.type === "positional")) {
+    throw new PptError(`${command}: unexpected '${positionals[0]}': ${command} takes no operands; see 'pptctl ${command} --help'`);
   }
   return { values, lists, positionals };
 }

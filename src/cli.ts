@@ -76,11 +76,13 @@ export function rootUsage(): string {
     `pptctl ${VERSION} — bhyve PCI passthrough for FreeBSD`,
     "",
     "usage: pptctl [--from DIR] [--no-color] COMMAND [options]",
+    "       pptctl -h | --help | help [COMMAND]",
+    "       pptctl -V | --version",
     "",
     "commands:",
     ...lines,
     "",
-    "Run 'pptctl COMMAND --help' for a command's options.",
+    "Run 'pptctl COMMAND --help' (or 'pptctl help COMMAND') for a command's options.",
     "",
   ].join("\n");
 }
@@ -106,6 +108,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         io.out(`pptctl ${VERSION}\n`);
         return 0;
       }
+      // Before the command only the options every command takes: --from DIR and --no-color.
+      if (tok !== "--no-color" && tok !== "--from" && !tok.startsWith("--from=")) {
+        throw new PptError(`unknown option '${tok}' before the command; see 'pptctl --help'`);
+      }
       pre.push(tok);
       if (tok === "--from") pre.push(argv[++i] ?? "");
     }
@@ -113,6 +119,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (name === undefined) {
       io.err(rootUsage());
       return 2;
+    }
+    if (name === "help") {
+      const topic = argv[i + 1];
+      if (topic === undefined) {
+        io.out(rootUsage());
+        return 0;
+      }
+      if (!COMMANDS[topic]) throw new PptError(`help: unknown command '${topic}'; commands: ${Object.keys(COMMANDS).join(", ")}`);
+      return run([topic, "--help"], io);
     }
     const entry = COMMANDS[name];
     if (!entry) {
@@ -131,7 +146,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       // Loaded only for --help: the rest of citty is not needed to run a command.
       const { renderUsage } = await import("citty");
       const usage = await renderUsage(cmd, { meta: { name: "pptctl" } });
-      const color = wantColor({ isTTY: io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") });
+      const color = wantColor({ isTTY: io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") || pre.includes("--no-color") });
       io.out(`${color ? usage : stripAnsi(usage)}\n`);
       return 0;
     }
@@ -140,7 +155,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     // `args` prints for $(…) and never colours or draws a table: it skips the terminal probe.
     const tty = PLAIN_OUTPUT.has(name) ? false : io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY;
     const ioFor: Io = io.probeTTY ? withTTY(io, tty) : io;
-    const colorEnabled = wantColor({ isTTY: tty, env: io.env, noColorFlag: parsed.values.color === false });
+    const colorEnabled = wantColor({ isTTY: tty, env: io.env, noColorFlag: parsed.values["no-color"] === true });
     let log: ConsolaInstance | undefined;
     const ctx: Ctx = {
       io: ioFor,

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import pkg from "../package.json";
 import { VERSION } from "../src/version.ts";
 import { makeFakeHost } from "./fake-host.ts";
-import { SAMPLE, cli } from "./helpers.ts";
+import { join } from "node:path";
+import { SAMPLE, cli, tempDir } from "./helpers.ts";
 
 describe("no command starts what it does not use", () => {
   test("citty is imported for its types only, and loaded at run time only for --help", async () => {
@@ -70,5 +71,58 @@ describe("the CLI edge", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.checks.find((c: { id: string }) => c.id === "iommu")).toMatchObject({ status: "unknown", summary: "cannot read ACPI tables: acpidump did not answer within 0.3 s" });
     expect(r.code).toBe(3);
+  });
+});
+
+describe("the smaller disagreements of issue 22", () => {
+  const oneLine = (r: { stderr: string }) => r.stderr.trimEnd().split("\n").length;
+  test("'pptctl help' and 'pptctl help COMMAND' work; -h and -V are in the usage", async () => {
+    const root = await cli(["help"]);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toContain("pptctl -h | --help | help [COMMAND]");
+    expect(root.stdout).toContain("pptctl -V | --version");
+    expect((await cli(["help", "list"])).stdout).toContain("USAGE pptctl list");
+    const bad = await cli(["help", "nothing"]);
+    expect({ code: bad.code, lines: oneLine(bad) }).toEqual({ code: 2, lines: 1 });
+  });
+  test("an unknown option before the command is one line, not the whole usage", async () => {
+    const r = await cli(["--bogus"]);
+    expect(r).toEqual({ code: 2, stdout: "", stderr: "pptctl: unknown option '--bogus' before the command; see 'pptctl --help'\n" });
+  });
+  test("--help shows no '(Default: true)' for colour, which is automatic", async () => {
+    for (const cmd of ["doctor", "list", "capture"]) {
+      const h = (await cli([cmd, "--help"])).stdout;
+      expect(h).not.toContain("Default: true");
+      expect(h).toContain("--no-color");
+    }
+  });
+  test("extra words are refused, not ignored", async () => {
+    const doctor = await cli(["--from", SAMPLE, "doctor", "extra"]);
+    expect(doctor).toEqual({ code: 3, stdout: "", stderr: "pptctl: doctor: unexpected 'extra': doctor takes no operands; see 'pptctl doctor --help'\n" });
+    expect((await cli(["--from", SAMPLE, "list", "extra"])).code).toBe(2);
+  });
+  test("--json and another --format disagree: refused", async () => {
+    const doctor = await cli(["--from", SAMPLE, "doctor", "--json", "--format", "nagios"]);
+    expect(doctor).toEqual({ code: 3, stdout: "", stderr: "pptctl: doctor: --json and --format nagios ask for two different outputs; give one\n" });
+    expect((await cli(["--from", SAMPLE, "list", "--json", "--format", "tsv"])).code).toBe(2);
+    expect((await cli(["args", "--json", "--format", "config", "1/0/0"])).code).toBe(2);
+    // --json with --format json is the same request twice, not a conflict.
+    expect((await cli(["--from", SAMPLE, "doctor", "--json", "--format", "json"])).code).toBe(0);
+  });
+  test("list fits an 80-column terminal: the raw selector column goes first", async () => {
+    const r = await cli(["--from", SAMPLE, "list"], { tty: true, columns: 80 });
+    const widths = r.stdout.replace(/\u001b\[[0-9;]*m/g, "").trimEnd().split("\n").map((l) => [...l].length);
+    expect(Math.max(...widths)).toBeLessThanOrEqual(80);
+    expect(r.stdout).toContain("1/0/0");
+    expect(r.stdout).not.toContain("PCI ID Raw");
+  });
+  test("--file with an empty path is a usage error", async () => {
+    expect((await cli(["--from", SAMPLE, "plan", "--write", "--file", ""])).stderr).toBe("pptctl: plan: --file needs a path, e.g. --file /boot/loader.conf\n");
+  });
+  test("capture into a FIFO says it is a FIFO, not 'a file'", async () => {
+    const fifo = join(tempDir(), "fifo");
+    Bun.spawnSync(["mkfifo", fifo]);
+    const r = await cli(["--from", SAMPLE, "capture", fifo]);
+    expect(r.stderr).toBe(`pptctl: capture: ${fifo}: is a FIFO (named pipe), not a directory; give a new or empty directory; nothing was written\n`);
   });
 });

@@ -1,5 +1,6 @@
 import type { ArgsDef, CommandDef } from "citty";
 import type { Ctx } from "../context.ts";
+import { PptError } from "../core/errors.ts";
 
 /**
  * citty's defineCommand is the identity function (citty/dist/index.mjs). Imported from citty, it
@@ -15,7 +16,7 @@ export function defineCommand<const T extends ArgsDef = ArgsDef>(def: CommandDef
 export const commonArgs = {
   from: { type: "string", description: "Replay a recorded host folder instead of the live host", valueHint: "DIR" },
   json: { type: "boolean", description: "Print stable, versioned JSON on stdout" },
-  color: { type: "boolean", description: "Colour output on a terminal (--no-color turns it off)", default: true },
+  "no-color": { type: "boolean", description: "Never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)" },
 } as const satisfies ArgsDef;
 
 export const vmsArg = {
@@ -24,6 +25,17 @@ export const vmsArg = {
   valueHint: "PATH",
 } as const;
 
+
+/**
+ * The output format from --json and --format, which must not disagree: `--json --format nagios`
+ * is refused (one line, usage error) instead of one of them being quietly ignored.
+ */
+export function formatOf<F extends string>(command: string, args: { json?: boolean; format?: F }, fallback: F): F | "json" {
+  if (args.json && args.format !== undefined && args.format !== "json") {
+    throw new PptError(`${command}: --json and --format ${args.format} ask for two different outputs; give one`);
+  }
+  return args.json ? "json" : (args.format ?? fallback);
+}
 
 export function ctxOf(data: unknown): Ctx {
   return data as Ctx;

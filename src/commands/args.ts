@@ -3,7 +3,7 @@ import { formatBhyve, formatSelector } from "../core/pci-address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
 import type { VmManager } from "../core/vm-configs.ts";
 import { DEFAULT_FIRST_SLOT, LPC_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
-import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, formatOf, vmsArg } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "args", description: "Print bhyve -s slot arguments for passthru entries (B/S/F, -B/S/F for a slot of its own) or a VM's config" },
@@ -19,13 +19,13 @@ export default defineCommand({
     check: { type: "boolean", description: "Also check that every device is bound to ppt on the host (exit 1 if not)" },
     from: commonArgs.from,
     json: { type: "boolean", description: "Same as --format json" },
-    color: commonArgs.color,
+    "no-color": commonArgs["no-color"],
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const firstSlot = firstSlotOf(args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
     const reserved = new Set((ctx.lists.reserved ?? []).flatMap((l) => l.split(/[\s,]+/)).filter((s) => s !== "").map((s) => slotNumber("--reserved", s)));
-    const format = args.json ? "json" : (args.format ?? "shell");
+    const format = formatOf("args", args, "shell");
 
     let texts: string[];
     let manager: VmManager | null = null;

@@ -11,10 +11,10 @@ export default defineCommand({
   },
   args: {
     dir: { type: "positional", description: "New directory (created 0700), or an empty one you own that only you can write", required: false },
-    redact: { type: "boolean", default: true, description: "Replace secrets and machine identifiers (--no-redact keeps everything, for a capture that stays in-house)" },
+    "no-redact": { type: "boolean", description: "Keep secrets and machine identifiers (redacted by default): for a capture that stays in-house" },
     vms: vmsArg,
     from: commonArgs.from,
-    color: commonArgs.color,
+    "no-color": commonArgs["no-color"],
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
@@ -23,12 +23,12 @@ export default defineCommand({
     if (extra.length > 0) throw new PptError(`capture: one directory only, got also '${extra[0]}'`);
     const host = await ctx.openHost(args.from);
     await gather(host, { vms: true, extraVmDirs: ctx.lists.vms ?? [] });
-    const n = await writeRecording(dir, host, ctx.io.now(), { redact: args.redact !== false });
+    const n = await writeRecording(dir, host, ctx.io.now(), { redact: args["no-redact"] !== true });
     ctx.log.info(`recorded ${n.commands} commands, ${n.files} files and ${n.dirs} directories of the ${host.label} into ${dir}`);
     if (n.skipped.length > 0) {
       ctx.log.warn(`not recorded: ${n.skipped.map((x) => `${x.path} (${x.reason})`).join("; ")}; a replay says unknown for ${n.skipped.length === 1 ? "it" : "them"}`);
     }
-    if (args.redact === false) ctx.log.warn("--no-redact: the capture holds passwords, serial numbers and MAC addresses as found; keep it in-house");
+    if (args["no-redact"] === true) ctx.log.warn("--no-redact: the capture holds passwords, serial numbers and MAC addresses as found; keep it in-house");
     else if (n.redacted.length === 0) ctx.log.info("redacted: nothing secret found");
     else ctx.log.info(`redacted: ${n.redacted.map((r) => `${r.source} (${r.items.join(", ")})`).join("; ")} (listed in host.json; --no-redact keeps them)`);
     return 0;

@@ -2,7 +2,7 @@ import { runDoctor } from "../core/doctor/doctor.ts";
 import { EXIT_CODE } from "../core/doctor/types.ts";
 import { renderDoctorJson, renderDoctorText } from "../render/doctor-text.ts";
 import { renderNagios, renderPrometheus } from "../render/monitoring.ts";
-import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, formatOf, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
 
 export default defineCommand({
@@ -13,14 +13,14 @@ export default defineCommand({
     vms: vmsArg,
     from: commonArgs.from,
     json: commonArgs.json,
-    color: commonArgs.color,
+    "no-color": commonArgs["no-color"],
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
     const host = await ctx.openHost(args.from);
     const report = runDoctor(await loadModelWithVms(host, ctx.lists.vms ?? []));
     for (const n of report.notes) ctx.log.warn(n);
-    const format = args.json ? "json" : (args.format ?? "text");
+    const format = formatOf("doctor", args, "text");
     if (format === "json") ctx.io.out(renderDoctorJson(report));
     else if (format === "nagios") ctx.io.out(renderNagios(report));
     else if (format === "prometheus") ctx.io.out(renderPrometheus(report, ctx.io.now()));

@@ -6,7 +6,7 @@ import type { Colors } from "../render/color.ts";
 import { prettyJsonPieces } from "../render/json.ts";
 import { deviceJson, listTable, listWarnings } from "../render/list-view.ts";
 import { renderTable } from "../render/table.ts";
-import { commonArgs, ctxOf, defineCommand, vmsArg } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, formatOf, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
 
 export default defineCommand({
@@ -18,7 +18,7 @@ export default defineCommand({
     format: { type: "enum", options: ["table", "json", "tsv"], description: "table (default), json (pptctl-list/1), tsv" },
     from: commonArgs.from,
     json: commonArgs.json,
-    color: commonArgs.color,
+    "no-color": commonArgs["no-color"],
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
@@ -32,7 +32,7 @@ export default defineCommand({
     for (const w of warnings) ctx.log.warn(w);
 
     const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
-    const format = args.json ? "json" : (args.format ?? "table");
+    const format = formatOf("list", args, "table");
     if (format === "json") {
       prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems, warnings }, "devices", inv.rows, deviceJson, (s) => ctx.io.out(s));
       ctx.io.out("\n");
@@ -52,8 +52,10 @@ export default defineCommand({
         renderTable(header, rows, ctx.color, {
           box,
           width: ctx.io.stdoutIsTTY ? ctx.io.columns : 0,
-          // Model, then Vendor, then Type give way first on a narrow terminal.
+          // Model, then Vendor, then Type give way first on a narrow terminal; then the raw
+          // selector goes (the bhyve B/S/F beside it says the same).
           shrink: [5, 4, 2],
+          drop: [1],
           paint: (ri, ci, text) => (ci === statusCol ? paint(ctx.color, severity(inv.rows[ri]!.status), text) : text),
         }),
       );

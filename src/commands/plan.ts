@@ -10,7 +10,7 @@ import type { MemoHost } from "../host/host.ts";
 import { UTF8_BOM, displayText } from "../core/bytes.ts";
 import { realOps } from "../host/safe-write.ts";
 import { gather } from "../host/gather.ts";
-import { commonArgs, ctxOf, defineCommand, splitList } from "./_shared.ts";
+import { commonArgs, ctxOf, defineCommand, formatOf, splitList } from "./_shared.ts";
 import { prepareEdit, writeEdit } from "./plan-write.ts";
 
 export default defineCommand({
@@ -29,7 +29,7 @@ export default defineCommand({
     check: { type: "boolean", description: "Exit 0 when the loader.conf family already says this, 1 when not" },
     from: commonArgs.from,
     json: commonArgs.json,
-    color: commonArgs.color,
+    "no-color": commonArgs["no-color"],
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
@@ -86,7 +86,7 @@ export default defineCommand({
       }
       return 0;
     }
-    const format = args.json ? "json" : (args.format ?? "lines");
+    const format = formatOf("plan", args, "lines");
     if (format === "json") {
       ctx.io.out(`${JSON.stringify(planJson(plan), null, 2)}\n`);
     } else if (format === "sysrc") {

@@ -24,7 +24,7 @@ export function runtimeCommand(action: Action) {
     ...(action === "attach" ? { force: { type: "boolean", description: "Allow a storage controller, the NIC of the default route or the only display device" } } : {}),
     from: commonArgs.from,
     json: commonArgs.json,
-    color: commonArgs.color,
+    "no-color": commonArgs["no-color"],
   } as const satisfies ArgsDef;
   return defineCommand({
     meta: { name: action, description: TEXT[action].description },

@@ -48,6 +48,7 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   if (args.from !== undefined && !args["dry-run"]) {
     throw new PptError(`${action}: --from replays a recording, which pptctl never changes; run ${action} on the host itself (or add --dry-run)`);
   }
+  if (args.file !== undefined && args.file.trim() === "") throw new PptError(`${action}: --file needs a path, e.g. --file /boot/loader.conf`);
   const selectors = splitList(ctx.positionals).map(parseSelectorOrThrow);
   const host = await ctx.openHost(args.from);
   const model = await loadModelWithVms(host, []);

@@ -4,7 +4,7 @@ import { type RedactKind, kindOfCommand, kindOfFile, redact } from "../core/reda
 import type { CommandResult } from "../core/snapshot.ts";
 import type { MemoHost } from "./host.ts";
 import { describeErrno } from "./live.ts";
-import { nodeFs, openFlags } from "./node-fs.ts";
+import { kindOf, nodeFs, openFlags } from "./node-fs.ts";
 import { HOST_FORMAT, type HostJson } from "./recording-format.ts";
 
 /** Exit status timeout(1) uses; a replay then shows the command as failed, hence unknown. */
@@ -141,7 +141,7 @@ export class PrivateDir {
       return new PrivateDir(dir);
     }
     if (st.isSymbolicLink()) throw refuse("is a symbolic link; give the real directory or a new path");
-    if (!st.isDirectory()) throw refuse("is a file; give a new or empty directory");
+    if (!st.isDirectory()) throw refuse(`is ${kindOf(st)}, not a directory; give a new or empty directory`);
     const uid = process.getuid?.() ?? st.uid;
     if (st.uid !== uid) throw refuse(`is owned by uid ${st.uid}, not by you (uid ${uid}); give a new path, which pptctl creates with mode 0700`);
     if ((st.mode & 0o022) !== 0) {

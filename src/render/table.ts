@@ -7,6 +7,8 @@ export interface TableOptions {
   readonly width: number;
   /** Columns that may shrink, most expendable first. */
   readonly shrink: readonly number[];
+  /** Columns left out, most expendable first, when shrinking alone does not fit the width. */
+  readonly drop?: readonly number[];
   /** Colours a cell after padding (only the status column, on a terminal). */
   readonly paint?: (row: number, col: number, text: string) => string;
 }
@@ -18,18 +20,23 @@ function fit(text: string, width: number): string {
   return width <= 1 ? ELLIPSIS.slice(0, width) : `${text.slice(0, width - 1)}${ELLIPSIS}`;
 }
 
-/** Column widths that fit `total`, shrinking the listed columns (never below 6). */
+/** Column widths that fit `opts.width`, shrinking the listed columns (never below 6); 0: left out. */
 function widths(header: readonly string[], rows: readonly string[][], opts: TableOptions): number[] {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   if (opts.width <= 0) return w;
-  const overhead = opts.box ? 3 * w.length + 1 : 2 * (w.length - 1);
-  let excess = w.reduce((a, b) => a + b, 0) + overhead - opts.width;
+  const total = () => {
+    const kept = w.filter((x) => x > 0);
+    return kept.reduce((a, b) => a + b, 0) + (opts.box ? 3 * kept.length + 1 : 2 * (kept.length - 1));
+  };
   for (const col of opts.shrink) {
+    const excess = total() - opts.width;
     if (excess <= 0) break;
     const min = Math.max(6, (header[col] ?? "").length);
-    const cut = Math.min(excess, Math.max(0, (w[col] ?? 0) - min));
-    w[col] = (w[col] ?? 0) - cut;
-    excess -= cut;
+    w[col] = (w[col] ?? 0) - Math.min(excess, Math.max(0, (w[col] ?? 0) - min));
+  }
+  for (const col of opts.drop ?? []) {
+    if (total() <= opts.width) break;
+    w[col] = 0;
   }
   return w;
 }
@@ -37,16 +44,17 @@ function widths(header: readonly string[], rows: readonly string[][], opts: Tabl
 export function renderTable(header: readonly string[], rows: readonly string[][], c: Colors, opts: TableOptions): string {
   const w = widths(header, rows, opts);
   const cells = (r: readonly string[], ri: number) =>
-    w.map((width, ci) => {
+    w.flatMap((width, ci) => {
+      if (width === 0) return [];
       const text = fit(r[ci] ?? "", width);
-      if (ri < 0) return opts.box ? c.bold(text) : text;
-      return opts.paint ? opts.paint(ri, ci, text) : text;
+      if (ri < 0) return [opts.box ? c.bold(text) : text];
+      return [opts.paint ? opts.paint(ri, ci, text) : text];
     });
   if (!opts.box) {
     const line = (r: readonly string[], ri: number) => cells(r, ri).join("  ").trimEnd();
     return `${[line(header, -1), ...rows.map(line)].join("\n")}\n`;
   }
-  const rule = (l: string, m: string, r: string) => c.dim(`${l}${w.map((x) => "─".repeat(x + 2)).join(m)}${r}`);
+  const rule = (l: string, m: string, r: string) => c.dim(`${l}${w.filter((x) => x > 0).map((x) => "─".repeat(x + 2)).join(m)}${r}`);
   const bar = c.dim("│");
   const line = (r: readonly string[], ri: number) => `${bar} ${cells(r, ri).join(` ${bar} `)} ${bar}`;
   return `${[
