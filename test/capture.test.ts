@@ -112,7 +112,7 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     expect(model.pci).toEqual({ ok: false, reason: "/usr/sbin/pciconf -lvc is not in the recording" });
     expect(model.vms.running).toBeNull();
   });
-  test("empty and non-ASCII outputs replay exactly (files are read through mmap)", async () => {
+  test("empty and non-ASCII outputs replay exactly", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "empty.txt"), "");
     writeFileSync(join(dir, "kenv.txt"), 'smbios.system.maker="Gigabyte Technology Co., Ltd. — ü"\n');

@@ -124,7 +124,7 @@ describe("--all", () => {
 
 describe("scaling", () => {
   test("list --all --json grows linearly with the device count (no per-device scan of the listing)", async () => {
-    const { syntheticHost } = await import("../scripts/bench.ts");
+    const { syntheticHost } = await import("../scripts/synthetic-host.ts");
     const small = removeLater(syntheticHost(1_000));
     const big = removeLater(syntheticHost(8_000));
     const time = async (dir: string) => {
@@ -141,9 +141,9 @@ describe("scaling", () => {
   });
 });
 
-describe("list --json on a host bigger than one piece of output", () => {
-  test("1,201 devices (three pieces): one document, indented as JSON.stringify(…, null, 2) indents it", async () => {
-    const { syntheticHost } = await import("../scripts/bench.ts");
+describe("list --json on a big host", () => {
+  test("1,201 devices: one document, indented as JSON.stringify(…, null, 2) indents it", async () => {
+    const { syntheticHost } = await import("../scripts/synthetic-host.ts");
     const dir = removeLater(syntheticHost(1_201));
     const r = await cli(["--from", dir, "list", "--all", "--json"]);
     const doc = JSON.parse(r.stdout);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { syntheticHost } from "../scripts/bench.ts";
+import { syntheticHost } from "../scripts/synthetic-host.ts";
 import { isattyBinding } from "../src/stdio.ts";
 import { SAMPLE, cli, removeLater, tempDir } from "./helpers.ts";
 

@@ -3,7 +3,6 @@ import { PptError } from "../core/errors.ts";
 import { CMD } from "../core/snapshot.ts";
 import { vmmInit } from "../core/virt.ts";
 import type { Colors } from "../render/color.ts";
-import { prettyJsonPieces } from "../render/json.ts";
 import { deviceJson, listTable, listWarnings } from "../render/list-view.ts";
 import { renderTable } from "../render/table.ts";
 import { commonArgs, ctxOf, defineCommand, formatOf, vmsArg } from "./_shared.ts";
@@ -34,8 +33,7 @@ export default defineCommand({
     const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = formatOf("list", args, "table");
     if (format === "json") {
-      prettyJsonPieces({ format: "pptctl-list/1", devices: [], problems: inv.problems, warnings }, "devices", inv.rows, deviceJson, (s) => ctx.io.out(s));
-      ctx.io.out("\n");
+      ctx.io.out(`${JSON.stringify({ format: "pptctl-list/1", devices: inv.rows.map(deviceJson), problems: inv.problems, warnings }, null, 2)}\n`);
       return code;
     }
 

@@ -1,4 +1,4 @@
-import { type Stats, lstatSync, readFileSync, realpathSync } from "node:fs";
+import type { Stats } from "node:fs";
 import * as v from "valibot";
 import { PptError } from "../core/errors.ts";
 import { joinPath as join } from "../core/posix-path.ts";
@@ -32,7 +32,9 @@ export class RecordedHost implements Host {
   /** Reads and checks the whole folder up front, so a broken recording fails in one line. */
   static async load(dir: string): Promise<RecordedHost> {
     const jsonPath = join(dir, "host.json");
-    const folder = new Folder(dir);
+    // Loaded here, not at the top: a bundle loads every statically imported node:* module at
+    // start-up, for every command (+2 ms for args, which never reads a recording).
+    const folder = new Folder(dir, await import("node:fs"));
     const raw = folder.read("host.json", OUTPUT_LIMIT, `${dir} is not a recorded host: no host.json in it; make one with 'pptctl capture DIR' on the FreeBSD host`);
     let data: unknown;
     try {
@@ -80,10 +82,13 @@ class Folder {
   /** Sub-folders already checked. */
   private readonly checked = new Set<string>();
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly fs: typeof import("node:fs"),
+  ) {
     // The folder itself may be reached through a link the user chose; nothing inside it may.
     try {
-      this.root = realpathSync(dir);
+      this.root = fs.realpathSync(dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") {
@@ -102,7 +107,7 @@ class Folder {
       if (!last && this.checked.has(path)) continue;
       let st: Stats;
       try {
-        st = lstatSync(path);
+        st = this.fs.lstatSync(path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);
@@ -122,7 +127,7 @@ class Folder {
         throw new PptError(`${join(this.dir, rel)}: is ${st.size} bytes, over the ${limit} bytes pptctl reads of one recorded file; re-capture the host`);
       }
     }
-    return readFileSync(path);
+    return this.fs.readFileSync(path);
   }
 
   /** A recorded host file: its bytes as captured; over the live bound it is unknown, as live. */
