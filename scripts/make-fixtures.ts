@@ -3,8 +3,11 @@
  * test/fixtures/corpus/. Each scenario states what it changes; run `bun scripts/make-fixtures.ts`
  * after editing and commit the result (test/fixtures.test.ts checks they are current).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ARGV, type Spec, blockAt, blocks, fromRecording, moved, plainPciconf, rename, withKenv, writeHost } from "./fixture-host.ts";
+
+export type { Spec };
 
 const ROOT = join(import.meta.dir, "..");
 const SAMPLE = join(ROOT, "examples/hosts/gpu-workstation");
@@ -14,71 +17,9 @@ export const OUT = join(ROOT, "test/fixtures/hosts");
 const sample = (f: string) => readFileSync(join(SAMPLE, f), "utf8");
 const corpus = (f: string) => readFileSync(join(CORPUS, f), "utf8");
 
-type Cmd = { stdout: string; exit?: number; stderr?: string } | null;
-export interface Spec {
-  note: string;
-  commands: Record<string, Cmd>;
-  files: Record<string, string | null>;
-  dirs: Record<string, string[] | null>;
-}
-
-const ARGV: Record<string, string[]> = {
-  pciconf: ["/usr/sbin/pciconf", "-lvc"],
-  acpidump: ["/usr/sbin/acpidump", "-t"],
-  kenv: ["/bin/kenv"],
-  kldstat: ["/sbin/kldstat"],
-  platform: ["/sbin/sysctl", "kern.osrelease", "hw.machine", "hw.machine_arch", "hw.model"],
-  vmm: ["/sbin/sysctl", "hw.vmm"],
-  route: ["/sbin/route", "-n", "get", "default"],
-  zfs: ["/sbin/zfs", "list", "-H", "-o", "name,mountpoint"],
-  kldVmm: ["/sbin/kldstat", "-m", "vmm"],
-  dmesg: ["/sbin/dmesg"],
-};
-
 const REAL = join(ROOT, "test/fixtures/real-hosts");
 const QEMU = join(CORPUS, "freebsd-14.0-qemu");
 const qemu = (f: string) => readFileSync(join(QEMU, f), "utf8");
-
-/** A recorded host made by `pptctl capture` on a real kernel, as a Spec to vary. */
-function fromRecording(name: string, note: string): Spec {
-  const dir = join(REAL, name);
-  const json = JSON.parse(readFileSync(join(dir, "host.json"), "utf8")) as {
-    commands: { argv: string[]; exit: number; stdout: string | null; stderr: string | null }[];
-    files: { path: string; copy: string | null }[];
-    dirs: { path: string; entries: string[] | null }[];
-  };
-  const text = (rel: string | null) => (rel === null ? "" : readFileSync(join(dir, rel), "utf8"));
-  const spec: Spec = { note, commands: {}, files: {}, dirs: {} };
-  for (const c of json.commands) {
-    const key = Object.entries(ARGV).find(([, argv]) => argv.join(" ") === c.argv.join(" "))?.[0];
-    if (!key) throw new Error(`${name}: no ARGV name for ${c.argv.join(" ")}`);
-    spec.commands[key] = { stdout: text(c.stdout), exit: c.exit, stderr: text(c.stderr) };
-  }
-  for (const f of json.files) spec.files[f.path] = f.copy === null ? null : text(f.copy);
-  for (const d of json.dirs) spec.dirs[d.path] = d.entries;
-  return spec;
-}
-
-/** pciconf device blocks: the header line and every line up to the next header. */
-function blocks(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split("\n")) {
-    if (/^\S*@pci/.test(line)) out.push(line);
-    else if (out.length > 0 && line !== "") out[out.length - 1] += `\n${line}`;
-  }
-  return out;
-}
-
-function blockAt(text: string, at: string): string {
-  const b = blocks(plainPciconf(text)).find((x) => x.split("\n")[0]!.includes(`@${at}:`));
-  if (!b) throw new Error(`no device at ${at}`);
-  return b;
-}
-
-/** A block moved to another name and address, its header otherwise as printed. */
-function moved(block: string, name: string, at: string): string {
-  return block.replace(/^\S*@pci[0-9:]+:/, `${name}@${at}:`);
-}
 
 /**
  * Issue 9's host: the NUC with its Intel IGD (0/2/0) reserved, an AMD Navi 23 GPU and its HDMI
@@ -114,7 +55,7 @@ function gpuQuirks(): Spec {
 /** Scenarios on the real FreeBSD 14.0 hosts under QEMU (issue 14), each one change from a capture. */
 function realScenarios(h: Record<string, Spec>): void {
   // The e1000 (no capability list) on ppt0 and the root port in pptdevs.
-  const bridge = fromRecording("qemu-14.0-amd", "Real 14.0 AMD host, changed: pptdevs=\"0/28/0 0/3/0\" (0/28/0 is the PCIe root port) and the e1000 at 0/3/0 attached to ppt0; the xHCI/HDA card back to no driver.");
+  const bridge = fromRecording(join(REAL, "qemu-14.0-amd"), "Real 14.0 AMD host, changed: pptdevs=\"0/28/0 0/3/0\" (0/28/0 is the PCIe root port) and the e1000 at 0/3/0 attached to ppt0; the xHCI/HDA card back to no driver.");
   const amdPci = bridge.commands.pciconf!.stdout;
   bridge.commands.pciconf = { stdout: rename(rename(rename(amdPci, "ppt0", "none2"), "ppt1", "none3"), "em0", "ppt0") };
   bridge.files["/boot/loader.conf"] = bridge.files["/boot/loader.conf"]!.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="0/28/0 0/3/0"');
@@ -123,7 +64,7 @@ function realScenarios(h: Record<string, Spec>): void {
   h["qemu-amd-bridge-e1000"] = bridge;
 
   // Half of the two-function card reserved; the other function has no driver.
-  const half = fromRecording("qemu-14.0-amd", "Real 14.0 AMD host, changed: pptdevs=\"1/0/0\" only; 1/0/1 (HDA) has no driver.");
+  const half = fromRecording(join(REAL, "qemu-14.0-amd"), "Real 14.0 AMD host, changed: pptdevs=\"1/0/0\" only; 1/0/1 (HDA) has no driver.");
   half.commands.pciconf = { stdout: rename(amdPci, "ppt1", "none2") };
   half.files["/boot/loader.conf"] = half.files["/boot/loader.conf"]!.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="1/0/0"');
   half.commands.kenv = { stdout: half.commands.kenv!.stdout.replace('pptdevs="1/0/0 1/0/1"', 'pptdevs="1/0/0"') };
@@ -132,7 +73,7 @@ function realScenarios(h: Record<string, Spec>): void {
 
   // The run-time kldload case with the two signals this pptctl records: kldstat -m vmm (exit 1)
   // and the live message buffer, both real outputs of the same kernel.
-  const live = fromRecording("qemu-14.0-intel", "Real 14.0 host (AMD CPU, Intel IOMMU) after a run-time kldload vmm, plus 'kldstat -m vmm' (real: exit 1) and the live dmesg (real), which the 0.1.0 capture lacked.");
+  const live = fromRecording(join(REAL, "qemu-14.0-intel"), "Real 14.0 host (AMD CPU, Intel IOMMU) after a run-time kldload vmm, plus 'kldstat -m vmm' (real: exit 1) and the live dmesg (real), which the 0.1.0 capture lacked.");
   live.commands.kldVmm = { stdout: "", exit: 1, stderr: qemu("devctl-extra/03-kldstat-m-vmm.stderr") };
   live.commands.dmesg = { stdout: qemu("intel/dmesg") };
   h["qemu-intel-kldload-failed"] = live;
@@ -159,22 +100,6 @@ function realScenarios(h: Record<string, Spec>): void {
     dirs: { "/dev/vmm": null, "/boot/loader.conf.d": null },
   };
   h["qemu-arm64"] = arm;
-}
-
-/** hw-probe's pciconf -lvcb: drop its blank lines and bar lines to get plain `pciconf -lvc`. */
-function plainPciconf(text: string): string {
-  return `${text.split("\n").filter((l) => l.trim() !== "" && !/^\s*bar\s+\[/.test(l)).join("\n")}\n`;
-}
-
-function rename(text: string, from: string, to: string): string {
-  if (!text.includes(`${from}@`)) throw new Error(`no ${from} in pciconf text`);
-  return text.replace(new RegExp(`^${from}@`, "m"), `${to}@`);
-}
-
-function withKenv(text: string, changes: Record<string, string | null>): string {
-  const lines = text.trimEnd().split("\n").filter((l) => !Object.hasOwn(changes, l.split("=")[0] ?? ""));
-  for (const [k, v] of Object.entries(changes)) if (v !== null) lines.push(`${k}="${v}"`);
-  return `${lines.sort().join("\n")}\n`;
 }
 
 function base(note: string): Spec {
@@ -347,36 +272,6 @@ export function scenarios(): Record<string, Spec> {
   realScenarios(h);
   h["gpu-quirks"] = gpuQuirks();
   return h;
-}
-
-function writeHost(dir: string, spec: Spec): void {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const put = (rel: string, text: string) => {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-    return rel;
-  };
-  const json = {
-    format: "pptctl-host/1",
-    captured: "2026-11-24T12:00:00Z",
-    commands: Object.entries(spec.commands)
-      .filter(([, c]) => c !== null)
-      .map(([k, c]) => {
-        const argv = ARGV[k]!;
-        const name = argv.map((a) => a.split("/").pop()!.replace(/^-+/, "")).join("-").replace(/[^A-Za-z0-9._-]+/g, "_");
-        return {
-          argv,
-          exit: c!.exit ?? 0,
-          stdout: c!.stdout === "" ? null : put(`${name}.txt`, c!.stdout),
-          stderr: c!.stderr ? put(`${name}.stderr.txt`, c!.stderr) : null,
-        };
-      }),
-    files: Object.entries(spec.files).map(([path, text]) => ({ path, copy: text === null ? null : put(`files${path}`, text) })),
-    dirs: Object.entries(spec.dirs).map(([path, entries]) => ({ path, entries })),
-  };
-  put("host.json", `${JSON.stringify(json, null, 2)}\n`);
-  put("NOTES.md", `# ${dir.split("/").pop()}\n\n${spec.note}\n\nGenerated by scripts/make-fixtures.ts from examples/hosts/gpu-workstation and test/fixtures/corpus.\n`);
 }
 
 export function writeAll(out = OUT): string[] {

@@ -1,11 +1,11 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { REPEATABLE, commandArgs, parseCli } from "./cli-args.ts";
 import type { ConsolaInstance } from "consola/core";
-import { type Ctx, type Io, openHost } from "./context.ts";
+import { type Ctx, type Io, openHost } from "./commands/_context.ts";
 import { PptError } from "./core/errors.ts";
 import { colors, wantColor } from "./render/color.ts";
 import { createLogger } from "./render/log.ts";
-import { mark } from "./trace.ts";
+import { mark } from "./io/trace.ts";
 import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<CommandDef<any>>;

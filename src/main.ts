@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { mayDrawTable, run, writeFailedExit } from "./cli.ts";
-import { mark, startTrace, traceReport } from "./trace.ts";
-import { flush, isTerminal, stdoutClosed, terminalColumns, writeFailure, writeOut } from "./stdio.ts";
+import { mark, startTrace, traceReport } from "./io/trace.ts";
+import { flush, isTerminal, stdoutClosed, terminalColumns, writeFailure, writeOut } from "./io/stdio.ts";
 
 startTrace(process.env.PPTCTL_TRACE === "1");
 const argv = process.argv.slice(2);

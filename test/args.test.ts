@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../src/core/passthru-entry.ts";
-import { allocateSlots } from "../src/core/slots.ts";
+import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../src/core/vm/passthru-entry.ts";
+import { allocateSlots } from "../src/core/vm/slots.ts";
 import { SAMPLE, cli, tempDir } from "./helpers.ts";
 
 const args = (...argv: string[]) => cli(["args", ...argv]);

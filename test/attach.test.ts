@@ -205,8 +205,8 @@ describe("when devctl fails", () => {
 describe("doctor runtime-only and SR-IOV VFs that iovctl attaches at boot", () => {
   const z370 = readFileSync(join(import.meta.dir, "fixtures/corpus/pciconf-lvc/bsdhw-ppt-gigabyte-z370m-82599-vfs-ari-func130.txt"), "utf8");
   const model = async (rc: string) => {
-    const { buildModel } = await import("../src/core/model.ts");
-    const { readPptdevsConfig } = await import("../src/core/pptdevs-config.ts");
+    const { buildModel } = await import("../src/core/model/model.ts");
+    const { readPptdevsConfig } = await import("../src/core/loader/pptdevs-config.ts");
     const { runtimeOnlyCheck } = await import("../src/core/doctor/runtime.ts");
     const snap = {
       commands: new Map([["/usr/sbin/pciconf\u0000-lvc", { kind: "ran" as const, exit: 0, stdout: z370, stderr: "" }]]),

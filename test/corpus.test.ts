@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseAcpidump } from "../src/core/acpidump.ts";
-import { parseDmesg } from "../src/core/dmesg.ts";
-import { parseKldstat } from "../src/core/kldstat.ts";
-import { parseKenv } from "../src/core/kenv.ts";
-import { parsePciconf, unparsedLines } from "../src/core/pciconf.ts";
-import { parseSysctl } from "../src/core/sysctl.ts";
-import { idPair } from "../src/core/pci-device.ts";
+import { parseAcpidump } from "../src/core/parse/acpidump.ts";
+import { parseDmesg } from "../src/core/parse/dmesg.ts";
+import { parseKldstat } from "../src/core/parse/kldstat.ts";
+import { parseKenv } from "../src/core/parse/kenv.ts";
+import { parsePciconf, unparsedLines } from "../src/core/parse/pciconf.ts";
+import { parseSysctl } from "../src/core/parse/sysctl.ts";
+import { idPair } from "../src/core/pci/device.ts";
 import { CORPUS } from "./helpers.ts";
 
 /** Which parser reads which corpus folder (iasl dumps are Linux's format: parsed for no crash). */

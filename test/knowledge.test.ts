@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { QUIRKS } from "../src/core/knowledge/quirks-data.ts";
 import { indexListing, quirksFor } from "../src/core/knowledge/quirks.ts";
 import { resetMethod } from "../src/core/knowledge/reset.ts";
-import { parsePassthruEntry } from "../src/core/passthru-entry.ts";
-import { capsListed } from "../src/core/pci-device.ts";
-import { parsePciconf } from "../src/core/pciconf.ts";
-import { allocateSlots, slotArgv } from "../src/core/slots.ts";
-import { parseHosterVm, parseVmBhyveConf } from "../src/core/vm-configs.ts";
+import { parsePassthruEntry } from "../src/core/vm/passthru-entry.ts";
+import { capsListed } from "../src/core/pci/device.ts";
+import { parsePciconf } from "../src/core/parse/pciconf.ts";
+import { allocateSlots, slotArgv } from "../src/core/vm/slots.ts";
+import { parseHosterVm, parseVmBhyveConf } from "../src/core/vm/configs.ts";
 import { CORPUS, SAMPLE, cli, host } from "./helpers.ts";
 
 const dev = (caps: string[], header = "class=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001") =>

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { parseAcpidump } from "../src/core/acpidump.ts";
-import { parseKenv } from "../src/core/kenv.ts";
-import { loaderFileOrder, mergeLoaderFiles, parseLoaderConf, readLoaderLine } from "../src/core/loader-conf.ts";
-import { parseSysctl } from "../src/core/sysctl.ts";
+import { parseAcpidump } from "../src/core/parse/acpidump.ts";
+import { parseKenv } from "../src/core/parse/kenv.ts";
+import { loaderFileOrder, mergeLoaderFiles, parseLoaderConf, readLoaderLine } from "../src/core/parse/loader-conf.ts";
+import { parseSysctl } from "../src/core/parse/sysctl.ts";
 
 describe("acpidump -t", () => {
   test("table headers and DMAR sub-tables", () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { join } from "node:path";
-import { parsePciconf, readMsi, readMsix, readPcie } from "../src/core/pciconf.ts";
+import { parsePciconf, readMsi, readMsix, readPcie } from "../src/core/parse/pciconf.ts";
 import { CORPUS } from "./helpers.ts";
 
 const corpus = (rel: string) => readFileSync(join(CORPUS, rel), "utf8");

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseAcpidump } from "../src/core/acpidump.ts";
-import { parseDmesg } from "../src/core/dmesg.ts";
-import { parseKenv } from "../src/core/kenv.ts";
-import { parseKldstat } from "../src/core/kldstat.ts";
-import { parseLoaderConf } from "../src/core/loader-conf.ts";
-import { formatBhyve, formatSelector } from "../src/core/pci-address.ts";
-import { parsePciconf } from "../src/core/pciconf.ts";
-import { checkPptdevsValue } from "../src/core/pptdevs.ts";
-import { parseSelector } from "../src/core/selector.ts";
-import { parseSysctl } from "../src/core/sysctl.ts";
+import { parseAcpidump } from "../src/core/parse/acpidump.ts";
+import { parseDmesg } from "../src/core/parse/dmesg.ts";
+import { parseKenv } from "../src/core/parse/kenv.ts";
+import { parseKldstat } from "../src/core/parse/kldstat.ts";
+import { parseLoaderConf } from "../src/core/parse/loader-conf.ts";
+import { formatBhyve, formatSelector } from "../src/core/pci/address.ts";
+import { parsePciconf } from "../src/core/parse/pciconf.ts";
+import { checkPptdevsValue } from "../src/core/loader/pptdevs.ts";
+import { parseSelector } from "../src/core/pci/selector.ts";
+import { parseSysctl } from "../src/core/parse/sysctl.ts";
 
 /** Text that looks like the real thing often enough to reach deep branches. */
 const fragments = fc.constantFrom(
@@ -109,7 +109,7 @@ describe("selectors round-trip through every printed form", () => {
 });
 
 describe("redaction (capture)", () => {
-  const { redact } = require("../src/core/redact.ts") as typeof import("../src/core/redact.ts");
+  const { redact } = require("../src/core/text/redact.ts") as typeof import("../src/core/text/redact.ts");
   const line = fc.oneof(
     fc.constantFrom('pptdevs="1/0/0 1/0/1"', 'passthru0="0/2/0=2:0"', '  "passthru": ["1/0/0", "-1/0/1"],', 'vmm_load="YES"', 'vnc_password="x y"', '"vnc_password": "a\\"b",', "smbios.system.serial=\"X\"", "igc0: Ethernet address: 00:11:22:33:44:55"),
     fc.string({ maxLength: 40 }),
@@ -127,7 +127,7 @@ describe("redaction (capture)", () => {
 });
 
 describe("posix paths without node:path", () => {
-  const { joinPath, dirName, baseName } = require("../src/core/posix-path.ts") as typeof import("../src/core/posix-path.ts");
+  const { joinPath, dirName, baseName } = require("../src/core/text/path.ts") as typeof import("../src/core/text/path.ts");
   const { posix } = require("node:path") as typeof import("node:path");
   const seg = fc.constantFrom("a", "b", "..", ".", "", "/", "x/y", "/abs", "c/", "..b");
   test("joinPath, dirName and baseName agree with node:path's posix functions", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAcpidump } from "../src/core/acpidump.ts";
-import { parseDmesg } from "../src/core/dmesg.ts";
+import { parseAcpidump } from "../src/core/parse/acpidump.ts";
+import { parseDmesg } from "../src/core/parse/dmesg.ts";
 import { CORPUS, FIXTURES, cli, host } from "./helpers.ts";
 
 /** `pptctl capture` folders from a real FreeBSD 14.0-STABLE kernel (../shared/corpus/freebsd-14.0-qemu). */
@@ -79,7 +79,7 @@ describe("faults the real kernel showed (issue 14)", () => {
   });
 
   test("2. a firmware switch gets a firmware fix, a missing VMX the nested-virtualisation hint", async () => {
-    const { vmmFailureFix } = await import("../src/core/virt.ts");
+    const { vmmFailureFix } = await import("../src/core/model/virt.ts");
     expect(vmmFailureFix("vmx_init: VMX operation disabled by BIOS")).toBe("enable Intel VT-x / AMD SVM Mode in the firmware setup, then reboot");
     expect(vmmFailureFix("vmx_modinit: processor does not support VMX operation")).toContain("nested virtualisation");
     expect(vmmFailureFix("SVM: Nested Paging feature not available.")).toContain("the CPU lacks Nested Paging");

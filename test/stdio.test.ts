@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticHost } from "../scripts/synthetic-host.ts";
-import { isattyBinding } from "../src/stdio.ts";
+import { isattyBinding } from "../src/io/stdio.ts";
 import { SAMPLE, cli, removeLater, tempDir } from "./helpers.ts";
 
-/** The real entry point (src/main.ts, which writes through src/stdio.ts), as a child process. */
+/** The real entry point (src/main.ts, which writes through src/io/stdio.ts), as a child process. */
 const MAIN = join(import.meta.dir, "..", "src", "main.ts");
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" };
 
@@ -90,10 +90,10 @@ describe("output reaches pipes, files and $(…) completely", () => {
 });
 
 describe("the terminal probe is isatty(3)", () => {
-  const probe = join(import.meta.dir, "..", "src", "stdio.ts");
+  const probe = join(import.meta.dir, "..", "src", "io", "stdio.ts");
   // Asked twice: through the binding, and with the binding taken away (the fstat fallback).
   const ask = `import { isTerminal, isattyBinding } from ${JSON.stringify(probe)}; const a = [isattyBinding(1), await isTerminal(1)]; process.binding = undefined; process.stderr.write(JSON.stringify([...a, isattyBinding(1), await isTerminal(1)]));`;
-  test("this Bun answers without the thread pool (else the slower fstat is in use: see src/stdio.ts)", () => {
+  test("this Bun answers without the thread pool (else the slower fstat is in use: see src/io/stdio.ts)", () => {
     expect(typeof isattyBinding(1)).toBe("boolean");
   });
   test("a pipe, a file and /dev/null are not terminals", () => {

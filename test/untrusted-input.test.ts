@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { parseVmBhyveConf } from "../src/core/vm-bhyve.ts";
+import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
 import { makeFakeHost } from "./fake-host.ts";
 import { SAMPLE, cli, tempDir } from "./helpers.ts";
 

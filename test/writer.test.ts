@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { unifiedDiff } from "../src/core/diff.ts";
+import { unifiedDiff } from "../src/core/text/diff.ts";
 import { realOps, replaceFile } from "../src/host/safe-write.ts";
 import { makeFakeHost } from "./fake-host.ts";
 import { cli, tempDir } from "./helpers.ts";
@@ -217,5 +217,49 @@ describe("the diff is linear in the file's length (fault 11)", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("atomic replace", () => {
+  const setup = () => {
+    const dir = tempDir();
+    const path = join(dir, "loader.conf");
+    writeFileSync(path, 'pptdevs="1/0/0"\n');
+    return { dir, path };
+  };
+  const write = (path: string, expected: string, ops = realOps) => replaceFile(path, expected, "new\n", new Date(), { command: "plan --write", ops });
+  const litter = (dir: string) => readdirSync(dir).filter((f) => f !== "loader.conf");
+  test("a crash between the temp write and the rename leaves the original intact, and nothing beside it", async () => {
+    const { dir, path } = setup();
+    const ops = { ...realOps, rename: async () => Promise.reject(Object.assign(new Error("simulated power loss"), { code: "EIO" })) };
+    await expect(write(path, 'pptdevs="1/0/0"\n', ops)).rejects.toThrow(/could not replace the file \(simulated power loss\); it is unchanged$/);
+    expect(readFileSync(path, "utf8")).toBe('pptdevs="1/0/0"\n');
+    expect(litter(dir)).toEqual([]);
+  });
+  test("a change by someone else meanwhile is refused", async () => {
+    const { dir, path } = setup();
+    let reads = 0;
+    const ops = {
+      ...realOps,
+      read: async (p: string) => {
+        // Another editor saves between our first look and the rename.
+        if (p === path && ++reads === 2) writeFileSync(path, 'pptdevs="9/0/0"\n');
+        return realOps.read(p);
+      },
+    };
+    await expect(write(path, 'pptdevs="1/0/0"\n', ops)).rejects.toThrow("changed while pptctl was writing; nothing was written");
+    expect(readFileSync(path, "utf8")).toBe('pptdevs="9/0/0"\n');
+    expect(litter(dir)).toEqual([]);
+  });
+  test("content different from what was read is refused before anything is written", async () => {
+    const { dir, path } = setup();
+    await expect(write(path, "something else\n")).rejects.toThrow("changed since pptctl read it; nothing was written");
+    expect(litter(dir)).toEqual([]);
+  });
+  test("a directory without room for the temp file: one line, nothing left", async () => {
+    const { dir, path } = setup();
+    const ops = { ...realOps, createExclusive: async (p: string, b: string, m: number) => (p.endsWith(".tmp") ? Promise.reject(Object.assign(new Error("EROFS"), { code: "EROFS", message: "read-only file system" })) : realOps.createExclusive(p, b, m)) };
+    await expect(write(path, 'pptdevs="1/0/0"\n', ops)).rejects.toThrow(`cannot write a temporary file in ${dir} (read-only file system); nothing was written`);
+    expect(litter(dir)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
-import { type HostModel, buildModel } from "../core/model.ts";
+import { type HostModel, buildModel } from "../core/model/model.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
-import { mark } from "../trace.ts";
+import { mark } from "../io/trace.ts";
 
 /**
  * Everything the host says, VM configs included (list, doctor, args --vm, attach). Apart from

@@ -1,5 +1,5 @@
 import type { ArgsDef, CommandDef } from "citty";
-import type { Ctx } from "../context.ts";
+import type { Ctx } from "./_context.ts";
 import { PptError } from "../core/errors.ts";
 
 /**

@@ -1,12 +1,12 @@
 import { PptError } from "../core/errors.ts";
-import { buildModel } from "../core/model.ts";
-import { formatBhyve, formatSelector, sameAddr } from "../core/pci-address.ts";
+import { buildModel } from "../core/model/model.ts";
+import { formatBhyve, formatSelector, sameAddr } from "../core/pci/address.ts";
 import { indexListing, quirksFor } from "../core/knowledge/quirks.ts";
 import { resetMethod } from "../core/knowledge/reset.ts";
-import type { PassthruEntry } from "../core/passthru-entry.ts";
-import { capsListed } from "../core/pci-device.ts";
-import type { SlotPlan } from "../core/slots.ts";
-import type { VmManager } from "../core/vm-configs.ts";
+import type { PassthruEntry } from "../core/vm/passthru-entry.ts";
+import { capsListed } from "../core/pci/device.ts";
+import type { SlotPlan } from "../core/vm/slots.ts";
+import type { VmManager } from "../core/vm/configs.ts";
 import { gather } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
 import { loadModelWithVms } from "./_model.ts";

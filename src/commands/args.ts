@@ -1,8 +1,8 @@
 import { PptError } from "../core/errors.ts";
-import { formatBhyve, formatSelector } from "../core/pci-address.ts";
-import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/passthru-entry.ts";
-import type { VmManager } from "../core/vm-configs.ts";
-import { DEFAULT_FIRST_SLOT, LPC_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/slots.ts";
+import { formatBhyve, formatSelector } from "../core/pci/address.ts";
+import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/vm/passthru-entry.ts";
+import type { VmManager } from "../core/vm/configs.ts";
+import { DEFAULT_FIRST_SLOT, LPC_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/vm/slots.ts";
 import { commonArgs, ctxOf, defineCommand, formatOf, vmsArg } from "./_shared.ts";
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 import { buildInventory, severity } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { CMD } from "../core/snapshot.ts";
-import { vmmInit } from "../core/virt.ts";
+import { vmmInit } from "../core/model/virt.ts";
 import type { Colors } from "../render/color.ts";
 import { deviceJson, listTable, listWarnings } from "../render/list-view.ts";
 import { renderTable } from "../render/table.ts";

@@ -1,9 +1,9 @@
 import { PptError } from "../core/errors.ts";
-import { LOADER_CONF, where } from "../core/loader-conf.ts";
-import { editLoaderConf } from "../core/loader-edit.ts";
-import type { HostModel } from "../core/model.ts";
-import type { Plan } from "../core/plan.ts";
-import { MANAGED_NAMES, readPptdevsConfig } from "../core/pptdevs-config.ts";
+import { LOADER_CONF, where } from "../core/parse/loader-conf.ts";
+import { editLoaderConf } from "../core/loader/edit.ts";
+import type { HostModel } from "../core/model/model.ts";
+import type { Plan } from "../core/loader/plan.ts";
+import { MANAGED_NAMES, readPptdevsConfig } from "../core/loader/pptdevs-config.ts";
 import { type HostSnapshot, fileResult } from "../core/snapshot.ts";
 import type { MemoHost } from "../host/host.ts";
 import { LiveHost } from "../host/live.ts";

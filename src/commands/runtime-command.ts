@@ -1,5 +1,5 @@
 import type { ArgsDef } from "citty";
-import type { Action } from "../core/runtime.ts";
+import type { Action } from "../core/runtime/devctl.ts";
 import { commonArgs, ctxOf, defineCommand } from "./_shared.ts";
 import { runRuntime } from "./runtime-run.ts";
 

@@ -1,12 +1,12 @@
-import { type Assignments, assignmentsOf } from "./assignments.ts";
-import type { HostModel } from "./model.ts";
-import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci-address.ts";
-import { baseClassName, subClassName } from "./pci-classes.ts";
-import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci-device.ts";
+import { type Assignments, assignmentsOf } from "./vm/assignments.ts";
+import type { HostModel } from "./model/model.ts";
+import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci/address.ts";
+import { baseClassName, subClassName } from "./pci/classes.ts";
+import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci/device.ts";
 import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
-import { readPptdevsConfig } from "./pptdevs-config.ts";
-import { releasedAtRuntime } from "./runtime-kenv.ts";
+import { readPptdevsConfig } from "./loader/pptdevs-config.ts";
+import { releasedAtRuntime } from "./runtime/kenv.ts";
 
 export type DeviceStatus =
   | { readonly kind: "available" }

@@ -1,6 +1,6 @@
-import { joinPath as join } from "../core/posix-path.ts";
+import { joinPath as join } from "../core/text/path.ts";
 import { PptError } from "../core/errors.ts";
-import { type RedactKind, kindOfCommand, kindOfFile, redact } from "../core/redact.ts";
+import { type RedactKind, kindOfCommand, kindOfFile, redact } from "../core/text/redact.ts";
 import type { CommandResult } from "../core/snapshot.ts";
 import type { MemoHost } from "./host.ts";
 import { describeErrno } from "./live.ts";

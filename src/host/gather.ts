@@ -1,6 +1,6 @@
-import { LOADER_CONF_DIR } from "../core/loader-conf.ts";
+import { LOADER_CONF_DIR } from "../core/parse/loader-conf.ts";
 import { CORE_COMMANDS, CORE_DIRS, CORE_FILES, type HostSnapshot, dirResult } from "../core/snapshot.ts";
-import { discoverVms } from "../core/vm-configs.ts";
+import { discoverVms } from "../core/vm/configs.ts";
 import type { MemoHost } from "./host.ts";
 
 export interface GatherOptions {

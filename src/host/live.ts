@@ -1,4 +1,4 @@
-import { joinPath as join } from "../core/posix-path.ts";
+import { joinPath as join } from "../core/text/path.ts";
 import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
 import type { Host, RunOptions } from "./host.ts";
 import { describeErrno, nodeFs, readHostFile } from "./node-fs.ts";

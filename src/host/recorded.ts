@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import * as v from "valibot";
 import { PptError } from "../core/errors.ts";
-import { joinPath as join } from "../core/posix-path.ts";
+import { joinPath as join } from "../core/text/path.ts";
 import { type CommandResult, type DirResult, type FileResult, commandKey } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
 import { FILE_LIMIT, describeErrno, kindOf } from "./node-fs.ts";

@@ -1,123 +1,16 @@
 import { PptError } from "../core/errors.ts";
-import { baseName, dirName, joinPath } from "../core/posix-path.ts";
-import { FILE_LIMIT, describeErrno, kindOf, nodeFs, openFlags, refusal } from "./node-fs.ts";
+import { baseName, dirName, joinPath } from "../core/text/path.ts";
+import { Lock } from "./file-lock.ts";
+import { describeErrno } from "./node-fs.ts";
+import { type Meta, type WriteOps, realOps } from "./write-ops.ts";
+
+export { type WriteOps, realOps };
 
 /**
  * The one writer of host files (loader.conf, VM configs). DESIGN §5: bytes, not decoded text;
  * one writer at a time; a complete, fsynced backup before anything else; temp file + rename in
  * the file's own directory; symbolic links kept, dangling ones too; only regular files.
  */
-
-export interface Meta {
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly ino: number;
-  /** Last modification, ms since the epoch. */
-  readonly mtimeMs: number;
-  readonly type: "file" | "link" | "dir" | "other";
-  /** For a message: "a FIFO (named pipe)". */
-  readonly kind: string;
-}
-
-/** The file system calls the writer makes; tests swap some to simulate crashes and errors. */
-export interface WriteOps {
-  /** lstat(2); null when nothing is there. */
-  lstat(path: string): Promise<Meta | null>;
-  readlink(path: string): Promise<string>;
-  /**
-   * The file's bytes (one char per byte), null when absent; throws when it is not a regular file
-   * or is over the size bound. Opened non-blocking, so a FIFO cannot hang the read.
-   */
-  read(path: string): Promise<string | null>;
-  /** Creates `path` exclusively (never through a link) with `mode`, writes every byte, fsyncs. */
-  createExclusive(path: string, bytes: string, mode: number): Promise<void>;
-  chown(path: string, uid: number, gid: number): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-  fsyncDir(dir: string): Promise<void>;
-  /** access(2) W_OK. */
-  writable(path: string): Promise<boolean>;
-  /** Whether a process with this id exists. */
-  alive(pid: number): boolean;
-  sleep(ms: number): Promise<void>;
-  readonly pid: number;
-}
-
-export const realOps: WriteOps = {
-  async lstat(path) {
-    try {
-      const s = await (await nodeFs()).lstat(path);
-      const type = s.isFile() ? "file" : s.isSymbolicLink() ? "link" : s.isDirectory() ? "dir" : "other";
-      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, ino: s.ino, mtimeMs: s.mtimeMs, type, kind: kindOf(s) };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return null;
-      throw e;
-    }
-  },
-  readlink: async (path) => (await nodeFs()).readlink(path),
-  async read(path) {
-    const fs = await nodeFs();
-    const { O_RDONLY, O_NONBLOCK } = await openFlags();
-    let fh: import("node:fs/promises").FileHandle;
-    try {
-      fh = await fs.open(path, O_RDONLY | O_NONBLOCK);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw e;
-    }
-    try {
-      const why = refusal(await fh.stat(), FILE_LIMIT);
-      if (why) throw Object.assign(new Error(why), { code: "ENOTREG" });
-      return (await fh.readFile()).toString("latin1");
-    } finally {
-      await fh.close();
-    }
-  },
-  async createExclusive(path, bytes, mode) {
-    const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = await openFlags();
-    const fh = await (await nodeFs()).open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-    try {
-      await fh.writeFile(Buffer.from(bytes, "latin1"));
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
-  chown: async (path, uid, gid) => (await nodeFs()).chown(path, uid, gid),
-  rename: async (from, to) => (await nodeFs()).rename(from, to),
-  unlink: async (path) => (await nodeFs()).unlink(path),
-  async fsyncDir(dir) {
-    const fh = await (await nodeFs()).open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
-  async writable(path) {
-    const fs = await nodeFs();
-    try {
-      await fs.access(path, (await openFlags()).W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  alive(pid) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      // EPERM: it exists, under another user.
-      return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-  },
-  sleep: (ms) => Bun.sleep(ms),
-  pid: process.pid,
-};
 
 export interface WriteOptions {
   /** Who writes, for messages: "plan --write", "assign". */
@@ -268,62 +161,6 @@ async function freeName(path: string, now: Date, ops: WriteOps): Promise<string>
   for (let n = 1; ; n++) {
     const name = n === 1 ? stamped : `${stamped}-${n}`;
     if ((await ops.lstat(name)) === null) return name;
-  }
-}
-
-/**
- * One pptctl writer per file: a lock file beside it, created exclusively and holding the
- * writer's pid. A lock whose process is gone (a crash, kill -9) is taken over. FreeBSD's
- * lockf(1) and pw(8) use flock(2), which neither Bun nor Node offers; an exclusive create
- * works on every file system and in the test trees. Held for the milliseconds of one write.
- */
-class Lock {
-  private constructor(
-    private readonly path: string,
-    private readonly ino: number,
-    private readonly ops: WriteOps,
-  ) {}
-
-  static async acquire(target: string, command: string, ops: WriteOps, waitMs: number): Promise<Lock> {
-    const path = joinPath(dirName(target), `.${baseName(target)}.pptctl-lock`);
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        await ops.createExclusive(path, `${ops.pid}\n`, 0o600);
-        const meta = await ops.lstat(path);
-        if (meta) return new Lock(path, meta.ino, ops);
-        continue;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-          throw new PptError(`${command}: ${target}: cannot create the lock file ${path} (${describeErrno(e)}); nothing was written`, 1);
-        }
-      }
-      const held = await ops.lstat(path);
-      if (held === null) continue;
-      const text = await ops.read(path).catch(() => null);
-      const pid = Number(text?.trim());
-      const known = Number.isInteger(pid) && pid > 0;
-      // A lock file with no pid yet is being created this very moment, unless it is old.
-      const busy = known ? ops.alive(pid) : Date.now() - held.mtimeMs < 5_000;
-      if (busy) {
-        if (Date.now() >= deadline) {
-          throw new PptError(`${command}: ${target}: another pptctl${known ? ` (pid ${pid})` : ""} is writing it; nothing was written: try again when it has finished (if no pptctl runs, remove ${path})`, 1);
-        }
-        await ops.sleep(25);
-        continue;
-      }
-      // Its writer is gone: take the lock over, unless another pptctl did so a moment ago.
-      if ((await ops.lstat(path))?.ino === held.ino) await ops.unlink(path).catch(() => undefined);
-    }
-  }
-
-  /** The lock file is still the one this writer made (nobody took it over). */
-  async stillHeld(): Promise<boolean> {
-    return (await this.ops.lstat(this.path))?.ino === this.ino;
-  }
-
-  async release(): Promise<void> {
-    if (await this.stillHeld()) await this.ops.unlink(this.path).catch(() => undefined);
   }
 }
 

@@ -1,8 +1,8 @@
 import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
-import type { HostModel } from "../core/model.ts";
-import { pciNotes, unparsedLines } from "../core/pciconf.ts";
-import { vmmInit } from "../core/virt.ts";
+import type { HostModel } from "../core/model/model.ts";
+import { pciNotes, unparsedLines } from "../core/parse/pciconf.ts";
+import { vmmInit } from "../core/model/virt.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];

@@ -1,7 +1,7 @@
-import { assignmentsOf } from "../assignments.ts";
-import type { HostModel } from "../model.ts";
-import { pciNotes, unparsedLines } from "../pciconf.ts";
-import { readPptdevsConfig } from "../pptdevs-config.ts";
+import { assignmentsOf } from "../vm/assignments.ts";
+import type { HostModel } from "../model/model.ts";
+import { pciNotes, unparsedLines } from "../parse/pciconf.ts";
+import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import { cpuVirtCheck, iommuCheck, platformCheck, vmmCheck } from "./platform.ts";
 import { boundCheck, bridgeCheck, msiCheck, siblingsCheck, syntaxCheck } from "./pptdevs.ts";
 import { quirksCheck, resetCheck } from "./knowledge.ts";

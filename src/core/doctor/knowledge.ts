@@ -1,12 +1,11 @@
-import { assignmentsOf } from "../assignments.ts";
 import { type Quirk, indexListing, quirksFor } from "../knowledge/quirks.ts";
 import { resetMethod } from "../knowledge/reset.ts";
-import type { HostModel } from "../model.ts";
-import { type PciAddress, formatBhyve, sameAddr } from "../pci-address.ts";
-import { type PciDevice, capsListed } from "../pci-device.ts";
-import { parsePassthruEntry } from "../passthru-entry.ts";
-import type { PptdevsConfig } from "../pptdevs-config.ts";
-import { DEFAULT_FIRST_SLOT, allocateSlots } from "../slots.ts";
+import type { HostModel } from "../model/model.ts";
+import { type PciAddress, formatBhyve, sameAddr } from "../pci/address.ts";
+import { type PciDevice, capsListed } from "../pci/device.ts";
+import { parsePassthruEntry } from "../vm/passthru-entry.ts";
+import type { PptdevsConfig } from "../loader/pptdevs-config.ts";
+import { DEFAULT_FIRST_SLOT, allocateSlots } from "../vm/slots.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
 

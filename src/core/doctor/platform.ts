@@ -1,7 +1,7 @@
-import { hasModule } from "../kldstat.ts";
-import { cpuVendor, vmmInit } from "../virt.ts";
-import { isYes } from "../loader-conf.ts";
-import type { HostModel } from "../model.ts";
+import { hasModule } from "../parse/kldstat.ts";
+import { cpuVendor, vmmInit } from "../model/virt.ts";
+import { isYes } from "../parse/loader-conf.ts";
+import type { HostModel } from "../model/model.ts";
 import { type Check, check } from "./types.ts";
 
 const RELEASE = /^(\d+)\.(\d+)-(RELEASE|STABLE|CURRENT|PRERELEASE|BETA\d*|RC\d*|ALPHA\d*)(-p\d+)?/;

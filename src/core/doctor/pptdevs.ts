@@ -1,26 +1,12 @@
-import { type PciAddress, formatBhyve, sameAddr, sameDevice } from "../pci-address.ts";
-import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "../pci-device.ts";
-import type { HostModel } from "../model.ts";
-import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../pptdevs-config.ts";
-import { releasedAtRuntime } from "../runtime-kenv.ts";
-import { PPTDEVS_NAMES } from "../pptdevs.ts";
+import { formatBhyve, sameAddr } from "../pci/address.ts";
+import { type PciDevice, capsListed, isBridgeHeader, leftBehind, looksWedged } from "../pci/device.ts";
+import type { HostModel } from "../model/model.ts";
+import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../loader/pptdevs-config.ts";
+import { releasedAtRuntime } from "../runtime/kenv.ts";
+import { PPTDEVS_NAMES } from "../loader/pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
 const list = (items: readonly string[]) => listSome(items);
-
-/**
- * Host-driver functions beside reserved functions of the same card. Bus 0 is skipped: there
- * functions sharing a slot are separate chipset devices (xHCI, Wi-Fi, SMBus…), not one card.
- */
-// A function without a driver is left behind too: the guest still gets only part of the card.
-export function leftBehind(devices: readonly PciDevice[], reserved: readonly PciAddress[]): PciDevice[] {
-  const cards = reserved.filter((a) => a.bus !== 0 && !devices.some((d) => sameAddr(d.addr, a) && isBridgeHeader(d)));
-  return devices.filter((d) =>
-      d.driver !== "ppt" &&
-      !isBridgeHeader(d) &&
-      cards.some((a) => sameDevice(a, d.addr)) &&
-      !reserved.some((a) => sameAddr(a, d.addr)));
-}
 
 /** At most `max` items, then how many more. */
 export function listSome(items: readonly string[], max = 4): string {

@@ -1,7 +1,7 @@
-import type { HostModel } from "../model.ts";
-import { formatBhyve, sameAddr } from "../pci-address.ts";
+import type { HostModel } from "../model/model.ts";
+import { formatBhyve, sameAddr } from "../pci/address.ts";
 import { indexListing, looksLikeVf } from "../knowledge/quirks.ts";
-import type { PptdevsConfig } from "../pptdevs-config.ts";
+import type { PptdevsConfig } from "../loader/pptdevs-config.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
 

@@ -1,8 +1,8 @@
-import { type Assignments } from "../assignments.ts";
-import type { HostModel } from "../model.ts";
-import { type PciAddress, formatBhyve, sameAddr } from "../pci-address.ts";
-import { releasedAtRuntime } from "../runtime-kenv.ts";
-import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries } from "../pptdevs.ts";
+import { type Assignments } from "../vm/assignments.ts";
+import type { HostModel } from "../model/model.ts";
+import { type PciAddress, formatBhyve, sameAddr } from "../pci/address.ts";
+import { releasedAtRuntime } from "../runtime/kenv.ts";
+import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries } from "../loader/pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
 const WATCHED = [...PPTDEVS_NAMES, "vmm_load", "hw.vmm.amdvi.enable", "hw.vmm.iommu.enable"];

@@ -1,5 +1,5 @@
-import { formatBhyve } from "../pci-address.ts";
-import { type PciDevice, baseClass, subClass } from "../pci-device.ts";
+import { formatBhyve } from "../pci/address.ts";
+import { type PciDevice, baseClass, subClass } from "../pci/device.ts";
 import { type QuirkCondition, QUIRKS, type QuirkData } from "./quirks-data.ts";
 import type { ResetMethod } from "./reset.ts";
 

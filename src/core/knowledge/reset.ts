@@ -1,4 +1,4 @@
-import type { PciDevice } from "../pci-device.ts";
+import type { PciDevice } from "../pci/device.ts";
 
 /**
  * How ppt resets a device when it is attached and detached (ppt_pci_reset() in

@@ -1,4 +1,4 @@
-import type { PciAddress } from "./pci-address.ts";
+import { type PciAddress, sameAddr, sameDevice } from "./address.ts";
 
 export interface MsiCap {
   readonly count: number;
@@ -102,4 +102,14 @@ export function capsListed(devices: readonly PciDevice[]): boolean {
 /** A config header that reads all ones: the device does not answer (wedged or gone). */
 export function looksWedged(d: PciDevice): boolean {
   return d.vendorId === 0xffff;
+}
+
+/**
+ * Host-driver functions beside reserved functions of the same card. Bus 0 is skipped: there
+ * functions sharing a slot are separate chipset devices (xHCI, Wi-Fi, SMBus…), not one card.
+ */
+// A function without a driver is left behind too: the guest still gets only part of the card.
+export function leftBehind(devices: readonly PciDevice[], reserved: readonly PciAddress[]): PciDevice[] {
+  const cards = reserved.filter((a) => a.bus !== 0 && !devices.some((d) => sameAddr(d.addr, a) && isBridgeHeader(d)));
+  return devices.filter((d) => d.driver !== "ppt" && !isBridgeHeader(d) && cards.some((a) => sameDevice(a, d.addr)) && !reserved.some((a) => sameAddr(a, d.addr)));
 }

@@ -1,6 +1,6 @@
-import { PptError } from "./errors.ts";
-import { LIMITS, type PciAddress, formatBhyve, formatSelector, sameAddr } from "./pci-address.ts";
-import { type PciDevice, hex4 } from "./pci-device.ts";
+import { PptError } from "../errors.ts";
+import { LIMITS, type PciAddress, formatBhyve, formatSelector, sameAddr } from "./address.ts";
+import { type PciDevice, hex4 } from "./device.ts";
 
 export type Selector =
   | { readonly kind: "addr"; readonly addr: PciAddress; readonly text: string }

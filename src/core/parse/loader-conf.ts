@@ -15,7 +15,7 @@
  *
  * Text here is a byte string (bytes.ts): a byte-order mark or a Latin-1 comment is kept as is.
  */
-import { displayText } from "./bytes.ts";
+import { displayText } from "../text/bytes.ts";
 
 /** One `name=value` the loader applies. */
 export interface LoaderAssignment {

@@ -1,4 +1,4 @@
-import { type PciAddress, compareAddr, formatBhyve, rangeProblem, sameAddr } from "./pci-address.ts";
+import { type PciAddress, compareAddr, formatBhyve, rangeProblem, sameAddr } from "../pci/address.ts";
 
 /** The only tunables the kernel reads (vmm_is_pptdev); a fourth record is silently ignored. */
 export const PPTDEVS_NAMES = ["pptdevs", "pptdevs2", "pptdevs3"] as const;

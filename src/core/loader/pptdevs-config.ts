@@ -1,5 +1,5 @@
-import { type LoaderAssignment, type LoaderConfig, type LoaderProblem, LOADER_CONF, assignmentsOf, where } from "./loader-conf.ts";
-import { type PciAddress, formatBhyve, rangeProblem } from "./pci-address.ts";
+import { type LoaderAssignment, type LoaderConfig, type LoaderProblem, LOADER_CONF, assignmentsOf, where } from "../parse/loader-conf.ts";
+import { type PciAddress, formatBhyve, rangeProblem } from "../pci/address.ts";
 import { PPTDEVS_NAMES, checkPptdevsValue, isIgnoredPptdevsName, normalizeEntries } from "./pptdevs.ts";
 
 /** The loader settings pptctl writes (plan, attach --persist). */

@@ -1,8 +1,8 @@
 import type { ConsolaInstance } from "consola/core";
-import { PptError } from "./core/errors.ts";
-import { type Host, MemoHost } from "./host/host.ts";
-import type { Colors } from "./render/color.ts";
-import { mark } from "./trace.ts";
+import { PptError } from "../core/errors.ts";
+import { type Host, MemoHost } from "../host/host.ts";
+import type { Colors } from "../render/color.ts";
+import { mark } from "../io/trace.ts";
 
 export interface Io {
   out(s: string): void;
@@ -42,17 +42,17 @@ export async function openHost(io: Io, from: string | undefined): Promise<MemoHo
   if (from !== undefined) {
     if (from === "") throw new PptError("--from needs a directory: a recorded host made by 'pptctl capture DIR'");
     // Loaded on use: `args` without --vm never reads a host and should not load its code.
-    const { RecordedHost } = await import("./host/recorded.ts");
+    const { RecordedHost } = await import("../host/recorded.ts");
     host = await RecordedHost.load(from);
   } else if (io.env.PPTCTL_ROOT) {
-    const { LiveHost } = await import("./host/live.ts");
+    const { LiveHost } = await import("../host/live.ts");
     host = new LiveHost({ root: io.env.PPTCTL_ROOT, timeoutMs });
   } else if (io.platform !== "freebsd") {
     throw new PptError(
       `this is ${io.platform}, not FreeBSD: pptctl reads a live host only on FreeBSD; replay a recorded one with --from DIR (try --from examples/hosts/gpu-workstation)`,
     );
   } else {
-    const { LiveHost } = await import("./host/live.ts");
+    const { LiveHost } = await import("../host/live.ts");
     host = new LiveHost({ timeoutMs });
   }
   mark(`host opened (${host.label})`);

@@ -1,4 +1,4 @@
-import { parseLoaderConf, readLoaderLine } from "./loader-conf.ts";
+import { parseLoaderConf, readLoaderLine } from "../parse/loader-conf.ts";
 
 /** One loader.conf setting pptctl manages. */
 export interface Setting {

@@ -15,8 +15,8 @@
  * kept in the environment too, under RELEASED, so doctor can tell a run-time release from a
  * reservation that is not yet applied; both go away at the next boot, as the release does.
  */
-import { type PciAddress, formatBhyve, sameAddr } from "./pci-address.ts";
-import { PPTDEVS_NAMES, checkPptdevsValue } from "./pptdevs.ts";
+import { type PciAddress, formatBhyve, sameAddr } from "../pci/address.ts";
+import { PPTDEVS_NAMES, checkPptdevsValue } from "../loader/pptdevs.ts";
 
 export const KENV = "/bin/kenv";
 /** Where pptctl notes the devices it released at run time. */

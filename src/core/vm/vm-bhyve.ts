@@ -14,7 +14,7 @@
  * Text is a byte string (bytes.ts). Anything that leaves the passthru list uncertain is an
  * error naming the line: pptctl never guesses a VM has fewer devices than it may have.
  */
-import { displayText } from "./bytes.ts";
+import { displayText } from "../text/bytes.ts";
 import { parsePassthruEntry } from "./passthru-entry.ts";
 
 /** FreeBSD's grep reads a file's first 32 KiB and calls it binary when a NUL byte is there (usr.bin/grep/file.c, grep_open). */

@@ -1,6 +1,6 @@
-import type { BootFacts } from "./dmesg.ts";
-import { hasModule } from "./kldstat.ts";
-import { isYes } from "./loader-conf.ts";
+import type { BootFacts } from "../parse/dmesg.ts";
+import { hasModule } from "../parse/kldstat.ts";
+import { isYes } from "../parse/loader-conf.ts";
 import type { HostModel } from "./model.ts";
 
 export function cpuVendor(m: HostModel): "intel" | "amd" | null {

@@ -1,7 +1,7 @@
 import type { HostModel } from "./model.ts";
-import { type PciAddress, addrKey, sameAddr } from "./pci-address.ts";
-import { type PciDevice, baseClass } from "./pci-device.ts";
-import { describe } from "./selector.ts";
+import { type PciAddress, addrKey, sameAddr } from "../pci/address.ts";
+import { type PciDevice, baseClass } from "../pci/device.ts";
+import { describe } from "../pci/selector.ts";
 
 /**
  * Devices whose loss can take the host down or off the network: a storage controller (it may

@@ -1,13 +1,13 @@
-import { type AcpiTables, parseAcpidump } from "./acpidump.ts";
-import { type BootFacts, parseDmesg } from "./dmesg.ts";
-import { parseKenv } from "./kenv.ts";
-import { type KldList, parseKldstat } from "./kldstat.ts";
-import { LOADER_CONF_DIR, type LoaderConfig, type LoaderFile, loaderFileOrder, mergeLoaderFiles, parseLoaderConf } from "./loader-conf.ts";
-import { type PciconfListing, notPciconf, parsePciconf } from "./pciconf.ts";
-import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult, firstLine } from "./snapshot.ts";
-import { parseSysctl } from "./sysctl.ts";
-import { readRc } from "./rc-conf.ts";
-import { RC_FILES, type VmInventory, discoverVms } from "./vm-configs.ts";
+import { type AcpiTables, parseAcpidump } from "../parse/acpidump.ts";
+import { type BootFacts, parseDmesg } from "../parse/dmesg.ts";
+import { parseKenv } from "../parse/kenv.ts";
+import { type KldList, parseKldstat } from "../parse/kldstat.ts";
+import { LOADER_CONF_DIR, type LoaderConfig, type LoaderFile, loaderFileOrder, mergeLoaderFiles, parseLoaderConf } from "../parse/loader-conf.ts";
+import { type PciconfListing, notPciconf, parsePciconf } from "../parse/pciconf.ts";
+import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult, firstLine } from "../snapshot.ts";
+import { parseSysctl } from "../parse/sysctl.ts";
+import { readRc } from "../parse/rc-conf.ts";
+import { RC_FILES, type VmInventory, discoverVms } from "../vm/configs.ts";
 
 /** A fact pptctl could establish, or why it could not. */
 export type Known<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };

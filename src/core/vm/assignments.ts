@@ -1,6 +1,6 @@
-import { type PciAddress, addrKey } from "./pci-address.ts";
+import { type PciAddress, addrKey } from "../pci/address.ts";
 import { parsePassthruEntry } from "./passthru-entry.ts";
-import type { VmConfig, VmInventory } from "./vm-configs.ts";
+import type { VmConfig, VmInventory } from "./configs.ts";
 
 export interface VmUse {
   readonly vm: string;

@@ -12,15 +12,15 @@
  * - noneN and pptN names shift and are reused: address devctl by pciD:B:S:F, match by address.
  * devctl(8): https://man.freebsd.org/cgi/man.cgi?query=devctl&sektion=8
  */
-import { assignmentsOf } from "./assignments.ts";
-import { PptError } from "./errors.ts";
-import { dangersOf } from "./guards.ts";
-import { hasModule } from "./kldstat.ts";
-import type { HostModel } from "./model.ts";
-import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "./pci-address.ts";
-import { type PciDevice, capsListed, isBridgeHeader } from "./pci-device.ts";
-import { type KenvChange, reattachChanges, releaseChanges } from "./runtime-kenv.ts";
-import { type Selector, describe, resolveOne } from "./selector.ts";
+import { assignmentsOf } from "../vm/assignments.ts";
+import { PptError } from "../errors.ts";
+import { dangersOf } from "../model/guards.ts";
+import { hasModule } from "../parse/kldstat.ts";
+import type { HostModel } from "../model/model.ts";
+import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
+import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
+import { type KenvChange, reattachChanges, releaseChanges } from "./kenv.ts";
+import { type Selector, describe, resolveOne } from "../pci/selector.ts";
 
 export const DEVCTL = "/usr/sbin/devctl";
 

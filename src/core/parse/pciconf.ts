@@ -3,8 +3,8 @@
  * (pciconf.c, cap.c: https://github.com/freebsd/freebsd-src/tree/main/usr.sbin/pciconf).
  * Never throws: a line no pattern reads is kept as unparsed, on its device or outside any.
  */
-import type { PciAddress } from "./pci-address.ts";
-import type { Capability, MsiCap, MsixCap, PcieCap, PciDevice } from "./pci-device.ts";
+import type { PciAddress } from "../pci/address.ts";
+import type { Capability, MsiCap, MsixCap, PcieCap, PciDevice } from "../pci/device.ts";
 
 export interface PciconfListing {
   readonly devices: readonly PciDevice[];

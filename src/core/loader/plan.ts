@@ -1,16 +1,15 @@
-import { leftBehind } from "./doctor/pptdevs.ts";
-import { dangersOf } from "./guards.ts";
-import { cpuVendor } from "./virt.ts";
-import { PptError } from "./errors.ts";
-import { isYes, where } from "./loader-conf.ts";
-import type { Setting } from "./loader-edit.ts";
-import type { HostModel } from "./model.ts";
-import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "./pci-address.ts";
-import { baseClassName } from "./pci-classes.ts";
-import { type PciDevice, baseClass, capsListed, isBridgeHeader } from "./pci-device.ts";
+import { dangersOf } from "../model/guards.ts";
+import { cpuVendor } from "../model/virt.ts";
+import { PptError } from "../errors.ts";
+import { isYes, where } from "../parse/loader-conf.ts";
+import type { Setting } from "./edit.ts";
+import type { HostModel } from "../model/model.ts";
+import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
+import { baseClassName } from "../pci/classes.ts";
+import { type PciDevice, baseClass, capsListed, isBridgeHeader, leftBehind } from "../pci/device.ts";
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
 import { MANAGED_NAMES, readPptdevsConfig, replaceCommand } from "./pptdevs-config.ts";
-import { type Selector, describe, resolveOne } from "./selector.ts";
+import { type Selector, describe, resolveOne } from "../pci/selector.ts";
 
 export interface PlanRequest {
   readonly select: readonly Selector[];

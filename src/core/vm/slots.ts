@@ -1,5 +1,5 @@
-import { PptError } from "./errors.ts";
-import { addrKey, formatBhyve } from "./pci-address.ts";
+import { PptError } from "../errors.ts";
+import { addrKey, formatBhyve } from "../pci/address.ts";
 import type { PassthruEntry } from "./passthru-entry.ts";
 
 export const MAX_SLOT = 31;

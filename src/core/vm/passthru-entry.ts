@@ -1,5 +1,5 @@
-import type { PciAddress } from "./pci-address.ts";
-import { isSelectorError, parseSelector } from "./selector.ts";
+import type { PciAddress } from "../pci/address.ts";
+import { isSelectorError, parseSelector } from "../pci/selector.ts";
 
 /** One entry of a VM's passthru list: `1/0/0`, `-1/0/1`, `2/0/0,rom=/path/gpu.rom,bootindex=1`. */
 export interface PassthruEntry {

@@ -1,8 +1,7 @@
-import * as v from "valibot";
-import { parsePassthruEntry } from "./passthru-entry.ts";
-import { readRc } from "./rc-conf.ts";
+import { parseHosterHost, parseHosterVm } from "./hoster.ts";
+import { readRc } from "../parse/rc-conf.ts";
 import { parseVmBhyveConf } from "./vm-bhyve.ts";
-import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "./snapshot.ts";
+import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "../snapshot.ts";
 
 export type VmManager = "hoster" | "vm-bhyve" | "custom";
 
@@ -42,16 +41,6 @@ export const HOSTER_CONFIG_DIRS = [
   "/etc/hoster",
   "/root/hoster/config_files",
 ] as const;
-
-function hosterSchemas() {
-  return {
-    host: v.looseObject({ active_datasets: v.array(v.string()) }),
-    vm: v.looseObject({ passthru: v.optional(v.nullable(v.array(v.string()))) }),
-  };
-}
-// Made on first use: a host without Hoster never reads them, and building valibot schemas is
-// start-up work (this module's start-up took 54 µs of an instrumented `list` run with them).
-let schemas: ReturnType<typeof hosterSchemas> | null = null;
 
 /**
  * Finds VM configs (Hoster, vm-bhyve, extra dirs) in what has been read so far. Pure: when it
@@ -123,7 +112,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
       if (!needs.files.includes(path)) problems.push({ path, vm: null, problem: f.reason });
       break;
     }
-    const hc = parseJson(f.text, (schemas ??= hosterSchemas()).host);
+    const hc = parseHosterHost(f.text);
     if ("error" in hc) {
       problems.push({ path, vm: null, problem: hc.error });
       break;
@@ -183,42 +172,4 @@ function zfsMounts(s: HostSnapshot): { ok: true; map: Map<string, string> } | { 
   return { ok: true, map };
 }
 
-function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { value: T } | { error: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    return { error: `not valid JSON (${(e as Error).message})` };
-  }
-  const r = v.safeParse(schema, data);
-  if (!r.success) {
-    const first = r.issues[0];
-    const where = first?.path?.map((p) => String(p.key)).join(".") ?? "";
-    return { error: `${where ? `${where}: ` : ""}${first?.message ?? "invalid"}` };
-  }
-  return { value: r.output };
-}
-
-/**
- * Hoster's vm_config.json: `"passthru": ["1/0/0", "-1/0/1"]`. Hoster turns each entry into bhyve
- * arguments by splitting it at `/` (passthruPciSplitter in internal/pkg/hoster/vm/utils/
- * generate_bhyve_command.go of yaroslav-gwit/HosterCore): it has no slot pins, so `0/2/0=2:0`
- * would reach bhyve as `-s N:0=2:0,passthru,0/2/0=2:0`, and it skips an entry with fewer than
- * three parts. Either is an error here, naming the entry.
- */
-export function parseHosterVm(text: string): { entries: string[] } | { error: string } {
-  const r = parseJson(text, (schemas ??= hosterSchemas()).vm);
-  if ("error" in r) return r;
-  const entries = (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "");
-  const problems: string[] = [];
-  for (const e of entries) {
-    const parsed = parsePassthruEntry(e);
-    if ("error" in parsed) problems.push(parsed.error);
-    else if (parsed.pin) {
-      problems.push(`passthru entry '${e}': Hoster has no slot pins (it splits entries at '/' and would give bhyve '-s N:${e.split("/")[2]},passthru,${e}'), so the VM would not start: remove '=${parsed.pin.slot}:${parsed.pin.func}'`);
-    }
-  }
-  return problems.length > 0 ? { error: problems.join("; ") } : { entries };
-}
-
-export { parseVmBhyveConf };
+export { parseHosterVm, parseVmBhyveConf };
