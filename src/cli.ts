@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
   args: { load: () => import("./commands/args.ts").then((m) => m.default), summary: "Print bhyve -s slot arguments for a VM's passthru devices" },
   attach: { load: () => import("./commands/attach.ts").then((m) => m.default), summary: "Move devices to ppt now, without a reboot (devctl); --persist keeps them" },
   release: { load: () => import("./commands/release.ts").then((m) => m.default), summary: "Give ppt devices back to their host drivers now (devctl)" },
+  assign: { load: () => import("./commands/assign.ts").then((m) => m.default), summary: "Add devices to a VM's own config (vm-bhyve, Hoster, bhyve config; CBSD's command)" },
+  unassign: { load: () => import("./commands/unassign.ts").then((m) => m.default), summary: "Take devices out of a VM's own config" },
   capture: { load: () => import("./commands/capture.ts").then((m) => m.default), summary: "Record this host's outputs into a folder (for --from and bug reports)" },
 };
 

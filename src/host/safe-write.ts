@@ -145,6 +145,24 @@ export async function replaceFile(given: string, expected: string | null, next: 
   }
 }
 
+/**
+ * Takes back a file pptctl created (assign --attach undoing a new --config file): under the
+ * lock, and only while it still holds exactly what pptctl wrote.
+ */
+export async function removeCreated(given: string, expected: string, opts: WriteOptions): Promise<void> {
+  const ops = opts.ops ?? realOps;
+  const t = await resolveTarget(given, opts.command, ops);
+  const fail = (why: string) => new PptError(`${opts.command}: ${t.shown}: ${why}`, 1);
+  const lock = await Lock.acquire(t.path, opts.command, ops, opts.lockWaitMs ?? 10_000);
+  try {
+    if ((await readNow(t.path, ops, fail)) !== expected) throw fail("changed since pptctl wrote it; it was left as it is");
+    await ops.unlink(t.path);
+    await ops.fsyncDir(dirName(t.path)).catch(() => undefined);
+  } finally {
+    await lock.release();
+  }
+}
+
 async function readNow(path: string, ops: WriteOps, fail: (why: string) => PptError): Promise<string | null> {
   try {
     return await ops.read(path);

@@ -3,6 +3,8 @@
  * bug report. Every rule keeps what pptctl's own commands read (addresses, pptdevs, passthru
  * lists, CPU lines), so a redacted capture replays exactly as the unredacted one. Pure.
  */
+import { valueEnd } from "./json-spans.ts";
+
 export const REDACTED = "<redacted>";
 const MAC_MARK = "xx:xx:xx:xx:xx:xx";
 
@@ -88,35 +90,6 @@ function redactJsonValues(text: string, items: string[]): string {
     JSON_KEY.lastIndex = end;
   }
   return out + text.slice(from);
-}
-
-/** Where the JSON value starting at `i` ends (exclusive). */
-function valueEnd(text: string, i: number): number {
-  const c = text[i];
-  if (c === '"') return stringEnd(text, i);
-  if (c === "{" || c === "[") {
-    let depth = 0;
-    for (let j = i; j < text.length; j++) {
-      const d = text[j];
-      if (d === '"') j = stringEnd(text, j) - 1;
-      else if (d === "{" || d === "[") depth++;
-      else if (d === "}" || d === "]") {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-    }
-    return text.length;
-  }
-  const lit = /^[^,}\]\s]*/.exec(text.slice(i));
-  return i + (lit?.[0].length ?? 0);
-}
-
-function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    if (text[j] === "\\") j++;
-    else if (text[j] === '"') return j + 1;
-  }
-  return text.length;
 }
 
 /** Which rules a captured file gets, by its host path. */

@@ -24,6 +24,8 @@ export interface VmInventory {
   readonly problems: readonly VmConfigProblem[];
   /** VM names with /dev/vmm/NAME (running), null when /dev/vmm could not be read. */
   readonly running: readonly string[] | null;
+  /** CBSD, when rc.conf names its workdir: the environments it keeps (jails and VMs alike). */
+  readonly cbsd: { readonly workdir: string; readonly names: readonly string[] } | null;
 }
 
 /** Files and directories discovery still has to read before it can answer. */
@@ -33,6 +35,9 @@ export interface Needs {
 }
 
 export const RC_FILES = ["/etc/rc.conf", "/etc/rc.conf.local"] as const;
+
+/** cbsdd's own rc.conf.d file, where `cbsd initenv` may keep cbsd_workdir (rc.subr load_rc_config). */
+export const CBSD_RC = "/etc/rc.conf.d/cbsdd";
 
 export const HOSTER_CONFIG_DIRS = [
   "/opt/hoster-core/config_files",
@@ -154,11 +159,31 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
     } else scanDir(vmDir, "vm-bhyve", ["vm-bhyve"]);
   }
 
+  const cbsd = cbsdEnvs(rcFiles, file, dir);
+
   for (const d of extraDirs) scanDir(d.replace(/\/+$/, "") || "/", "custom", ["hoster", "vm-bhyve"]);
 
   const vmm = dirResult(s, "/dev/vmm");
   const running = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
-  return { inventory: { configs, problems, running }, needs };
+  return { inventory: { configs, problems, running, cbsd }, needs };
+}
+
+/**
+ * CBSD keeps each environment's files in $workdir/jails-system/NAME (cbsd.conf: jailsysdir) and
+ * its passthrough in SQLite, which pptctl never writes: knowing the names is enough to print
+ * the `cbsd bhyve-ppt` command for one.
+ */
+function cbsdEnvs(
+  rcFiles: readonly { path: string; text: string }[],
+  file: (p: string) => ReturnType<typeof fileResult>,
+  dir: (p: string) => ReturnType<typeof dirResult>,
+): VmInventory["cbsd"] {
+  const own = file(CBSD_RC);
+  const rc = readRc([...rcFiles, ...(own.kind === "file" ? [{ path: CBSD_RC, text: own.text }] : [])]);
+  const workdir = rc.values.get("cbsd_workdir");
+  if (!workdir || workdir.inexact || !workdir.value.startsWith("/")) return null;
+  const listing = dir(`${workdir.value.replace(/\/+$/, "")}/jails-system`);
+  return { workdir: workdir.value, names: listing.kind === "dir" ? listing.entries.filter((n) => !n.startsWith(".")) : [] };
 }
 
 function zfsMounts(s: HostSnapshot): { ok: true; map: Map<string, string> } | { ok: false; reason: string } {

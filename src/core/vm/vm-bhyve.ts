@@ -48,6 +48,11 @@ export function parseVmBhyveConf(text: string): { entries: string[] } | { error:
       continue;
     }
     const body = (raw.split("#")[0] ?? "").replace(/ +$/, "").replaceAll('"', "");
+    if (/^passthru\d+(_options)?=/.test(body) && body.includes("\r")) {
+      // sed 's@ *$@@' strips blanks only: a DOS line ending stays in the value bhyve gets.
+      problems.push(`line ${n}, '${shown}', ends in a carriage return (a DOS line ending), which vm-bhyve keeps in the value it gives bhyve: save the file with Unix line endings`);
+      continue;
+    }
     const eq = body.indexOf("=");
     const key = eq < 0 ? body : body.slice(0, eq);
     if (/^passthru\d+(_options)?$/.test(key.trim()) && key !== key.trim()) {

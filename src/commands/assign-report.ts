@@ -1,0 +1,83 @@
+import type { AssignPlan } from "../core/assign/plan.ts";
+import { formatBhyve, formatSelector } from "../core/pci/address.ts";
+import type { Step } from "../core/runtime/devctl.ts";
+import type { Result } from "./runtime-steps.ts";
+
+const list = (xs: readonly string[]) => xs.join(" ");
+
+/** One line: what changed in which file, or why nothing did. */
+export function summaryLine(plan: AssignPlan, changed: boolean, dry: boolean): string {
+  const t = plan.target;
+  const whose = t.vm !== null ? `${t.vm}'s config` : t.path ?? "the config";
+  const unchanged = plan.picks.filter((p) => p.unchanged).map((p) => formatBhyve(p.addr));
+  const done = plan.action === "assign" ? "added to" : "removed from";
+  const verb = dry ? "would be" : plan.entries.length === 1 ? "is" : "are";
+  const head = changed ? `${list(plan.entries)} ${verb} ${plan.action === "assign" ? (dry ? "added to" : "now in") : dry ? "taken out of" : "out of"} ${whose}${t.path ? ` (${t.path})` : ""}` : "";
+  if (t.manager === "cbsd" && plan.commands.length > 0) {
+    return `CBSD keeps passthrough in its own database, which pptctl does not write: run the command${plan.commands.length === 1 ? "" : "s"} above (CBSD's bhyve-ppt takes only a device that is on ppt when it runs)`;
+  }
+  if (unchanged.length === 0) return head;
+  const already = plan.action === "assign" ? `already in ${whose}` : `not in ${whose}`;
+  const rest = `${list(unchanged)}: ${already}${changed ? "" : `; nothing was ${done.split(" ")[0]}`}`;
+  return head ? `${head}; ${rest}` : rest;
+}
+
+/** Whether each device can reach the guest at the next start: on ppt now, reserved for the next boot. */
+export function hostSideLines(plan: AssignPlan): { ok: boolean; text: string }[] {
+  return plan.picks.map((p) => {
+    const b = formatBhyve(p.addr);
+    const name = p.device?.name ?? "not on the bus";
+    const now = p.onPpt ? `on ppt now (${name})` : `not on ppt (${p.device?.driver === "none" ? "no driver" : name})`;
+    const boot = p.reserved ? "reserved in pptdevs" : "not reserved in pptdevs";
+    if (plan.action === "unassign") {
+      return { ok: true, text: `${b}: ${now}, ${boot}${p.onPpt || p.reserved ? `; if no other VM needs it, give it back to the host with 'pptctl release ${b} --persist'` : ""}` };
+    }
+    if (p.onPpt && p.reserved) return { ok: true, text: `${b}: ${now}, ${boot}: ready` };
+    const fix = p.onPpt ? `'pptctl plan ${b} --write' keeps it there after a reboot` : `'pptctl attach ${b} --persist' moves it now and keeps it (or run assign with --attach)`;
+    return { ok: false, text: `${b}: ${now}, ${boot}: ${fix}` };
+  });
+}
+
+interface JsonExtra {
+  readonly dryRun: boolean;
+  readonly changed: boolean;
+  readonly diff: string;
+  readonly backup: string | null;
+  readonly attach: readonly Step[];
+  readonly attachResults: readonly Result[] | null;
+  readonly persisted: { path: string; backup: string | null } | null;
+  readonly loaderDiff: string | null;
+}
+
+export function assignJson(plan: AssignPlan, x: JsonExtra): string {
+  const t = plan.target;
+  const doc = {
+    format: "pptctl-assign/1",
+    action: plan.action,
+    dryRun: x.dryRun,
+    vm: t.vm,
+    manager: t.manager,
+    config: t.path,
+    running: t.running,
+    changed: x.changed,
+    entries: plan.entries,
+    devices: plan.picks.map((p) => ({
+      bhyve: formatBhyve(p.addr),
+      selector: formatSelector(p.addr),
+      name: p.device?.name ?? null,
+      along: p.along,
+      unchanged: p.unchanged,
+      onPpt: p.onPpt,
+      reserved: p.reserved,
+    })),
+    commands: plan.commands,
+    diff: x.diff === "" ? null : x.diff,
+    backup: x.backup,
+    warnings: plan.warnings,
+    attach: x.attach.map((st) => st.argv),
+    attached: x.attachResults?.map((r) => ({ bhyve: formatBhyve(r.step.addr), ok: r.outcome.kind === "done", after: r.outcome.after?.name ?? null, restored: r.restored })) ?? null,
+    loaderDiff: x.loaderDiff,
+    persisted: x.persisted,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

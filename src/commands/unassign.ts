@@ -1,0 +1,3 @@
+import { assignCommand } from "./assign-command.ts";
+
+export default assignCommand("unassign");

@@ -1,0 +1,133 @@
+/**
+ * assign / unassign: from selectors and a target to the new bytes of the VM's config. Pure:
+ * every refusal is a one-line PptError thrown before anything is written, and the edit keeps
+ * every byte the manager's own list does not need changed (core/vm/*-edit.ts).
+ */
+import { PptError } from "../errors.ts";
+import { indexListing, quirksFor } from "../knowledge/quirks.ts";
+import { resetMethod } from "../knowledge/reset.ts";
+import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
+import type { HostModel } from "../model/model.ts";
+import { type PciAddress, addrKey, compareAddr, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
+import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
+import { type Selector, describe, resolveOne } from "../pci/selector.ts";
+import { assignmentsOf } from "../vm/assignments.ts";
+import { parsePassthruEntry } from "../vm/passthru-entry.ts";
+import { type Edit, editFor } from "./edit.ts";
+import type { Action, Target } from "./target.ts";
+
+/** Quirks whose functions must go to a guest together (quirks-data.ts). */
+const WHOLE = new Set(["gpu-audio", "qlogic-fc-functions"]);
+
+export interface Pick {
+  readonly addr: PciAddress;
+  readonly device: PciDevice | null;
+  /** Null when asked for; else why it comes along (the quirk's title). */
+  readonly along: string | null;
+  /** assign: already in the config; unassign: not in it. Nothing to do for it. */
+  readonly unchanged: boolean;
+  /** On ppt now, and reserved in pptdevs: the host side of the same device. */
+  readonly onPpt: boolean;
+  readonly reserved: boolean;
+}
+
+export interface AssignPlan extends Edit {
+  readonly action: Action;
+  readonly target: Target;
+  readonly picks: readonly Pick[];
+  readonly warnings: readonly string[];
+}
+
+export interface AssignRequest {
+  readonly action: Action;
+  readonly selectors: readonly Selector[];
+  readonly target: Target;
+  /** The file's bytes now; null when it does not exist (a new --config file) or for CBSD. */
+  readonly before: string | null;
+}
+
+export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
+  const { action, target } = req;
+  if (req.selectors.length === 0) throw new PptError(`${action}: name at least one device, e.g. 'pptctl ${action} 1/0/0 --vm NAME'`);
+  if (!m.pci.ok) throw new PptError(`${action}: cannot list PCI devices: ${m.pci.reason}`, 1);
+  const devices = m.pci.value.devices;
+  const index = indexListing(devices);
+  const listed = capsListed(devices);
+  const warnings: string[] = [];
+
+  const asked: { addr: PciAddress; device: PciDevice | null }[] = [];
+  for (const s of req.selectors) {
+    // unassign may name a device no longer on the bus (a card taken out).
+    const d = action === "unassign" && s.kind === "addr" ? (devices.find((x) => sameAddr(x.addr, s.addr)) ?? null) : resolveOne(s, devices);
+    const a = d?.addr ?? (s.kind === "addr" ? s.addr : null);
+    if (a && !asked.some((x) => sameAddr(x.addr, a))) asked.push({ addr: a, device: d });
+  }
+  const picked: { addr: PciAddress; device: PciDevice | null; along: string | null }[] = asked.map((x) => ({ ...x, along: null }));
+  for (const x of asked) {
+    if (!x.device || x.addr.bus === 0) continue;
+    const card = devices.filter((d) => sameDevice(d.addr, x.addr) && !isBridgeHeader(d));
+    const whole = card.flatMap((d) => quirksFor(d, index, resetMethod(d, listed))).find((q) => WHOLE.has(q.id));
+    if (!whole) continue;
+    for (const d of card) if (!picked.some((p) => sameAddr(p.addr, d.addr))) picked.push({ addr: d.addr, device: d, along: whole.title });
+  }
+  picked.sort((a, b) => compareAddr(a.addr, b.addr));
+
+  if (action === "assign") for (const p of picked) refuseDevice(p.device!, listed);
+
+  const inConfig = configAddrs(target.entries);
+  const uses = assignmentsOf(m.vms).byDevice;
+  if (action === "assign") {
+    for (const p of picked) {
+      const others = (uses.get(addrKey(p.addr))?.uses ?? []).filter((u) => u.vm !== target.vm);
+      const o = others[0];
+      if (o) {
+        const busy = o.running ? `, which is running and uses it now` : "";
+        throw new PptError(`assign: ${formatBhyve(p.addr)} is already in ${o.vm}'s config (${o.config.path})${busy}; a device goes to one VM: 'pptctl unassign ${formatBhyve(p.addr)} --vm ${o.vm}' first`, 1);
+      }
+    }
+  }
+
+  const reservedList = readPptdevsConfig(m.loader).entries;
+  const picks: Pick[] = picked.map((p) => {
+    const present = inConfig.some((a) => sameAddr(a, p.addr));
+    return {
+      ...p,
+      // CBSD's list is in its database, which pptctl does not read.
+      unchanged: target.manager === "cbsd" ? false : action === "assign" ? present : !present,
+      onPpt: p.device?.driver === "ppt",
+      reserved: reservedList.some((r) => sameAddr(r, p.addr)),
+    };
+  });
+
+  for (const p of picks) {
+    if (p.along !== null && !p.unchanged) warnings.push(`${formatBhyve(p.addr)} (${p.device?.name ?? "not on the bus"}) ${action === "assign" ? "comes along" : "goes too"}: ${p.along}`);
+  }
+  if (action === "assign") {
+    const after = [...inConfig, ...picks.map((p) => p.addr)];
+    const left = devices.filter((d) => !isBridgeHeader(d) && d.addr.bus !== 0 && picks.some((p) => sameDevice(p.addr, d.addr)) && !after.some((a) => sameAddr(a, d.addr)));
+    if (left.length > 0) {
+      warnings.push(`${left.map((d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ")} on the same card stay${left.length === 1 ? "s" : ""} out of ${target.vm ?? "the config"}; assign ${left.length === 1 ? "it" : "them"} too if the guest needs the whole card`);
+    }
+  }
+
+  const todo = picks.filter((p) => !p.unchanged);
+  const igd = new Set(todo.filter((p) => p.device && quirksFor(p.device, index, resetMethod(p.device, listed)).some((q) => q.id === "intel-igd")).map((p) => addrKey(p.addr)));
+  const edit = editFor(action, target, req.before, todo.map((p) => p.addr), igd, devices);
+  return { ...edit, action, target, picks, warnings: [...warnings, ...edit.warnings] };
+}
+
+/** A device bhyve cannot take, refused before anything is written. */
+function refuseDevice(d: PciDevice, listed: boolean): void {
+  if (d.addr.domain !== 0) throw new PptError(`assign: ${describe(d)} is in PCI domain ${d.addr.domain}; bhyve passthru reaches only domain 0`, 1);
+  if (isBridgeHeader(d)) throw new PptError(`assign: ${describe(d)} is a bridge; bhyve cannot pass a bridge: assign the devices behind it`, 1);
+  if ((d.hasCapInfo || listed) && !d.msi && !d.msix) {
+    throw new PptError(`assign: ${describe(d)} has neither MSI nor MSI-X, which bhyve needs to pass a device through; it cannot go to a guest`, 1);
+  }
+}
+
+function configAddrs(entries: readonly string[]): PciAddress[] {
+  return entries.flatMap((e) => {
+    const p = parsePassthruEntry(e);
+    return "error" in p ? [] : [p.addr];
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * bhyve configuration files (`bhyve -k FILE`, bhyve_config(5)), read the way bhyve reads them:
+ * usr.sbin/bhyve/bhyverun.c parse_simple_config_file skips a line that starts with `#` or is
+ * empty, and every other line must be `name=value` with a value (else bhyve exits: "invalid
+ * config option"); the name is everything before the first `=`, nothing is trimmed, and a later
+ * line replaces an earlier one (config.c set_config_value).
+ * A passthru device is the node pci.B.S.F (guest bus, slot, function) with device=passthru and
+ * either bus/slot/func of the host device or pptdev=pptN, and optionally rom=FILE
+ * (usr.sbin/bhyve/pci_passthru.c passthru_init). Wired memory is memory.wired, a boolean that
+ * bhyve reads as true/on/yes/1 or false/off/no/0 (config.c _bool_value).
+ * https://man.freebsd.org/cgi/man.cgi?query=bhyve_config&sektion=5
+ * Pure: byte strings in and out.
+ */
+import { type PciAddress, addr, formatBhyve, sameAddr } from "../pci/address.ts";
+
+export interface ConfigSetting {
+  readonly value: string;
+  /** 1-based line of the line that won. */
+  readonly line: number;
+}
+
+export interface ConfigPassthru {
+  /** The guest position pci.BUS.SLOT.FUNC. */
+  readonly guest: { readonly bus: number; readonly slot: number; readonly func: number };
+  /** The host device: from bus/slot/func, or the ppt name of pptdev= (resolved by the caller). */
+  readonly host: PciAddress | null;
+  readonly pptdev: string | null;
+  readonly rom: string | null;
+}
+
+export interface BhyveConfig {
+  readonly settings: ReadonlyMap<string, ConfigSetting>;
+  readonly passthru: readonly ConfigPassthru[];
+  /** Guest slots of bus 0 that hold a device of any kind. */
+  readonly usedSlots: ReadonlySet<number>;
+  /** memory.wired as bhyve reads it; null when not set. */
+  readonly wired: boolean | null;
+}
+
+/** bhyve finds nodes by names it prints with %d (pci_emul.c init_pci): pci.00.6.0 is never read. */
+const NUM = "(0|[1-9]\\d*)";
+const NODE = new RegExp(`^pci\\.${NUM}\\.${NUM}\\.${NUM}\\.([^.]+)$`);
+const NODE_LINE = new RegExp(`^pci\\.${NUM}\\.${NUM}\\.${NUM}\\.`);
+const TRUE = /^(true|on|yes)$/i;
+const FALSE = /^(false|off|no)$/i;
+
+export function parseBhyveConfig(text: string): BhyveConfig | { error: string } {
+  const settings = new Map<string, ConfigSetting>();
+  const lines = text.split("\n");
+  // The piece after the last "\n" is a line only when it holds something (getline's last line).
+  if (lines.at(-1) === "") lines.pop();
+  for (const [i, line] of lines.entries()) {
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0 || eq === line.length - 1) return { error: `line ${i + 1}, '${line}', is not name=value; bhyve stops at it with "invalid config option"` };
+    if (line.endsWith("\r")) return { error: `line ${i + 1} ends in a carriage return (a DOS line ending), which bhyve keeps in the value: save the file with Unix line endings` };
+    settings.set(line.slice(0, eq), { value: line.slice(eq + 1), line: i + 1 });
+  }
+  const nodes = new Map<string, Map<string, string>>();
+  const usedSlots = new Set<number>();
+  for (const [name, { value }] of settings) {
+    const m = NODE.exec(name);
+    if (!m) continue;
+    const key = `${m[1]}.${m[2]}.${m[3]}`;
+    const node = nodes.get(key) ?? new Map<string, string>();
+    node.set(m[4] ?? "", value);
+    nodes.set(key, node);
+    if (Number(m[1]) === 0) usedSlots.add(Number(m[2]));
+  }
+  const passthru: ConfigPassthru[] = [];
+  for (const [key, node] of nodes) {
+    if (node.get("device") !== "passthru") continue;
+    const [bus = 0, slot = 0, func = 0] = key.split(".").map(Number);
+    const guest = { bus, slot, func };
+    const where = `pci.${key}`;
+    const pptdev = node.get("pptdev") ?? null;
+    let host: PciAddress | null = null;
+    if (pptdev === null) {
+      const parts = ["bus", "slot", "func"].map((k) => node.get(k));
+      if (parts.some((p) => p === undefined || !/^\d+$/.test(p))) {
+        return { error: `${where} is a passthru device without a plain bus, slot and func (bhyve needs ${where}.bus, .slot and .func as numbers, or .pptdev)` };
+      }
+      const [b, s, f] = parts.map(Number);
+      host = addr(b ?? 0, s ?? 0, f ?? 0);
+    }
+    passthru.push({ guest, host, pptdev, rom: node.get("rom") ?? null });
+  }
+  const wiredSetting = settings.get("memory.wired");
+  let wired: boolean | null = null;
+  if (wiredSetting) {
+    const v = wiredSetting.value;
+    if (TRUE.test(v) || v === "1") wired = true;
+    else if (FALSE.test(v) || v === "0") wired = false;
+    else return { error: `line ${wiredSetting.line}: memory.wired=${v} is not a boolean bhyve reads (true or false)` };
+  }
+  return { settings, passthru, usedSlots, wired };
+}
+
+/** Appends lines (slotConfig's) at the end of the file, after a final newline. */
+export function appendConfigLines(text: string, lines: readonly string[]): string {
+  const head = text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  return `${head}${lines.map((l) => `${l}\n`).join("")}`;
+}
+
+/** Drops every line of the passthru nodes that hold these host devices. */
+export function removeConfigDevices(text: string, config: BhyveConfig, hosts: readonly PciAddress[], resolve: (pptdev: string) => PciAddress | null): { text: string; removed: string[] } {
+  const gone = config.passthru.flatMap((p) => {
+    const h = p.host ?? (p.pptdev ? resolve(p.pptdev) : null);
+    return h !== null && hosts.some((a) => sameAddr(a, h)) ? [{ ...p, host: h }] : [];
+  });
+  const prefixes = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func}.`);
+  const kept = text.split(/(?<=\n)/).filter((line) => {
+    const m = NODE_LINE.exec(line);
+    return !m || !prefixes.includes(m[0]);
+  });
+  const removed = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func} (${formatBhyve(p.host)})`);
+  return { text: kept.join(""), removed };
+}

@@ -1,0 +1,87 @@
+/**
+ * Edits the passthru list of a vm-bhyve NAME.conf and keeps every other byte. The rules are
+ * vm-bhyve's (see vm-bhyve.ts): only lines that start `passthruN=` or `passthruN_options=` at the
+ * first column count, the first line of a name wins, and lib/vm-run reads passthru0, passthru1,
+ * … up to the first missing number, so the list stays numbered from 0 without gaps: a new entry
+ * takes the next number, and removing one moves every later entry (and its _options) down.
+ * Pure: byte strings in and out; the caller has read the file with parseVmBhyveConf first.
+ */
+import type { PciAddress } from "../pci/address.ts";
+import { sameAddr } from "../pci/address.ts";
+import { parsePassthruEntry } from "./passthru-entry.ts";
+import { parseVmBhyveConf } from "./vm-bhyve.ts";
+
+const KEY = /^passthru(\d+)(_options)?=/;
+
+interface KeyLine {
+  readonly index: number;
+  readonly num: number;
+  readonly options: boolean;
+}
+
+/** The file's lines, each with its own line ending, and the lines that set passthru names. */
+function readLines(text: string): { lines: string[]; keys: KeyLine[]; entries: string[] } | { error: string } {
+  const parsed = parseVmBhyveConf(text);
+  if ("error" in parsed) return parsed;
+  const lines = text.split(/(?<=\n)/);
+  const keys: KeyLine[] = [];
+  const seen = new Map<string, number>();
+  for (const [index, line] of lines.entries()) {
+    const m = KEY.exec(line);
+    if (!m) continue;
+    const name = `passthru${m[1]}${m[2] ?? ""}`;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      // vm-bhyve reads the first; renumbering could make the second the one it reads.
+      return { error: `${name} is set twice (lines ${first + 1} and ${index + 1}); vm-bhyve reads only the first: remove one by hand` };
+    }
+    seen.set(name, index);
+    keys.push({ index, num: Number(m[1]), options: m[2] !== undefined });
+  }
+  return { lines, keys, entries: parsed.entries };
+}
+
+/** Appends entries (`1/0/0`, `0/2/0=2:0`) after the last passthru line, numbered on. */
+export function addVmBhyveEntries(text: string, entries: readonly string[]): { text: string } | { error: string } {
+  const read = readLines(text);
+  if ("error" in read) return read;
+  const { lines, keys } = read;
+  const count = keys.filter((k) => !k.options).length;
+  const last = keys.at(-1);
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  // The last entry's quoting is the file's style; vm-bhyve's own `vm add` writes double quotes.
+  const model = last ? lines[last.index] ?? "" : "";
+  const quote = last && !/^[^=]*="/.test(model) ? "" : '"';
+  const added = entries.map((e, i) => `passthru${count + i}=${quote}${e}${quote}${eol}`);
+  const at = last ? last.index + 1 : lines.length;
+  const before = lines.slice(0, at);
+  const tail = before.at(-1);
+  if (tail !== undefined && tail !== "" && !tail.endsWith("\n")) before[before.length - 1] = `${tail}${eol}`;
+  return { text: [...before, ...added, ...lines.slice(at)].join("") };
+}
+
+/**
+ * Drops the entries of these devices (and their _options lines) and renumbers the later ones.
+ * `removed` names each dropped entry as the file has it.
+ */
+export function removeVmBhyveEntries(text: string, addrs: readonly PciAddress[]): { text: string; removed: string[] } | { error: string } {
+  const read = readLines(text);
+  if ("error" in read) return read;
+  const { lines, keys, entries } = read;
+  const gone = new Set<number>();
+  for (const [num, entry] of entries.entries()) {
+    const e = parsePassthruEntry(entry);
+    if (!("error" in e) && addrs.some((a) => sameAddr(a, e.addr))) gone.add(num);
+  }
+  const removed = entries.filter((_, num) => gone.has(num));
+  const out = [...lines];
+  for (const k of keys) {
+    if (gone.has(k.num)) {
+      out[k.index] = "";
+      continue;
+    }
+    const shift = [...gone].filter((g) => g < k.num).length;
+    if (shift > 0) out[k.index] = (out[k.index] ?? "").replace(/^passthru\d+/, `passthru${k.num - shift}`);
+  }
+  return { text: out.join(""), removed };
+}

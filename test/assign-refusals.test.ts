@@ -1,0 +1,136 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { makeDevctlHost } from "./fake-devctl-host.ts";
+import { cli, host } from "./helpers.ts";
+
+function tree(opts: Parameters<typeof makeDevctlHost>[0] = {}) {
+  const h = makeDevctlHost({ from: host("list-vms"), ...opts });
+  const path = (p: string) => join(h.root, p);
+  const read = (p: string) => readFileSync(path(p), "latin1");
+  const write = (p: string, text: string) => {
+    mkdirSync(dirname(path(p)), { recursive: true });
+    writeFileSync(path(p), text, "latin1");
+  };
+  const run = (...argv: string[]) => cli(argv, { env: { PPTCTL_ROOT: h.root } });
+  /** Every file of the tree's VM dirs and /boot, to show nothing was written. */
+  const files = () =>
+    ["/zroot/vm", "/zroot/vm-encrypted", "/boot"].flatMap((d) =>
+      readdirSync(path(d), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => `${join(e.parentPath, e.name)}=${readFileSync(join(e.parentPath, e.name), "latin1")}`)
+        .sort(),
+    );
+  return { ...h, path, read, write, run, files };
+}
+
+const GW = "/zroot/vm/gw/gw.conf";
+const NO_MSI = "none8@pci0:60:0:0:\tclass=0x020000 rev=0x00 hdr=0x00 vendor=0x10ec device=0x8139 subvendor=0x10ec subdevice=0x8139\n    cap 01[50] = powerspec 3  supports D0 D3  current D0\n";
+const DOMAIN1 = "none9@pci1:0:0:0:\tclass=0x010802 rev=0x00 hdr=0x00 vendor=0x144d device=0xa808 subvendor=0x144d subdevice=0xa801\n    cap 11[b0] = MSI-X supports 33 messages\n";
+
+describe("assign refuses, in one line, and writes nothing", () => {
+  const cases: { name: string; argv: string[]; setup?: (t: ReturnType<typeof tree>) => void; err: string }[] = [
+    { name: "an unknown VM (naming the VMs it found)", argv: ["assign", "47/0/0", "--vm", "nope"], err: "no VM named 'nope': the VMs pptctl found are test-vm-1, test-vm-2, gw, win11" },
+    { name: "a running VM without --force", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.write("/dev/vmm/gw", ""), err: "gw is running (/dev/vmm/gw); a change to its config applies only at its next start: stop it first, or add --force" },
+    { name: "a device in another VM's config", argv: ["assign", "1/0/0", "--vm", "gw"], err: "1/0/0 is already in test-vm-1's config (/zroot/vm-encrypted/test-vm-1/vm_config.json); a device goes to one VM: 'pptctl unassign 1/0/0 --vm test-vm-1' first" },
+    { name: "a device a running VM uses", argv: ["assign", "0/20/0", "--vm", "gw"], setup: (t) => t.write("/dev/vmm/win11", ""), err: "0/20/0 is already in win11's config (/zroot/vm/win11/win11.conf), which is running and uses it now" },
+    { name: "a bridge", argv: ["assign", "0/28/0", "--vm", "gw"], err: "is a bridge; bhyve cannot pass a bridge" },
+    { name: "a device outside domain 0", argv: ["assign", "pci1:0:0:0", "--vm", "gw"], err: "is in PCI domain 1; bhyve passthru reaches only domain 0" },
+    { name: "a device not on the bus", argv: ["assign", "5/0/0", "--vm", "gw"], err: "selector '5/0/0' matches no PCI device on this host" },
+    { name: "a device without MSI or MSI-X", argv: ["assign", "60/0/0", "--vm", "gw"], err: "has neither MSI nor MSI-X" },
+    { name: "an unreadable config (invalid JSON)", argv: ["assign", "47/0/0", "--vm", "test-vm-3"], err: "VM test-vm-3: /zroot/vm-encrypted/test-vm-3/vm_config.json: not valid JSON" },
+    {
+      name: "an ambiguous VM (two configs claim it)",
+      argv: ["assign", "47/0/0", "--vm", "gw", "--vms", "/more"],
+      setup: (t) => t.write("/more/gw/vm_config.json", '{"passthru": []}'),
+      err: "VM gw has configs in /zroot/vm/gw/gw.conf and /more/gw/vm_config.json",
+    },
+    { name: "a passthruN gap already there", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.write(GW, 'passthru0="89/0/0"\npassthru2="1/0/1"\n'), err: "vm-bhyve stops at the first missing number (passthru1)" },
+    { name: "neither --vm nor --config", argv: ["assign", "47/0/0"], err: "say which VM: --vm NAME" },
+    { name: "--attach without vmm.ko, before anything is written", argv: ["assign", "47/0/0", "--vm", "gw", "--attach"], setup: () => undefined, err: "vmm.ko is not loaded" },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const t = tree({ extra: `${NO_MSI}${DOMAIN1}`, vmm: !c.argv.includes("--attach") });
+      c.setup?.(t);
+      const before = t.files();
+      const r = await t.run(...c.argv);
+      expect(r.stderr).toContain(c.err);
+      // A selector or option mistake is a usage error (2), like everywhere in pptctl; the host's state 1.
+      expect(r.code).toBe(c.name.startsWith("neither") || c.name.includes("not on the bus") ? 2 : 1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(t.files()).toEqual(before);
+    });
+  }
+
+  test("--force writes a running VM's config and says when it applies", async () => {
+    const t = tree();
+    t.write("/dev/vmm/gw", "");
+    const r = await t.run("assign", "47/0/0", "--vm", "gw", "--force");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("gw is running: the change applies at its next start");
+    expect(t.read(GW)).toContain('passthru2="47/0/0"');
+  });
+
+  test("already assigned: exit 0, said, no write and no backup", async () => {
+    const t = tree();
+    const before = t.files();
+    const r = await t.run("assign", "89/0/0", "--vm", "gw");
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    expect(r.stderr).toContain("89/0/0: already in gw's config; nothing was added");
+    expect(t.files()).toEqual(before);
+    const u = await t.run("unassign", "47/0/0", "--vm", "gw");
+    expect(u.code).toBe(0);
+    expect(u.stderr).toContain("47/0/0: not in gw's config; nothing was removed");
+  });
+
+  test("a recording is never edited: --from needs --dry-run", async () => {
+    const r = await cli(["--from", host("list-vms"), "assign", "47/0/0", "--vm", "gw"]);
+    expect(r).toEqual({ code: 2, stdout: "", stderr: "pptctl: assign: --from replays a recording, which pptctl never edits; add --dry-run to see the change\n" });
+    const d = await cli(["--from", host("list-vms"), "assign", "47/0/0", "--vm", "gw", "--dry-run", "--json"]);
+    expect(d.code).toBe(0);
+    const doc = JSON.parse(d.stdout);
+    expect(doc).toMatchObject({ format: "pptctl-assign/1", action: "assign", dryRun: true, vm: "gw", manager: "vm-bhyve", config: "/zroot/vm/gw/gw.conf", changed: true, entries: ["47/0/0"], backup: null });
+    expect(doc.devices).toEqual([{ bhyve: "47/0/0", selector: "pci0:47:0:0", name: "aq0", along: null, unchanged: false, onPpt: false, reserved: false }]);
+    expect(doc.diff).toContain('+passthru2="47/0/0"');
+  });
+});
+
+describe("assign --attach", () => {
+  test("the config, then devctl, then loader.conf", async () => {
+    const t = tree();
+    const r = await t.run("assign", "47/0/0", "--vm", "gw", "--attach");
+    expect(r.stderr).not.toContain("failed");
+    expect(r.code).toBe(0);
+    expect(t.read(GW)).toContain('passthru2="47/0/0"');
+    expect(t.state().devices.find((d) => d.addr === "pci0:47:0:0")?.name).toMatch(/^ppt\d+$/);
+    expect(t.read("/boot/loader.conf")).toMatch(/pptdevs="[^"]*47\/0\/0/);
+    const order = ["+passthru2=", "attached 47/0/0 (aq0 → ppt", "+pptdevs="].map((s) => r.stdout.indexOf(s));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+  });
+
+  test("a device that does not move: the config goes back, loader.conf is not touched, exit 1", async () => {
+    const t = tree({ fail: { "pci0:47:0:0": "busy" } });
+    const gw = t.read(GW);
+    const loader = t.read("/boot/loader.conf");
+    const r = await t.run("assign", "47/0/0", "--vm", "gw", "--attach");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Device busy");
+    expect(r.stderr).toContain("/zroot/vm/gw/gw.conf is back as it was, since a device did not move to ppt");
+    expect(t.read(GW)).toBe(gw);
+    expect(t.read("/boot/loader.conf")).toBe(loader);
+  });
+
+  test("--dry-run shows the config diff, the devctl call and the loader.conf diff, and changes nothing", async () => {
+    const t = tree();
+    const before = t.files();
+    const r = await t.run("assign", "47/0/0", "--vm", "gw", "--attach", "--dry-run");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('+passthru2="47/0/0"');
+    expect(r.stdout).toContain("/usr/sbin/devctl set driver -f pci0:47:0:0 ppt");
+    expect(r.stdout).toContain("+pptdevs=");
+    expect(t.files()).toEqual(before);
+    expect(t.state().devices.find((d) => d.addr === "pci0:47:0:0")?.name).toBe("aq0");
+  });
+});
