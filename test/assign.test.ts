@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseHosterVm } from "../src/core/vm/hoster.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
@@ -61,6 +61,21 @@ describe("assign / unassign with vm-bhyve", () => {
     expect(parseVmBhyveConf(t.read(GW))).toEqual({ entries: ["0/13/2,rom=/x.rom", "0/13/0"] });
     expect(r.stderr).toContain("release 89/0/0 --persist");
     expect((await t.run("args", "--vm", "gw")).stdout).not.toContain("89/0/0");
+  });
+
+  test("a config kept as a symbolic link stays one; its mode and its non-UTF-8 bytes stay", async () => {
+    const t = tree();
+    const real = "/zroot/vm/.config/gw-real.conf";
+    const text = '# caf\xe9 \xff\r\nloader="bhyveload"\npassthru0="89/0/0"\n';
+    t.write(real, text);
+    chmodSync(t.path(real), 0o640);
+    rmSync(t.path(GW));
+    symlinkSync("../.config/gw-real.conf", t.path(GW));
+    const r = await t.run("assign", "0/13/2", "--vm", "gw");
+    expect(r.code).toBe(0);
+    expect(lstatSync(t.path(GW)).isSymbolicLink()).toBe(true);
+    expect(t.read(real)).toBe(`${text}passthru1="0/13/2"\n`);
+    expect(statSync(t.path(real)).mode & 0o777).toBe(0o640);
   });
 
   test("Intel integrated graphics gets vm-bhyve's =2:0 pin", async () => {

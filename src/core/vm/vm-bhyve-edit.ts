@@ -48,12 +48,13 @@ export function addVmBhyveEntries(text: string, entries: readonly string[]): { t
   const { lines, keys } = read;
   const count = keys.filter((k) => !k.options).length;
   const last = keys.at(-1);
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  // The last entry's quoting is the file's style; vm-bhyve's own `vm add` writes double quotes.
+  // The last entry's quoting is the file's style; double quotes when it has no entry yet.
   const model = last ? lines[last.index] ?? "" : "";
   const quote = last && !/^[^=]*="/.test(model) ? "" : '"';
-  const added = entries.map((e, i) => `passthru${count + i}=${quote}${e}${quote}${eol}`);
   const at = last ? last.index + 1 : lines.length;
+  // The line before the new ones sets the ending (a CR in a passthru line is refused anyway).
+  const eol = lines[at - 1]?.endsWith("\r\n") ? "\r\n" : "\n";
+  const added = entries.map((e, i) => `passthru${count + i}=${quote}${e}${quote}${eol}`);
   const before = lines.slice(0, at);
   const tail = before.at(-1);
   if (tail !== undefined && tail !== "" && !tail.endsWith("\n")) before[before.length - 1] = `${tail}${eol}`;
