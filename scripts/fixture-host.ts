@@ -25,6 +25,8 @@ export const ARGV: Record<string, string[]> = {
   zfs: ["/sbin/zfs", "list", "-H", "-o", "name,mountpoint"],
   kldVmm: ["/sbin/kldstat", "-m", "vmm"],
   dmesg: ["/sbin/dmesg"],
+  ps: ["/bin/ps", "-axww", "-o", "pid=,args="],
+  wired: ["/sbin/sysctl", "vm.max_user_wired", "vm.stats.vm.v_user_wire_count", "hw.pagesize"],
 };
 
 /** A recorded host made by `pptctl capture` on a real kernel, as a Spec to vary. */

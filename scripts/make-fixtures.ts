@@ -250,6 +250,15 @@ export function scenarios(): Record<string, Spec> {
   vb.dirs["/dev/vmm"] = ["test-vm-1", "win11"];
   h["list-vms"] = vb;
 
+  // doctor --vm / explain: the list-vms host with its process list and wiring limit recorded.
+  const pf = structuredClone(vb);
+  pf.note = "list-vms with 'ps' and the wiring sysctls: test-vm-1 runs (bhyve pid 4242), win11's /dev/vmm instance is left behind with no bhyve process, gw names a ROM that is not there, and about 6.9 GiB may still be wired (win11 wants 8G).";
+  pf.commands.ps = { stdout: "    1 /sbin/init --\n  812 /usr/sbin/sshd\n 4242 bhyve: test-vm-1 (bhyve)\n 4301 /usr/local/bin/tmux new -s main\n" };
+  pf.commands.wired = { stdout: "vm.max_user_wired: 6000000\nvm.stats.vm.v_user_wire_count: 4200000\nhw.pagesize: 4096\n" };
+  pf.files["/zroot/vm/gw/gw.conf"] = 'loader="bhyveload"\ncpu=1\nmemory=512M\npassthru0="89/0/0"\npassthru1="1/0/1"\npassthru1_options="rom=/zroot/vm/.config/p600-audio.rom"\n';
+  pf.files["/zroot/vm/.config/p600-audio.rom"] = null;
+  h["vm-preflight"] = pf;
+
   // The seed's plan example: the Supermicro 12.1 host with its iGPU and xHCI back on host drivers.
   const sm = base("Supermicro X11 (real pciconf, 12.1 card= format) with vgapci0 at 0:2:0 and xhci0 at 0:20:0 not yet reserved; no pptdevs.");
   sm.commands.pciconf = {

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
   release: { load: () => import("./commands/release.ts").then((m) => m.default), summary: "Give ppt devices back to their host drivers now (devctl)" },
   assign: { load: () => import("./commands/assign.ts").then((m) => m.default), summary: "Add devices to a VM's own config (vm-bhyve, Hoster, bhyve config; CBSD's command)" },
   unassign: { load: () => import("./commands/unassign.ts").then((m) => m.default), summary: "Take devices out of a VM's own config" },
+  explain: { load: () => import("./commands/explain.ts").then((m) => m.default), summary: "Explain bhyve's passthrough error lines with their real cause on this host" },
   capture: { load: () => import("./commands/capture.ts").then((m) => m.default), summary: "Record this host's outputs into a folder (for --from and bug reports)" },
 };
 
@@ -65,6 +66,7 @@ function withTTY(io: Io, tty: boolean): Io {
     },
     platform: io.platform,
     now: () => io.now(),
+    readStdin: io.readStdin,
   };
 }
 
@@ -153,7 +155,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
-    const parsed = parseCli(name, [...pre, ...rest], def ?? {}, REPEATABLE);
+    // doctor checks several VMs at once; elsewhere --vm names one.
+    const parsed = parseCli(name, [...pre, ...rest], def ?? {}, name === "doctor" ? new Set([...REPEATABLE, "vm"]) : REPEATABLE);
     // `args` prints for $(…) and never colours or draws a table: it skips the terminal probe.
     const tty = PLAIN_OUTPUT.has(name) ? false : io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY;
     const ioFor: Io = io.probeTTY ? withTTY(io, tty) : io;

@@ -23,6 +23,7 @@ const code = await run(argv, {
   },
   platform: process.platform,
   now: () => new Date(),
+  readStdin: () => Bun.stdin.text(),
 });
 mark("command ran");
 await flush();

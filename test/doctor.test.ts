@@ -25,6 +25,7 @@ const EXPECT: Record<string, { exit: number; checks: Record<string, Status> }> =
     checks: { platform: "unknown", "cpu-virt": "unknown", iommu: "unknown", vmm: "unknown", "pptdevs-syntax": "unknown", "runtime-only": "unknown", "reboot-pending": "unknown", conflicts: "unknown" },
   },
   "list-vms": { exit: 2, checks: { "pptdevs-bound": "fail", conflicts: "warn" } },
+  "vm-preflight": { exit: 2, checks: { "pptdevs-bound": "fail", conflicts: "warn" } },
   "supermicro-igpu-xhci": { exit: 2, checks: { vmm: "fail", conflicts: "skip", "pptdevs-syntax": "skip" } },
   // Issue 11.5 / 11.6: not recorded is unknown, never "nothing configured".
   "pciconf-only": {

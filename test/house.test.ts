@@ -21,7 +21,7 @@ const RANK: [RegExp, number][] = [
   [/^src\/core\/model\//, 4],
   [/^src\/core\/loader\//, 5],
   [/^src\/core\/(runtime|assign)\//, 6],
-  [/^src\/core\/(doctor\/|inventory\.ts)/, 7],
+  [/^src\/core\/(doctor\/|preflight\/|inventory\.ts)/, 7],
 ];
 const rank = (f: string) => RANK.find(([re]) => re.test(f))?.[1];
 

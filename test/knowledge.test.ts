@@ -185,7 +185,7 @@ describe("args: guest-slot pins", () => {
 
 describe("vm-bhyve's own syntax and Hoster's =S:F", () => {
   test("passthruN pins and passthruN_options are kept, so args prints what vm-bhyve gives bhyve", () => {
-    expect(parseVmBhyveConf('passthru1="1/0/0"\npassthru0="0/2/0=2:0"\npassthru0_options="rom=/path,bootindex=1"\n')).toEqual({ entries: ["0/2/0=2:0,rom=/path,bootindex=1", "1/0/0"] });
+    expect(parseVmBhyveConf('passthru1="1/0/0"\npassthru0="0/2/0=2:0"\npassthru0_options="rom=/path,bootindex=1"\n')).toMatchObject({ entries: ["0/2/0=2:0,rom=/path,bootindex=1", "1/0/0"] });
   });
   test("args --vm on vm-bhyve: options follow, the pin is honoured", async () => {
     expect(await cli(["--from", host("gpu-quirks"), "args", "--vm", "lab"])).toEqual({ code: 0, stdout: "-s 7:0,passthru,2/0/0,bootindex=1\n", stderr: "" });
@@ -205,6 +205,6 @@ describe("vm-bhyve's own syntax and Hoster's =S:F", () => {
     expect(parseHosterVm(JSON.stringify({ passthru: ["0/2/0=2:0"] }))).toEqual({
       error: "passthru entry '0/2/0=2:0': Hoster has no slot pins (it splits entries at '/' and would give bhyve '-s N:0=2:0,passthru,0/2/0=2:0'), so the VM would not start: remove '=2:0'",
     });
-    expect(parseHosterVm(JSON.stringify({ passthru: ["0/2/0", "-1/0/0"] }))).toEqual({ entries: ["0/2/0", "-1/0/0"] });
+    expect(parseHosterVm(JSON.stringify({ passthru: ["0/2/0", "-1/0/0"] }))).toMatchObject({ entries: ["0/2/0", "-1/0/0"] });
   });
 });

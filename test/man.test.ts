@@ -17,7 +17,7 @@ function rendered(): string | null {
 
 describe("the man page cannot drift from --help", () => {
   test("the command list is read from the CLI", () => {
-    expect(commands).toEqual(["doctor", "plan", "list", "args", "attach", "release", "assign", "unassign", "capture"]);
+    expect(commands).toEqual(["doctor", "plan", "list", "args", "attach", "release", "assign", "unassign", "explain", "capture"]);
   });
   const text = rendered();
   for (const cmd of commands) {

@@ -70,7 +70,7 @@ describe("a VM config pptctl cannot read is Unknown, never Available (issue 22, 
   }
 
   test("vm-bhyve's own rules: # cuts even inside quotes, the first line wins, _options are appended", () => {
-    expect(parseVmBhyveConf('passthru0="0/2/0=2:0" # the IGD\npassthru0_options="rom=/vm/gop.rom"\npassthru1="1/0/0#x"\npassthru0="9/9/9"\n')).toEqual({
+    expect(parseVmBhyveConf('passthru0="0/2/0=2:0" # the IGD\npassthru0_options="rom=/vm/gop.rom"\npassthru1="1/0/0#x"\npassthru0="9/9/9"\n')).toMatchObject({
       entries: ["0/2/0=2:0,rom=/vm/gop.rom", "1/0/0"],
     });
   });

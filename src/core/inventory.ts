@@ -11,6 +11,7 @@ import { releasedAtRuntime } from "./runtime/kenv.ts";
 export type DeviceStatus =
   | { readonly kind: "available" }
   | { readonly kind: "in-use"; readonly vm: string }
+  | { readonly kind: "left-behind"; readonly vm: string }
   | { readonly kind: "assigned"; readonly vm: string; readonly running: boolean | null }
   | { readonly kind: "conflict"; readonly vms: readonly string[] }
   | { readonly kind: "not-bound"; readonly driver: string | null }
@@ -147,6 +148,7 @@ function statusOf(a: PciAddress, d: PciDevice | null, asg: Assignments, problems
   const uses = asg.byDevice.get(addrKey(a))?.uses ?? [];
   if (uses.length > 1) return { kind: "conflict", vms: uses.map((u) => u.vm) };
   const use = uses[0];
+  if (use?.leftBehind) return { kind: "left-behind", vm: use.vm };
   if (use) return use.running === true ? { kind: "in-use", vm: use.vm } : { kind: "assigned", vm: use.vm, running: use.running };
   // A config pptctl could not read may name this device: never claim it is free.
   if (problems.length > 0) return { kind: "unknown", reason: "a VM config could not be read" };
@@ -159,6 +161,9 @@ export function statusText(s: DeviceStatus): string {
       return "Available";
     case "in-use":
       return `In use by: ${s.vm}`;
+    case "left-behind":
+      // The instance still holds the device: bhyve fails until it is destroyed.
+      return `Left behind: ${s.vm} (bhyvectl --destroy --vm=${s.vm})`;
     case "assigned":
       return `Assigned to: ${s.vm} (${s.running === null ? "state unknown" : "stopped"})`;
     case "conflict":

@@ -81,6 +81,13 @@ export const CORE_COMMANDS: readonly (readonly string[])[] = [
   ["/sbin/kldstat", "-m", "vmm"],
   // The live message buffer: a run-time kldload's errors are not in /var/run/dmesg.boot.
   ["/sbin/dmesg"],
+  // Which VMs a bhyve process runs: bhyve sets its title to the VM's name (bhyverun.c,
+  // setproctitle), which is how vm-bhyve tells them apart too (lib/vm-run: pgrep -fl "bhyve:").
+  // A capture keeps only those lines (redact.ts).
+  ["/bin/ps", "-axww", "-o", "pid=,args="],
+  // What bhyve -S may still wire: vm_map_wire(VM_MAP_WIRE_USER) fails once the user-wired pages
+  // would pass vm.max_user_wired (sys/vm/vm_map.c, vm_map_wire_user_count_add).
+  ["/sbin/sysctl", "vm.max_user_wired", "vm.stats.vm.v_user_wire_count", "hw.pagesize"],
 ];
 
 export const CORE_FILES = [
@@ -104,4 +111,6 @@ export const CMD = {
   zfs: CORE_COMMANDS[7] as readonly string[],
   kldVmm: CORE_COMMANDS[8] as readonly string[],
   dmesg: CORE_COMMANDS[9] as readonly string[],
+  ps: CORE_COMMANDS[10] as readonly string[],
+  sysctlWired: CORE_COMMANDS[11] as readonly string[],
 } as const;

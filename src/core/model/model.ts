@@ -30,6 +30,8 @@ export interface HostModel {
   readonly vmmModule: Known<boolean>;
   readonly defaultRouteInterface: Known<string | null>;
   readonly vms: VmInventory;
+  /** What bhyve -S may still wire, in pages (vm.max_user_wired less what users wired already). */
+  readonly wiring: Known<{ readonly maxPages: number; readonly wiredPages: number; readonly pageSize: number }>;
   /** rc.conf then rc.conf.local, last assignment wins (kld_list, vm_dir, …). */
   readonly rc: ReadonlyMap<string, string>;
 }
@@ -76,7 +78,18 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
     defaultRouteInterface: readRoute(s),
     vms: discoverVms(s, extraVmDirs).inventory,
     rc: readRcValues(s),
+    wiring: readWiring(s),
   };
+}
+
+function readWiring(s: HostSnapshot): HostModel["wiring"] {
+  const out = commandOutput(s, CMD.sysctlWired);
+  if (!out.ok) return no(out.reason);
+  const v = parseSysctl(out.stdout).values;
+  const num = (k: string) => (/^\d+$/.test(v.get(k)?.trim() ?? "") ? Number(v.get(k)!.trim()) : null);
+  const [maxPages, wiredPages, pageSize] = [num("vm.max_user_wired"), num("vm.stats.vm.v_user_wire_count"), num("hw.pagesize")];
+  if (maxPages === null || wiredPages === null || pageSize === null || pageSize === 0) return no("sysctl did not print vm.max_user_wired, vm.stats.vm.v_user_wire_count and hw.pagesize as numbers");
+  return ok({ maxPages, wiredPages, pageSize });
 }
 
 function readPci(out: ReturnType<typeof commandOutput>): Known<PciconfListing> {

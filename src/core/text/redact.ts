@@ -14,9 +14,11 @@ const SECRET_KEY = /(?:password|passwd|passphrase|secret|token)/i;
 const KENV_ID = /^smbios\.[a-z.]*(?:serial|uuid|tag)/i;
 const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
 /** Disk and board serials printed at boot (`ada0: Serial Number S4EWNX0R123456`). */
+/** `1234 bhyve: win11 (bhyve)`: a bhyve process, titled with its VM's name. */
+const BHYVE_TITLE = /^\s*\d+\s+bhyve: /;
 const SERIAL_LINE = /(Serial Number:?\s+)(\S+)/g;
 
-export type RedactKind = "kenv" | "dmesg" | "config";
+export type RedactKind = "kenv" | "dmesg" | "config" | "ps";
 
 export interface Redaction {
   readonly text: string;
@@ -27,6 +29,15 @@ export interface Redaction {
 export function redact(kind: RedactKind, text: string): Redaction {
   const items: string[] = [];
   let out = text;
+  if (kind === "ps") {
+    // Other processes' command lines may hold anything (passwords on a command line): only
+    // bhyve's own titles, which name VMs, stay.
+    const lines = text.split("\n");
+    const kept = lines.filter((l) => BHYVE_TITLE.test(l));
+    const dropped = lines.filter((l) => l.trim() !== "").length - kept.length;
+    if (dropped > 0) items.push(`${dropped} process line${dropped === 1 ? "" : "s"} other than bhyve's`);
+    return { text: kept.map((l) => `${l}\n`).join(""), items };
+  }
   if (kind === "kenv") out = redactAssignments(out, (k) => KENV_ID.test(k) || SECRET_KEY.test(k), items);
   if (kind === "config") {
     out = redactJsonValues(out, items);
@@ -102,5 +113,6 @@ export function kindOfCommand(argv: readonly string[]): RedactKind | null {
   const cmd = argv[0] ?? "";
   if (cmd.endsWith("/kenv")) return "kenv";
   if (cmd.endsWith("/dmesg")) return "dmesg";
+  if (cmd.endsWith("/ps")) return "ps";
   return null;
 }

@@ -5,8 +5,10 @@ import type { VmConfig, VmInventory } from "./configs.ts";
 export interface VmUse {
   readonly vm: string;
   readonly config: VmConfig;
-  /** /dev/vmm/NAME exists; null when /dev/vmm could not be read. */
+  /** /dev/vmm/NAME exists: the instance holds its devices. Null when /dev/vmm could not be read. */
   readonly running: boolean | null;
+  /** The instance exists but no bhyve process runs it (ps read): left behind by a bhyve that died. */
+  readonly leftBehind: boolean;
 }
 
 export interface DeviceUses {
@@ -34,10 +36,16 @@ export function assignmentsOf(inv: VmInventory): Assignments {
       const key = addrKey(e.addr);
       const slot = byDevice.get(key) ?? { addr: e.addr, uses: [] };
       if (!slot.uses.some((u) => u.vm === config.vm)) {
-        slot.uses.push({ vm: config.vm, config, running: inv.running === null ? null : inv.running.includes(config.vm) });
+        const running = inv.running === null ? null : inv.running.includes(config.vm);
+        slot.uses.push({ vm: config.vm, config, running, leftBehind: running === true && isLeftBehind(inv, config.vm) });
       }
       byDevice.set(key, slot);
     }
   }
   return { byDevice, badEntries };
+}
+
+/** /dev/vmm/NAME is there and ps, read, shows no bhyve process for it. */
+export function isLeftBehind(inv: VmInventory, vm: string): boolean {
+  return (inv.running?.includes(vm) ?? false) && inv.procs !== null && !inv.procs.has(vm);
 }

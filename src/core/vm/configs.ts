@@ -1,5 +1,6 @@
 import { parseHosterHost, parseHosterVm } from "./hoster.ts";
 import { readRc } from "../parse/rc-conf.ts";
+import { bhyveProcesses } from "./processes.ts";
 import { parseVmBhyveConf } from "./vm-bhyve.ts";
 import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "../snapshot.ts";
 
@@ -11,6 +12,10 @@ export interface VmConfig {
   readonly path: string;
   /** Passthru entries as written in the config (`1/0/0`, `-2/0/0`). */
   readonly entries: readonly string[];
+  /** Guest memory as the manager gives it to bhyve -m (`8G`); null when not set. */
+  readonly memory: string | null;
+  /** Hoster's slot layout: the first passthru slot and whether an xHCI tablet follows. */
+  readonly hoster: { readonly firstSlot: number; readonly xhci: boolean } | null;
 }
 
 export interface VmConfigProblem {
@@ -22,8 +27,10 @@ export interface VmConfigProblem {
 export interface VmInventory {
   readonly configs: readonly VmConfig[];
   readonly problems: readonly VmConfigProblem[];
-  /** VM names with /dev/vmm/NAME (running), null when /dev/vmm could not be read. */
+  /** VM names with /dev/vmm/NAME (an instance exists), null when /dev/vmm could not be read. */
   readonly running: readonly string[] | null;
+  /** VM name -> pid of the bhyve process running it; null when ps could not be read. */
+  readonly procs: ReadonlyMap<string, number> | null;
   /** CBSD, when rc.conf names its workdir: the environments it keeps (jails and VMs alike). */
   readonly cbsd: { readonly workdir: string; readonly names: readonly string[] } | null;
 }
@@ -102,7 +109,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
         }
         const parsed = layout === "hoster" ? parseHosterVm(f.text) : parseVmBhyveConf(f.text);
         if ("error" in parsed) problems.push({ path, vm: name, problem: parsed.error });
-        else configs.push({ vm: name, manager, path, entries: parsed.entries });
+        else configs.push({ vm: name, manager, path, entries: parsed.entries, memory: parsed.memory, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
       }
     }
   };
@@ -165,7 +172,9 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
 
   const vmm = dirResult(s, "/dev/vmm");
   const running = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
-  return { inventory: { configs, problems, running, cbsd }, needs };
+  const ps = commandOutput(s, CMD.ps);
+  const procs = ps.ok ? bhyveProcesses(ps.stdout) : null;
+  return { inventory: { configs, problems, running, procs, cbsd }, needs };
 }
 
 /**

@@ -9,7 +9,14 @@ import { parsePassthruEntry } from "./passthru-entry.ts";
 function hosterSchemas() {
   return {
     host: v.looseObject({ active_datasets: v.array(v.string()) }),
-    vm: v.looseObject({ passthru: v.optional(v.nullable(v.array(v.string()))) }),
+    vm: v.looseObject({
+      passthru: v.optional(v.nullable(v.array(v.string()))),
+      memory: v.optional(v.unknown()),
+      networks: v.optional(v.unknown()),
+      disks: v.optional(v.unknown()),
+      shares: v.optional(v.unknown()),
+      disable_xhci: v.optional(v.unknown()),
+    }),
   };
 }
 // Made on first use: a host without Hoster never reads them, and building valibot schemas is
@@ -44,7 +51,16 @@ function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { valu
  * would reach bhyve as `-s N:0=2:0,passthru,0/2/0=2:0`, and it skips an entry with fewer than
  * three parts. Either is an error here, naming the entry.
  */
-export function parseHosterVm(text: string): { entries: string[] } | { error: string } {
+export interface HosterVm {
+  readonly entries: string[];
+  readonly memory: string | null;
+  /** The guest slot Hoster gives the first passthru group (generate_bhyve_command.go). */
+  readonly firstSlot: number;
+  /** Hoster adds an xHCI tablet in the slot after the passthru devices unless disable_xhci. */
+  readonly xhci: boolean;
+}
+
+export function parseHosterVm(text: string): HosterVm | { error: string } {
   const r = parseJson(text, (schemas ??= hosterSchemas()).vm);
   if ("error" in r) return r;
   const entries = (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "");
@@ -56,6 +72,12 @@ export function parseHosterVm(text: string): { entries: string[] } | { error: st
       problems.push(`passthru entry '${e}': Hoster has no slot pins (it splits entries at '/' and would give bhyve '-s N:${e.split("/")[2]},passthru,${e}'), so the VM would not start: remove '=${parsed.pin.slot}:${parsed.pin.func}'`);
     }
   }
-  return problems.length > 0 ? { error: problems.join("; ") } : { entries };
+  if (problems.length > 0) return { error: problems.join("; ") };
+  const count = (x: unknown) => (Array.isArray(x) ? x.length : 0);
+  const { networks, disks, shares, memory, disable_xhci } = r.value;
+  // NICs from slot 2 (the first at 2, each next +1), then a slot per disk and per 9p share, one
+  // for VNC, and the passthru groups after it.
+  const firstSlot = 2 + Math.max(count(networks) - 1, 0) + count(disks) + count(shares) + 2;
+  return { entries, memory: typeof memory === "string" ? memory : null, firstSlot, xhci: disable_xhci !== true };
 }
 

@@ -20,7 +20,7 @@ import { parsePassthruEntry } from "./passthru-entry.ts";
 /** FreeBSD's grep reads a file's first 32 KiB and calls it binary when a NUL byte is there (usr.bin/grep/file.c, grep_open). */
 const GREP_PROBE = 32 * 1024;
 
-export function parseVmBhyveConf(text: string): { entries: string[] } | { error: string } {
+export function parseVmBhyveConf(text: string): { entries: string[]; memory: string | null } | { error: string } {
   const nul = text.indexOf("\0");
   if (nul >= 0) {
     return {
@@ -78,7 +78,7 @@ export function parseVmBhyveConf(text: string): { entries: string[] } | { error:
       problems.push(`line ${line}, ${key}: vm-bhyve stops at the first missing number (passthru${next}), so it never passes this device: renumber from passthru0 without gaps`);
     }
   }
-  return problems.length > 0 ? { error: problems.join("; ") } : { entries };
+  return problems.length > 0 ? { error: problems.join("; ") } : { entries, memory: settings.get("memory")?.value ?? null };
 }
 
 function entryProblem(value: string, options: string): string | null {
