@@ -91,6 +91,9 @@ describe("doctor --vm on a fake live host", () => {
     const list = await cli(["list"], { env });
     expect(list.stdout).toContain("Left behind: win11 (bhyvectl --destroy --vm=win11)");
     expect(list.stdout).toContain("In use by: test-vm-1");
+    const release = await cli(["release", "0/20/0"], { env });
+    expect(release.code).toBe(1);
+    expect(release.stderr).toContain("is held by win11's instance, left behind in /dev/vmm with no bhyve process (destroy it with 'bhyvectl --destroy --vm=win11')");
   });
 });
 

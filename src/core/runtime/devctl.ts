@@ -109,8 +109,10 @@ function inUseByRunningVm(m: HostModel, picked: readonly PciDevice[]): string[] 
   const out: string[] = [];
   for (const d of picked) {
     const uses = asg.byDevice.get(addrKey(d.addr))?.uses ?? [];
-    const running = uses.filter((u) => u.running === true).map((u) => u.vm);
-    if (running.length > 0) out.push(`${describe(d)} is in use by the running VM ${running.join(", ")}`);
+    const left = uses.filter((u) => u.leftBehind).map((u) => u.vm);
+    const running = uses.filter((u) => u.running === true && !u.leftBehind).map((u) => u.vm);
+    if (left.length > 0) out.push(`${describe(d)} is held by ${left.join(", ")}'s instance, left behind in /dev/vmm with no bhyve process (destroy it with 'bhyvectl --destroy --vm=${left[0]}')`);
+    else if (running.length > 0) out.push(`${describe(d)} is in use by the running VM ${running.join(", ")}`);
     else if (uses.some((u) => u.running === null)) out.push(`${describe(d)} is in the config of ${uses.map((u) => u.vm).join(", ")}, and /dev/vmm cannot be read to tell whether it runs`);
   }
   return out;
