@@ -1,8 +1,10 @@
 /** Compiles pptctl for FreeBSD amd64 and arm64 and for this machine, then checks the ELF headers. */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { BUILD_FLAGS, HOST_OUT, TARGETS } from "./targets.ts";
 import { checkElf } from "./elf.ts";
-import { tarballName, writeTarball } from "./package.ts";
+import { installEntries, tarballName, writeTarball } from "./package.ts";
+import { buildPkg, pkgName } from "./pkg.ts";
 import { VERSION } from "../src/version.ts";
 
 mkdirSync("dist", { recursive: true });
@@ -21,6 +23,22 @@ async function compile(target: string | null, outfile: string): Promise<void> {
   console.log(`built ${outfile} (${target ?? "this machine"}) in ${Math.round(performance.now() - t0)} ms`);
 }
 
+/** The package's fields from package.json. */
+function pkgMeta(arch: "amd64" | "arm64") {
+  const p = JSON.parse(readFileSync("package.json", "utf8")) as Record<string, string>;
+  const desc = "pptctl sets up and watches bhyve PCI passthrough (the ppt driver): it checks that the host is ready (IOMMU, vmm, pptdevs, MSI), writes the pptdevs lines of loader.conf, moves devices to and from ppt at run time, puts devices into VM configs (vm-bhyve, Hoster, bhyve -k files), and prints bhyve's -s slot arguments.";
+  return { version: VERSION, arch, comment: p.description ?? "", desc, maintainer: p.author ?? "", www: p.homepage ?? "", license: p.license ?? "" };
+}
+
+/** File times in the packages: SOURCE_DATE_EPOCH, else the last commit's, so a build repeats byte for byte. */
+function buildTime(): number {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  if (Number.isInteger(epoch) && epoch > 0) return epoch;
+  const git = Bun.spawnSync(["git", "log", "-1", "--format=%ct"], { stdout: "pipe", stderr: "ignore" });
+  const t = Number(git.stdout.toString().trim());
+  return git.exitCode === 0 && Number.isInteger(t) && t > 0 ? t : 1;
+}
+
 try {
   if (!only || only === "host") await compile(null, HOST_OUT);
   for (const t of TARGETS) {
@@ -30,8 +48,12 @@ try {
     if (problem) throw new Error(`${t.out}: ${problem}`);
     console.log(`checked ${t.out}: ELF, FreeBSD ABI, ${t.arch}`);
     const tarball = tarballName(VERSION, t.freebsd);
-    writeTarball(process.cwd(), t.out, tarball);
+    writeTarball(process.cwd(), t.out, tarball, buildTime());
     console.log(`packed ${tarball} (install: tar -xzf ${tarball.replace("dist/", "")} -C /)`);
+    const pkg = pkgName(VERSION, t.freebsd);
+    mkdirSync(dirname(pkg), { recursive: true });
+    writeFileSync(pkg, buildPkg(pkgMeta(t.freebsd), installEntries(process.cwd(), t.out), buildTime()));
+    console.log(`packed ${pkg} (install: pkg add ./${pkg.replace("dist/pkg/", "")})`);
   }
 } catch (e) {
   console.error(`build: ${(e as Error).message}`);

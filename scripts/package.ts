@@ -97,8 +97,6 @@ export function tarballName(version: string, arch: "amd64" | "arm64"): string {
   return `dist/pptctl-${version}-freebsd-${arch}.tar.gz`;
 }
 
-export function writeTarball(root: string, binary: string, out: string): void {
-  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
-  const mtime = Number.isInteger(epoch) && epoch > 0 ? epoch : Math.floor(Date.now() / 1000);
+export function writeTarball(root: string, binary: string, out: string, mtime: number): void {
   writeFileSync(join(root, out), Bun.gzipSync(ustar(installEntries(root, binary), mtime), { level: 9 }));
 }

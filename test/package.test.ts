@@ -1,24 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkElfHeader } from "../scripts/elf.ts";
 import { readUstar, tarballName } from "../scripts/package.ts";
 import { TARGETS } from "../scripts/targets.ts";
 import { VERSION } from "../src/version.ts";
 import { tempDir } from "./helpers.ts";
+import { ensureBuilt } from "./build-outputs.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
-/** The tarballs `npm run build` writes; built here when a fresh clone has not built yet. */
 function tarballs(): string[] {
-  const paths = TARGETS.map((t) => join(ROOT, tarballName(VERSION, t.freebsd)));
-  const inputs = ["src/pptctl.8", "src/periodic/480.status-pptctl"].map((p) => statSync(join(ROOT, p)).mtimeMs);
-  const stale = (p: string) => !existsSync(p) || inputs.some((m) => m > statSync(p).mtimeMs);
-  if (paths.some(stale)) {
-    const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
-    if (r.exitCode !== 0) throw new Error(`build failed: ${r.stderr.toString()}`);
-  }
-  return paths;
+  ensureBuilt();
+  return TARGETS.map((t) => join(ROOT, tarballName(VERSION, t.freebsd)));
 }
 
 describe("the FreeBSD install tarballs", () => {
