@@ -4,7 +4,6 @@ import { renderDoctorJson, renderDoctorText } from "../render/doctor-text.ts";
 import { renderNagios, renderPrometheus } from "../render/monitoring.ts";
 import { commonArgs, ctxOf, defineCommand, formatOf, vmsArg } from "./_shared.ts";
 import { loadModelWithVms } from "./_model.ts";
-import { preflightReport } from "./doctor-vm.ts";
 
 export default defineCommand({
   meta: { name: "doctor", description: "Check that this host can pass PCI devices to bhyve guests (exit 0 ok, 1 warning, 2 critical, 3 unknown)" },
@@ -25,7 +24,10 @@ export default defineCommand({
     const model = await loadModelWithVms(host, ctx.lists.vms ?? []);
     const vms = ctx.lists.vm ?? [];
     const perVm = vms.length > 0 || args["all-vms"] === true || args.config !== undefined;
-    const report = perVm ? await preflightReport(host, model, { vms, all: args["all-vms"] === true, config: args.config }) : runDoctor(model);
+    // Loaded on use: the host's doctor, run from cron, should not pay for the per-VM checks.
+    const report = perVm
+      ? await (await import("./doctor-vm.ts")).preflightReport(host, model, { vms, all: args["all-vms"] === true, config: args.config })
+      : runDoctor(model);
     for (const n of report.notes) ctx.log.warn(n);
     const format = formatOf("doctor", args, "text");
     if (format === "json") ctx.io.out(renderDoctorJson(report));
