@@ -1,28 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { makeDevctlHost } from "./fake-devctl-host.ts";
+import { vmTree } from "./vm-tree.ts";
 import { cli, host } from "./helpers.ts";
 
-function tree(opts: Parameters<typeof makeDevctlHost>[0] = {}) {
-  const h = makeDevctlHost({ from: host("list-vms"), ...opts });
-  const path = (p: string) => join(h.root, p);
-  const read = (p: string) => readFileSync(path(p), "latin1");
-  const write = (p: string, text: string) => {
-    mkdirSync(dirname(path(p)), { recursive: true });
-    writeFileSync(path(p), text, "latin1");
-  };
-  const run = (...argv: string[]) => cli(argv, { env: { PPTCTL_ROOT: h.root } });
-  /** Every file of the tree's VM dirs and /boot, to show nothing was written. */
-  const files = () =>
-    ["/zroot/vm", "/zroot/vm-encrypted", "/boot"].flatMap((d) =>
-      readdirSync(path(d), { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => `${join(e.parentPath, e.name)}=${readFileSync(join(e.parentPath, e.name), "latin1")}`)
-        .sort(),
-    );
-  return { ...h, path, read, write, run, files };
-}
+const tree = vmTree;
 
 const GW = "/zroot/vm/gw/gw.conf";
 const NO_MSI = "none8@pci0:60:0:0:\tclass=0x020000 rev=0x00 hdr=0x00 vendor=0x10ec device=0x8139 subvendor=0x10ec subdevice=0x8139\n    cap 01[50] = powerspec 3  supports D0 D3  current D0\n";

@@ -1,26 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseHosterVm } from "../src/core/vm/hoster.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
-import { makeDevctlHost } from "./fake-devctl-host.ts";
-import { cli, host, tempDir } from "./helpers.ts";
+import { vmTree } from "./vm-tree.ts";
+import { tempDir } from "./helpers.ts";
 
-/**
- * A live tree made from the list-vms recording: vm-bhyve (vm_dir=zfs:zroot/vm: gw, win11) and
- * Hoster (test-vm-1, test-vm-2, a broken test-vm-3); pciconf, devctl and kenv share one state.
- */
-function tree(opts: Parameters<typeof makeDevctlHost>[0] = {}) {
-  const h = makeDevctlHost({ from: host("list-vms"), ...opts });
-  const path = (p: string) => join(h.root, p);
-  const read = (p: string) => readFileSync(path(p), "latin1");
-  const write = (p: string, text: string) => {
-    mkdirSync(dirname(path(p)), { recursive: true });
-    writeFileSync(path(p), text, "latin1");
-  };
-  const run = (...argv: string[]) => cli(argv, { env: { PPTCTL_ROOT: h.root } });
-  return { ...h, path, read, write, run };
-}
+const tree = vmTree;
 
 const GW = "/zroot/vm/gw/gw.conf";
 const VM1 = "/zroot/vm-encrypted/test-vm-1/vm_config.json";
