@@ -23,7 +23,8 @@ const code = await run(argv, {
   },
   platform: process.platform,
   now: () => new Date(),
-  readStdin: () => Bun.stdin.text(),
+  // A terminal would wait for ^D: explain asks for lines instead.
+  readStdin: async () => ((await isTerminal(0)) ? null : Bun.stdin.text()),
 });
 mark("command ran");
 await flush();

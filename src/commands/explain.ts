@@ -16,8 +16,9 @@ export default defineCommand({
     const ctx = ctxOf(data);
     let lines = ctx.positionals;
     if (lines.length === 0) {
-      if (!ctx.io.readStdin) throw new PptError("explain: give bhyve's error lines as operands, or on standard input");
-      lines = (await ctx.io.readStdin()).split(/\r?\n/);
+      const input = ctx.io.readStdin ? await ctx.io.readStdin() : null;
+      if (input === null) throw new PptError("explain: give bhyve's error lines as operands (one quoted line each), or pipe them in: bhyve … 2>&1 | pptctl explain");
+      lines = input.split(/\r?\n/);
     }
     lines = lines.map((l) => l.trim()).filter((l) => l !== "");
     if (lines.length === 0) throw new PptError("explain: no lines to explain; give bhyve's error lines as operands, or on standard input (bhyve … 2>&1 | pptctl explain)");

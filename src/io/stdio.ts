@@ -84,7 +84,7 @@ export function writeFailure(fd: 1 | 2): string | null {
  * Bun drop the binding, an fstat answers instead (a terminal is a character device that is not
  * /dev/null); test/stdio.test.ts runs both paths.
  */
-export async function isTerminal(fd: 1 | 2): Promise<boolean> {
+export async function isTerminal(fd: 0 | 1 | 2): Promise<boolean> {
   const now = isattyBinding(fd);
   if (now !== null) return now;
   try {
