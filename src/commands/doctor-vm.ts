@@ -22,6 +22,9 @@ export async function preflightReport(host: MemoHost, model: HostModel, t: VmTar
   const names = t.all ? [...new Set([...model.vms.configs.map((c) => c.vm), ...model.vms.problems.flatMap((p) => (p.vm ? [p.vm] : []))])] : t.vms;
   for (const name of names) {
     const spec = specOfVm(model, name);
+    if (!spec && model.vms.cbsd?.names.includes(name)) {
+      throw new PptError(`doctor: ${name} is a CBSD environment: CBSD keeps its passthrough devices in its own database, which pptctl does not read; 'cbsd bhyve-ppt mode=list' shows them, and 'pptctl doctor' checks the host`, 3);
+    }
     if (!spec) {
       const known = [...new Set(model.vms.configs.map((c) => c.vm))];
       throw new PptError(`doctor: no VM named '${name}': ${known.length > 0 ? `the VMs pptctl found are ${known.join(", ")}` : "pptctl found no Hoster or vm-bhyve VMs; point it at them with --vms PATH, or check a bhyve config file with --config FILE"}`, 3);
