@@ -38,7 +38,7 @@ export function findTarget(m: HostModel, action: Action, vm: string, force: bool
   const cfg = found[0];
   let target: Target;
   if (cfg) {
-    target = { manager: cfg.path.endsWith("/vm_config.json") ? "hoster" : "vm-bhyve", vm, path: cfg.path, entries: cfg.entries, running };
+    target = { manager: cfg.layout, vm, path: cfg.path, entries: cfg.entries, running };
   } else if (inv.cbsd?.names.includes(vm)) {
     target = { manager: "cbsd", vm, path: null, entries: [], running };
   } else {

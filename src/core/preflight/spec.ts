@@ -44,7 +44,7 @@ export function specOfVm(m: HostModel, vm: string): VmSpec | null {
   const cfg = found[0];
   if (!cfg && !broken) return null;
   const path = cfg?.path ?? broken?.path ?? "";
-  const manager: SpecManager = path.endsWith("/vm_config.json") ? "hoster" : "vm-bhyve";
+  const manager: SpecManager = cfg?.layout ?? broken?.layout ?? "vm-bhyve";
   const base = { vm, manager, path, hoster: cfg?.hoster ?? null, config: null, memory: cfg?.memory ?? null };
   const wired = { ok: true, how: manager === "hoster" ? "Hoster adds -S when the VM has passthru entries" : "vm-bhyve adds -S when passthru0 is set" };
   if (broken) return { ...base, problem: broken.problem, devices: [], wired };

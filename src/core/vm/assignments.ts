@@ -37,7 +37,7 @@ export function assignmentsOf(inv: VmInventory): Assignments {
       const slot = byDevice.get(key) ?? { addr: e.addr, uses: [] };
       if (!slot.uses.some((u) => u.vm === config.vm)) {
         const running = inv.running === null ? null : inv.running.includes(config.vm);
-        slot.uses.push({ vm: config.vm, config, running, leftBehind: running === true && isLeftBehind(inv, config.vm) });
+        slot.uses.push({ vm: config.vm, config, running, leftBehind: isLeftBehind(inv, config.vm) });
       }
       byDevice.set(key, slot);
     }

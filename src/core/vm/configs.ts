@@ -5,11 +5,14 @@ import { parseVmBhyveConf } from "./vm-bhyve.ts";
 import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "../snapshot.ts";
 
 export type VmManager = "hoster" | "vm-bhyve" | "custom";
+/** Whose file format a config is in; a --vms dir ("custom") holds either. */
+export type VmLayout = "hoster" | "vm-bhyve";
 
 export interface VmConfig {
   readonly vm: string;
   readonly manager: VmManager;
   readonly path: string;
+  readonly layout: VmLayout;
   /** Passthru entries as written in the config (`1/0/0`, `-2/0/0`). */
   readonly entries: readonly string[];
   /** Guest memory as the manager gives it to bhyve -m (`8G`); null when not set. */
@@ -21,6 +24,8 @@ export interface VmConfig {
 export interface VmConfigProblem {
   readonly path: string;
   readonly vm: string | null;
+  /** The format of the VM config that could not be read; absent for a problem that is not one VM's. */
+  readonly layout?: VmLayout;
   readonly problem: string;
 }
 
@@ -87,7 +92,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
   };
   const mounts = zfsMounts(s);
 
-  const scanDir = (root: string, manager: VmManager, layouts: ("hoster" | "vm-bhyve")[]) => {
+  const scanDir = (root: string, manager: VmManager, layouts: VmLayout[]) => {
     const listing = dir(root);
     if (listing.kind === "unknown") {
       problems.push({ path: root, vm: null, problem: listing.reason });
@@ -104,12 +109,12 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
         const f = file(path);
         if (f.kind === "absent") continue;
         if (f.kind === "unknown") {
-          problems.push({ path, vm: name, problem: f.reason });
+          problems.push({ path, vm: name, layout, problem: f.reason });
           continue;
         }
         const parsed = layout === "hoster" ? parseHosterVm(f.text) : parseVmBhyveConf(f.text);
-        if ("error" in parsed) problems.push({ path, vm: name, problem: parsed.error });
-        else configs.push({ vm: name, manager, path, entries: parsed.entries, memory: parsed.memory, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
+        if ("error" in parsed) problems.push({ path, vm: name, layout, problem: parsed.error });
+        else configs.push({ vm: name, manager, path, layout, entries: parsed.entries, memory: parsed.memory, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
       }
     }
   };
