@@ -5,6 +5,7 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { vmHosts } from "./fixture-vm-hosts.ts";
 import { ARGV, type Spec, blockAt, blocks, fromRecording, moved, plainPciconf, rename, withKenv, writeHost } from "./fixture-host.ts";
 
 export type { Spec };
@@ -114,6 +115,10 @@ function base(note: string): Spec {
       vmm: { stdout: sample("sysctl-hw.vmm.txt") },
       route: { stdout: sample("route-default.txt") },
       zfs: { stdout: sample("zfs-list.txt") },
+      kldVmm: { stdout: sample("kldstat-m-vmm.txt") },
+      dmesg: { stdout: sample("dmesg.txt") },
+      ps: { stdout: sample("ps.txt") },
+      wired: { stdout: sample("sysctl-wired.txt") },
     },
     files: {
       "/boot/loader.conf": sample("files/boot/loader.conf"),
@@ -167,6 +172,7 @@ function amdHost(note: string): Spec {
   s.files["/boot/loader.conf"] = loaderConf('pptdevs="3/0/0 3/0/1"');
   s.files["/zroot/vm-encrypted/test-vm-1/vm_config.json"] = sample("files/zroot/vm-encrypted/test-vm-1/vm_config.json").replace('["1/0/0", "1/0/1"]', '["3/0/0", "3/0/1"]');
   s.dirs["/dev/vmm"] = [];
+  s.commands.ps = { stdout: "" };
   return s;
 }
 
@@ -190,6 +196,7 @@ export function scenarios(): Record<string, Spec> {
   h["vmm-kld-list"].commands.pciconf = { stdout: sample("pciconf-lvc.txt").replace("ppt0@pci0:1:0:0:", "vgapci1@pci0:1:0:0:").replace("ppt1@pci0:1:0:1:", "hdac0@pci0:1:0:1:") };
   h["vmm-kld-list"].commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 0") };
   h["vmm-kld-list"].dirs["/dev/vmm"] = [];
+  h["vmm-kld-list"].commands.ps = { stdout: "" };
 
   h["ppt-on-host-driver"] = base("pptdevs lists 89/0/0, the igc0 NIC that carries the default route; the kernel got it but igc0 kept the device.");
   h["ppt-on-host-driver"].files["/boot/loader.conf"] = loaderConf('pptdevs="1/0/0 1/0/1 89/0/0"');
@@ -226,38 +233,7 @@ export function scenarios(): Record<string, Spec> {
   h["missing-commands"].files = { "/boot/loader.conf": sample("files/boot/loader.conf") };
   h["missing-commands"].dirs = {};
 
-  // list: VM status from Hoster and vm-bhyve configs.
-  const vb = base("vm-bhyve host (vm_dir=zfs:zroot/vm) plus Hoster: running, stopped, two VMs on one device, a broken config, an entry not bound.");
-  vb.files["/etc/rc.conf"] += 'vm_enable="YES"\nvm_dir="zfs:zroot/vm"\n';
-  vb.commands.zfs = { stdout: `${sample("zfs-list.txt")}zroot/vm\t/zroot/vm\nzroot/vm/win11\t/zroot/vm/win11\nzroot/vm/gw\t/zroot/vm/gw\n` };
-  vb.dirs["/zroot/vm"] = [".config", ".iso", ".templates", "gw", "win11", "lab"];
-  vb.files["/zroot/vm/win11/win11.conf"] = 'loader="uefi"\ncpu=4\nmemory=8G\nnetwork0_type="virtio-net"\nnetwork0_switch="public"\ndisk0_type="nvme"\ndisk0_name="disk0.img"\npassthru0="0/20/0"\n';
-  vb.files["/zroot/vm/gw/gw.conf"] = 'loader="bhyveload"\ncpu=1\nmemory=512M\npassthru0="89/0/0"\npassthru1="1/0/1"\n';
-  // lab.conf is left out of the recording: it reads as unknown, like a file root cannot read.
-  vb.dirs["/zroot/vm-encrypted"] = ["test-vm-1", "test-vm-2", "test-vm-3"];
-  vb.files["/zroot/vm-encrypted/test-vm-3/vm_config.json"] = '{ "passthru": ["1/0/0", ';
-  vb.files["/boot/loader.conf"] = loaderConf('pptdevs="0/13/0 0/13/2 0/20/0 1/0/0 1/0/1 89/0/0"');
-  vb.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs: "0/13/0 0/13/2 0/20/0 1/0/0 1/0/1 89/0/0" }) };
-  vb.commands.pciconf = {
-    stdout: sample("pciconf-lvc.txt")
-      .replace("xhci1@pci0:0:20:0:", "ppt2@pci0:0:20:0:")
-      .replace("xhci0@pci0:0:13:0:", "ppt3@pci0:0:13:0:")
-      .replace("none6@pci0:0:13:2:", "ppt4@pci0:0:13:2:"),
-  };
-  vb.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 5") };
-  // test-vm-2 (stopped) holds 0/13/0; 0/13/2 is in no readable config.
-  vb.files["/zroot/vm-encrypted/test-vm-2/vm_config.json"] = sample("files/zroot/vm-encrypted/test-vm-2/vm_config.json").replace('"live_status"', '"passthru": ["0/13/0"],\n  "live_status"');
-  vb.dirs["/dev/vmm"] = ["test-vm-1", "win11"];
-  h["list-vms"] = vb;
-
-  // doctor --vm / explain: the list-vms host with its process list and wiring limit recorded.
-  const pf = structuredClone(vb);
-  pf.note = "list-vms with 'ps' and the wiring sysctls: test-vm-1 runs (bhyve pid 4242), win11's /dev/vmm instance is left behind with no bhyve process, gw names a ROM that is not there, and about 6.9 GiB may still be wired (win11 wants 8G).";
-  pf.commands.ps = { stdout: "    1 /sbin/init --\n  812 /usr/sbin/sshd\n 4242 bhyve: test-vm-1 (bhyve)\n 4301 /usr/local/bin/tmux new -s main\n" };
-  pf.commands.wired = { stdout: "vm.max_user_wired: 6000000\nvm.stats.vm.v_user_wire_count: 4200000\nhw.pagesize: 4096\n" };
-  pf.files["/zroot/vm/gw/gw.conf"] = 'loader="bhyveload"\ncpu=1\nmemory=512M\npassthru0="89/0/0"\npassthru1="1/0/1"\npassthru1_options="rom=/zroot/vm/.config/p600-audio.rom"\n';
-  pf.files["/zroot/vm/.config/p600-audio.rom"] = null;
-  h["vm-preflight"] = pf;
+  Object.assign(h, vmHosts(base, sample, loaderConf));
 
   // The seed's plan example: the Supermicro 12.1 host with its iGPU and xHCI back on host drivers.
   const sm = base("Supermicro X11 (real pciconf, 12.1 card= format) with vgapci0 at 0:2:0 and xhci0 at 0:20:0 not yet reserved; no pptdevs.");
@@ -271,6 +247,7 @@ export function scenarios(): Record<string, Spec> {
   sm.commands.vmm = { stdout: "", exit: 1, stderr: "sysctl: unknown oid 'hw.vmm'\n" };
   sm.commands.route = { stdout: sample("route-default.txt").replace("igc0", "em0") };
   sm.dirs["/dev/vmm"] = null;
+  sm.commands.ps = { stdout: "" };
   sm.files["/opt/hoster-core/config_files/host_config.json"] = null;
   h["supermicro-igpu-xhci"] = sm;
 

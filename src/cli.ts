@@ -3,6 +3,7 @@ import { REPEATABLE, commandArgs, parseCli } from "./cli-args.ts";
 import type { ConsolaInstance } from "consola/core";
 import { type Ctx, type Io, openHost } from "./commands/_context.ts";
 import { PptError } from "./core/errors.ts";
+import { printable } from "./core/text/printable.ts";
 import { colors, wantColor } from "./render/color.ts";
 import { createLogger } from "./render/log.ts";
 import { mark } from "./io/trace.ts";
@@ -89,6 +90,16 @@ export function rootUsage(): string {
     "Run 'pptctl COMMAND --help' (or 'pptctl help COMMAND') for a command's options.",
     "",
   ].join("\n");
+}
+
+/** `--format nagios|prometheus` on a doctor command line, read without the parser (which may be what failed). */
+function monitoringFormat(argv: readonly string[]): "nagios" | "prometheus" | null {
+  let value: string | undefined;
+  argv.forEach((t, i) => {
+    if (t === "--format") value = argv[i + 1];
+    else if (t.startsWith("--format=")) value = t.slice(9);
+  });
+  return value === "nagios" || value === "prometheus" ? value : null;
 }
 
 function stripAnsi(s: string): string {
@@ -181,17 +192,22 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const result = await cmd.run?.({ rawArgs: [...rest], args: args as never, cmd, data: ctx });
     return typeof result === "number" ? result : 0;
   } catch (e) {
-    if (e instanceof PptError) {
-      io.err(`pptctl: ${e.message}\n`);
-      return e.exitCode === 2 && name ? (USAGE_EXIT[name] ?? 2) : e.exitCode;
-    }
     const err = e as Error;
-    if (err?.name === "CLIError") {
-      io.err(`pptctl: ${name ?? ""}: ${stripAnsi(err.message)}; see 'pptctl ${name ?? ""} --help'\n`);
-      return name ? (USAGE_EXIT[name] ?? 2) : 2;
+    const message =
+      e instanceof PptError
+        ? e.message
+        : err?.name === "CLIError"
+          ? `${name ?? ""}: ${stripAnsi(err.message)}; see 'pptctl ${name ?? ""} --help'`
+          : `internal error: ${err?.message ?? String(e)} (please report it with a capture: 'pptctl capture DIR')`;
+    io.err(`pptctl: ${printable(message)}\n`);
+    if (!(e instanceof PptError) && err?.name !== "CLIError" && io.env.PPTCTL_DEBUG) io.err(`${err?.stack ?? ""}\n`);
+    const monitoring = name === "doctor" ? monitoringFormat(argv) : null;
+    if (monitoring) {
+      const { renderMonitoringError } = await import("./render/monitoring.ts");
+      io.out(renderMonitoringError(monitoring, message, io.now()));
     }
-    io.err(`pptctl: internal error: ${err?.message ?? String(e)} (please report it with a capture: 'pptctl capture DIR')\n`);
-    if (io.env.PPTCTL_DEBUG) io.err(`${err?.stack ?? ""}\n`);
-    return 1;
+    if (e instanceof PptError) return e.exitCode === 2 && name ? (USAGE_EXIT[name] ?? 2) : e.exitCode;
+    if (err?.name === "CLIError") return name ? (USAGE_EXIT[name] ?? 2) : 2;
+    return name === "doctor" ? 3 : 1;
   }
 }

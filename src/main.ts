@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { mayDrawTable, run, writeFailedExit } from "./cli.ts";
 import { mark, startTrace, traceReport } from "./io/trace.ts";
-import { flush, isTerminal, stdoutClosed, terminalColumns, writeFailure, writeOut } from "./io/stdio.ts";
+import { flush, isTerminal, stdoutClosed, terminalColumns, textChunks, writeFailure, writeOut } from "./io/stdio.ts";
 
 startTrace(process.env.PPTCTL_TRACE === "1");
 const argv = process.argv.slice(2);
@@ -24,7 +24,7 @@ const code = await run(argv, {
   platform: process.platform,
   now: () => new Date(),
   // A terminal would wait for ^D: explain asks for lines instead.
-  readStdin: async () => ((await isTerminal(0)) ? null : Bun.stdin.text()),
+  readStdin: async () => ((await isTerminal(0)) ? null : textChunks(Bun.stdin.stream())),
 });
 mark("command ran");
 await flush();

@@ -6,18 +6,20 @@ const tree = vmTree;
 
 const GW = "/zroot/vm/gw/gw.conf";
 const NO_MSI = "none8@pci0:60:0:0:\tclass=0x020000 rev=0x00 hdr=0x00 vendor=0x10ec device=0x8139 subvendor=0x10ec subdevice=0x8139\n    cap 01[50] = powerspec 3  supports D0 D3  current D0\n";
+const NO_CAPS = "none7@pci0:61:0:0:\tclass=0x020000 rev=0x03 hdr=0x00 vendor=0x8086 device=0x100e subvendor=0x8086 subdevice=0x001e\n";
 const DOMAIN1 = "none9@pci1:0:0:0:\tclass=0x010802 rev=0x00 hdr=0x00 vendor=0x144d device=0xa808 subvendor=0x144d subdevice=0xa801\n    cap 11[b0] = MSI-X supports 33 messages\n";
 
 describe("assign refuses, in one line, and writes nothing", () => {
   const cases: { name: string; argv: string[]; setup?: (t: ReturnType<typeof tree>) => void; err: string }[] = [
     { name: "an unknown VM (naming the VMs it found)", argv: ["assign", "47/0/0", "--vm", "nope"], err: "no VM named 'nope': the VMs pptctl found are test-vm-1, test-vm-2, gw, win11" },
-    { name: "a running VM without --force", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.write("/dev/vmm/gw", ""), err: "gw is running (/dev/vmm/gw); a change to its config applies only at its next start: stop it first, or add --force" },
+    { name: "a running VM without --force", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.running("gw"), err: "gw is running (bhyve pid 4300); a change to its config applies only at its next start: stop it first, or add --force" },
+    { name: "a VM with an instance left behind, without --force", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.write("/dev/vmm/gw", ""), err: "gw has an instance left behind in /dev/vmm/gw, which its next start trips on; a change to its config applies only at its next start: destroy it first (bhyvectl --destroy --vm=gw), or add --force" },
     { name: "a device in another VM's config", argv: ["assign", "1/0/0", "--vm", "gw"], err: "1/0/0 is already in test-vm-1's config (/zroot/vm-encrypted/test-vm-1/vm_config.json); a device goes to one VM: 'pptctl unassign 1/0/0 --vm test-vm-1' first" },
-    { name: "a device a running VM uses", argv: ["assign", "0/20/0", "--vm", "gw"], setup: (t) => t.write("/dev/vmm/win11", ""), err: "0/20/0 is already in win11's config (/zroot/vm/win11/win11.conf), which is running and uses it now" },
+    { name: "a device a running VM uses", argv: ["assign", "0/20/0", "--vm", "gw"], setup: (t) => t.running("win11"), err: "0/20/0 is already in win11's config (/zroot/vm/win11/win11.conf), and win11 is running (bhyve pid 4300) and holds it now" },
     { name: "a bridge", argv: ["assign", "0/28/0", "--vm", "gw"], err: "is a bridge; bhyve cannot pass a bridge" },
     { name: "a device outside domain 0", argv: ["assign", "pci1:0:0:0", "--vm", "gw"], err: "is in PCI domain 1; bhyve passthru reaches only domain 0" },
     { name: "a device not on the bus", argv: ["assign", "5/0/0", "--vm", "gw"], err: "selector '5/0/0' matches no PCI device on this host" },
-    { name: "a device without MSI or MSI-X", argv: ["assign", "60/0/0", "--vm", "gw"], err: "has neither MSI nor MSI-X" },
+    { name: "a device without any capability list", argv: ["assign", "61/0/0", "--vm", "gw"], err: "has no PCI capability list at all, so bhyve cannot offer the guest an MSI capability for it" },
     { name: "an unreadable config (invalid JSON)", argv: ["assign", "47/0/0", "--vm", "test-vm-3"], err: "VM test-vm-3: /zroot/vm-encrypted/test-vm-3/vm_config.json: not valid JSON" },
     {
       name: "an ambiguous VM (two configs claim it)",
@@ -31,7 +33,7 @@ describe("assign refuses, in one line, and writes nothing", () => {
   ];
   for (const c of cases) {
     test(c.name, async () => {
-      const t = tree({ extra: `${NO_MSI}${DOMAIN1}`, vmm: !c.argv.includes("--attach") });
+      const t = tree({ extra: `${NO_MSI}${NO_CAPS}${DOMAIN1}`, vmm: !c.argv.includes("--attach") });
       c.setup?.(t);
       const before = t.files();
       const r = await t.run(...c.argv);
@@ -75,6 +77,14 @@ describe("assign refuses, in one line, and writes nothing", () => {
     expect(doc.devices).toEqual([{ bhyve: "47/0/0", selector: "pci0:47:0:0", name: "aq0", along: null, unchanged: false, onPpt: false, reserved: false }]);
     expect(doc.diff).toContain('+passthru2="47/0/0"');
   });
+});
+
+test("a device with capabilities but no MSI/MSI-X is assigned, with what to expect (INTx)", async () => {
+  const t = tree({ extra: NO_MSI });
+  const r = await t.run("assign", "60/0/0", "--vm", "gw");
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain("has neither MSI nor MSI-X: bhyve gives the guest an emulated one-message MSI capability");
+  expect(t.read(GW)).toContain('passthru2="60/0/0"');
 });
 
 describe("assign --attach", () => {

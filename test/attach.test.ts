@@ -32,11 +32,11 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
     const r = await run(h.root, ["attach", "em1", "pci0:1:0:1", "--dry-run"]);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: "/usr/sbin/devctl set driver -f pci0:0:4:0 ppt\n/usr/sbin/devctl set driver -f pci0:1:0:1 ppt\n" });
     // The e1000 has no capability list at all: said, not refused.
-    expect(r.stderr).toBe("pptctl: warning: em1 (pci0:0:4:0, 82540EM Gigabit Ethernet Controller) has neither MSI nor MSI-X: bhyve cannot pass it through even on ppt\n");
+    expect(r.stderr).toBe("pptctl: warning: em1 (pci0:0:4:0, 82540EM Gigabit Ethernet Controller) has no PCI capability list at all, so bhyve cannot offer the guest an MSI capability for it and refuses it ('failed to initialize MSI'), even on ppt\n");
     expect(h.state().log).toEqual([]);
     const j = JSON.parse((await run(h.root, ["attach", "1/0/0", "--dry-run", "--json"])).stdout);
     const setPpt = ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:0", "ppt"];
-    expect(j).toEqual({ format: "pptctl-runtime/1", action: "attach", dryRun: true, devices: [{ bhyve: "1/0/0", selector: "pci0:1:0:0", before: "none2", command: setPpt, commands: [setPpt] }] });
+    expect(j).toEqual({ format: "pptctl-runtime/1", action: "attach", dryRun: true, devices: [{ bhyve: "1/0/0", selector: "pci0:1:0:0", before: "none2", commands: [setPpt] }], loaderDiff: null, after: [] });
     expect(h.state().log).toEqual([]);
   });
 
@@ -53,7 +53,6 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
         after: "ppt0",
         ok: true,
         note: null,
-        command: ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:1", "ppt"],
         devctl: { exit: 0, stderr: "", timedOut: null },
         commands: [{ argv: ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:1", "ppt"], exit: 0, stderr: "", timedOut: null }],
         restored: null,
@@ -106,7 +105,7 @@ describe("refused before anything runs", () => {
       code: 2,
       err: "is in PCI domain 1; bhyve reaches only domain 0",
     },
-    { name: "a device a running VM uses", argv: ["release", "0/4/0"], opts: { runningVm: "web1" }, code: 1, err: "is in use by the running VM web1; stop the VM first" },
+    { name: "a device a running VM uses", argv: ["release", "0/4/0"], opts: { runningVm: "web1" }, code: 1, err: "0/4/0 is in use by the running VM web1 (bhyve pid 901): stop web1 first" },
     { name: "a selector that matches nothing", argv: ["attach", "pci0:9:0:0"], code: 2, err: "matches no PCI device" },
     { name: "no device named", argv: ["attach"], code: 2, err: "attach: name at least one device" },
   ];

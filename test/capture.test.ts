@@ -20,7 +20,7 @@ describe("capture and replay", () => {
     const root = makeFakeHost();
     const live = await modelOf(new MemoHost(new LiveHost({ root })));
     expect(live.pci.ok && live.pci.value.devices.length).toBe(33);
-    expect(live.vms.running).toEqual(["test-vm-1"]);
+    expect(live.vms.instances).toEqual(["test-vm-1"]);
 
     const dir = join(tempDir(), "capture");
     const r = await cli(["capture", dir], { env: { PPTCTL_ROOT: root } });
@@ -109,7 +109,7 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     writeFileSync(join(dir, "host.json"), JSON.stringify({ format: "pptctl-host/1", commands: [], files: [], dirs: [] }));
     const model = await modelOf(new MemoHost(await RecordedHost.load(dir)));
     expect(model.pci).toEqual({ ok: false, reason: "/usr/sbin/pciconf -lvc is not in the recording" });
-    expect(model.vms.running).toBeNull();
+    expect(model.vms.instances).toBeNull();
   });
   test("empty and non-ASCII outputs replay exactly", async () => {
     const dir = tempDir();
@@ -157,6 +157,7 @@ describe("the host is asked each question once", () => {
       },
       readFile: (p: string) => live.readFile(p),
       listDir: (p: string) => live.listDir(p),
+      statFile: (p: string) => live.statFile(p),
     };
     const memo = new MemoHost(counting);
     await gather(memo, { vms: true });
@@ -176,6 +177,7 @@ describe("the host is asked each question once", () => {
       run: async () => ({ kind: "ran", exit: 0, stdout: "x", stderr: "" }),
       readFile: (p: string) => (p === "/slow" ? slow : Promise.resolve({ kind: "absent" as const })),
       listDir: async () => ({ kind: "absent" }),
+      statFile: async () => ({ kind: "absent" }),
     });
     await memo.readFile("/fast");
     const first = await snapshotOf(memo);
@@ -196,6 +198,7 @@ describe("the host is asked each question once", () => {
       run: () => Promise.reject(new Error("spawn failed")),
       readFile: async () => ({ kind: "absent" }),
       listDir: async () => ({ kind: "absent" }),
+      statFile: async () => ({ kind: "absent" }),
     });
     await expect(memo.run(["/bin/false"])).rejects.toThrow("spawn failed");
     expect(memo.pending).toBe(0);

@@ -77,7 +77,8 @@ export function makeDevctlHost(
       if (c.argv.join(" ") === "/sbin/kldstat -m vmm" && c.stdout === null && c.exit === 0) stdout = "Id  Refs Name\n 97    1 vmm\n";
       put(root, `/.outputs/${n - 1}.out`, stdout);
       put(root, `/.outputs/${n - 1}.err`, text(c.stderr));
-      return `  ${q(c.argv.slice(1).join(" "))}) cat ${q(`${out}.out`)}; cat ${q(`${out}.err`)} >&2; exit ${c.exit};;`;
+      const answer = c.argv.join(" ") === "/sbin/sysctl hw.vmm" && c.exit === 0 ? `exec ${q(process.execPath)} ${q(SCRIPT)} ${q(statePath)} sysctl-vmm ${q(`${out}.out`)}` : `cat ${q(`${out}.out`)}; cat ${q(`${out}.err`)} >&2; exit ${c.exit}`;
+      return `  ${q(c.argv.slice(1).join(" "))}) ${answer};;`;
     });
     put(root, cmd, `#!/bin/sh\ncase "$*" in\n${cases.join("\n")}\n  *) echo "not recorded: $*" >&2; exit 1;;\nesac\n`, 0o755);
   }
@@ -88,8 +89,14 @@ export function makeDevctlHost(
   const vm = opts.runningVm;
   if (vm) {
     put(root, "/etc/rc.conf", `${readFileSync(join(root, "etc/rc.conf"), "utf8")}vm_dir="/vm"\n`);
-    put(root, `/vm/${vm}/${vm}.conf`, 'loader="uefi"\npassthru0="0/4/0"\n');
+    put(root, `/vm/${vm}/${vm}.conf`, 'loader="uefi"\ncpu=2\nmemory=2G\npassthru0="0/4/0"\n');
+    put(root, `/vm/${vm}/run.lock`, "fakehost\n");
     writeFileSync(join(root, "dev/vmm", vm), "");
+  }
+  // The process list: vm-bhyve's supervisor and the titled bhyve of the running VM, if any.
+  if (!byCmd.has("/bin/ps")) {
+    const lines = vm ? ` 900 /bin/sh /usr/local/sbin/vm -d /vm _run ${vm}\n 901 bhyve: ${vm} (bhyve)\n` : "";
+    put(root, "/bin/ps", `#!/bin/sh\nprintf '%s' ${q(lines)}\n`, 0o755);
   }
   return { root, state: () => JSON.parse(readFileSync(statePath, "utf8")) as FakeState };
 }

@@ -60,6 +60,13 @@ function main(statePath: string, tool: string, args: string[]): void {
     return;
   }
   if (tool === "kenv") return kenv(state, args, save);
+  // `sysctl hw.vmm` as recorded, with hw.vmm.ppt.devices counting the ppt devices now (ppt.c
+  // keeps num_pptdevs: ppt_attach adds one, ppt_detach takes one away).
+  if (tool === "sysctl-vmm") {
+    const n = state.devices.filter((d) => !d.gone && d.name.startsWith("ppt")).length;
+    process.stdout.write(readFileSync(args[0]!, "utf8").replace(/^hw\.vmm\.ppt\.devices: \d+$/m, `hw.vmm.ppt.devices: ${n}`));
+    return;
+  }
   state.log.push(args.join(" "));
   save();
   const fail = (msg: string): never => {

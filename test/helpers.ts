@@ -33,9 +33,14 @@ export async function cli(
     columns: opts.columns ?? (opts.tty ? 120 : 0),
     platform: opts.platform ?? "linux",
     now: () => new Date("2026-11-24T12:00:00Z"),
-    ...(opts.stdin !== undefined ? { readStdin: async () => opts.stdin! } : {}),
+    ...(opts.stdin !== undefined ? { readStdin: async () => chunks(opts.stdin!) } : {}),
   });
   return { code, stdout, stderr };
+}
+
+/** Standard input in pieces of 7 characters, as a pipe may deliver it: lines span pieces. */
+async function* chunks(text: string): AsyncIterable<string> {
+  for (let i = 0; i < text.length; i += 7) yield text.slice(i, i + 7);
 }
 
 const made: string[] = [];

@@ -59,7 +59,7 @@ describe("every status, from Hoster and vm-bhyve configs", () => {
       ["ppt4", "0/13/2", "Unknown"],
       ["ppt2", "0/20/0", "In use by: win11"],
       ["ppt0", "1/0/0", "In use by: test-vm-1"],
-      ["ppt1", "1/0/1", "Conflict: test-vm-1, gw"],
+      ["ppt1", "1/0/1", "Conflict: test-vm-1, gw (test-vm-1 running)"],
       ["-", "89/0/0", "Not bound: igc0"],
     ]);
   });
@@ -82,7 +82,7 @@ describe("every status, from Hoster and vm-bhyve configs", () => {
   test("json is versioned and carries the status as data", async () => {
     const doc = JSON.parse((await list(vms, ["--json"])).stdout);
     expect(doc.format).toBe("pptctl-list/1");
-    expect(doc.devices.find((d: { bhyve: string }) => d.bhyve === "1/0/1").status).toEqual({ kind: "conflict", vms: ["test-vm-1", "gw"] });
+    expect(doc.devices.find((d: { bhyve: string }) => d.bhyve === "1/0/1").status).toEqual({ kind: "conflict", vms: ["test-vm-1", "gw"], active: [{ vm: "test-vm-1", state: "running" }] });
     expect(doc.problems).toHaveLength(2);
   });
   test("no broken config: a free ppt device is Available", async () => {

@@ -8,8 +8,13 @@ const PAGE = join(import.meta.dir, "..", "src", "pptctl.8");
 const source = readFileSync(PAGE, "utf8");
 const commands = [...rootUsage().matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]!);
 
-/** The page as a reader sees it: mandoc's rendering where mandoc is installed (CI installs it). */
+/**
+ * The page as a reader sees it: mandoc's rendering where mandoc is installed (CI installs it).
+ * Without mandoc (a machine with only Node and npm) the source is checked and the rendering skipped:
+ * Bun.spawnSync throws for a program that is not there.
+ */
 function rendered(): string | null {
+  if (!Bun.which("mandoc")) return null;
   const r = Bun.spawnSync(["mandoc", "-T", "ascii", PAGE], { stdout: "pipe", stderr: "ignore" });
   if (r.exitCode !== 0) return null;
   return r.stdout.toString().replace(/.\x08/g, "");

@@ -15,8 +15,8 @@ export interface Io {
   readonly columns: number;
   readonly platform: string;
   now(): Date;
-  /** Standard input, all of it (explain without operands); null when it is a terminal. */
-  readonly readStdin?: () => Promise<string | null>;
+  /** Standard input as it arrives (explain without operands); null when it is a terminal. */
+  readonly readStdin?: () => Promise<AsyncIterable<string> | null>;
 }
 
 /** What every command gets besides its parsed arguments. */

@@ -16,7 +16,7 @@ import type { Ctx } from "./_context.ts";
 import { loadModelWithVms } from "./_model.ts";
 import { splitList } from "./_shared.ts";
 import { assignJson, hostSideLines, summaryLine } from "./assign-report.ts";
-import { type Edit as LoaderEdit, checkEdit } from "./plan-write.ts";
+import { checkEdit } from "./plan-write.ts";
 import { persist, persistEdit } from "./runtime-run.ts";
 import { runSteps } from "./runtime-steps.ts";
 
@@ -151,7 +151,7 @@ async function attachChecks(host: MemoHost, model: HostModel, plan: AssignPlan, 
   const reserve = plan.picks.filter((p) => !p.reserved).map((p) => p.addr);
   let loaderDiff: string | null = null;
   if (reserve.length > 0) {
-    const edit: LoaderEdit = await persistEdit("attach", host, reserve, { file: args.file }, `${action} --attach`);
+    const { edit } = await persistEdit("attach", host, reserve, { file: args.file }, `${action} --attach`);
     if (!dry) await checkEdit(edit);
     loaderDiff = unifiedDiff(edit.before ?? "", edit.after, edit.path, edit.path);
   }

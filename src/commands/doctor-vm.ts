@@ -4,7 +4,7 @@ import { type Check, overall } from "../core/doctor/types.ts";
 import { PptError } from "../core/errors.ts";
 import { readPptdevsConfig } from "../core/loader/pptdevs-config.ts";
 import type { HostModel } from "../core/model/model.ts";
-import { type RomState, preflight } from "../core/preflight/checks.ts";
+import { preflight } from "../core/preflight/checks.ts";
 import { type VmSpec, specOfConfig, specOfVm } from "../core/preflight/spec.ts";
 import type { MemoHost } from "../host/host.ts";
 import { LiveHost } from "../host/live.ts";
@@ -19,7 +19,8 @@ export interface VmTargets {
 /** doctor --vm / --all-vms / --config: the host's IOMMU and vmm, then each VM's own checks. */
 export async function preflightReport(host: MemoHost, model: HostModel, t: VmTargets): Promise<DoctorReport> {
   const specs: VmSpec[] = [];
-  const names = t.all ? [...new Set([...model.vms.configs.map((c) => c.vm), ...model.vms.problems.flatMap((p) => (p.vm ? [p.vm] : []))])] : t.vms;
+  // Each VM once: the same check twice would be two Prometheus series with one name.
+  const names = [...new Set(t.all ? [...model.vms.configs.map((c) => c.vm), ...model.vms.problems.flatMap((p) => (p.vm ? [p.vm] : [])), ...t.vms] : t.vms)];
   for (const name of names) {
     const spec = specOfVm(model, name);
     if (!spec && model.vms.cbsd?.names.includes(name)) {
@@ -45,14 +46,8 @@ export async function preflightReport(host: MemoHost, model: HostModel, t: VmTar
   }
   if (specs.length === 0) throw new PptError("doctor: --all-vms found no VM configs; point pptctl at them with --vms PATH", 3);
 
-  const roms = new Map<string, RomState>();
   const wanted = [...new Set(specs.flatMap((s) => s.devices.flatMap((d) => (d.rom ? [d.rom] : []))))];
-  await Promise.all(
-    wanted.map(async (p) => {
-      const f = await host.readFile(p);
-      roms.set(p, f.kind === "file" ? { kind: "file" } : f.kind === "absent" ? { kind: "absent" } : { kind: "unknown", reason: f.reason });
-    }),
-  );
+  const roms = new Map(await Promise.all(wanted.map(async (p) => [p, await host.statFile(p)] as const)));
   const cfg = readPptdevsConfig(model.loader);
   const checks: Check[] = [iommuCheck(model), vmmCheck(model, cfg.records.length > 0)];
   for (const spec of specs) {

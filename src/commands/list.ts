@@ -1,5 +1,6 @@
 import { buildInventory, severity } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
+import { printable } from "../core/text/printable.ts";
 import { CMD } from "../core/snapshot.ts";
 import { vmmInit } from "../core/model/virt.ts";
 import type { Colors } from "../render/color.ts";
@@ -41,7 +42,7 @@ export default defineCommand({
     const box = ctx.io.stdoutIsTTY && args.plain !== true;
     const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns });
     if (format === "tsv") {
-      ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => c.replace(/[\t\n]/g, " ")).join("\t")).join("\n")}\n`);
+      ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => printable(c.replace(/[\t\n]/g, " "))).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
       ctx.log.info("no passthrough devices: none is attached to ppt or listed in pptdevs or a VM config (see 'pptctl list --all')");
     } else {

@@ -1,19 +1,24 @@
 import { type Assignments, assignmentsOf } from "./vm/assignments.ts";
+import type { VmInventory } from "./vm/configs.ts";
+import { holdersOf, stateWord } from "./vm/holders.ts";
 import type { HostModel } from "./model/model.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci/address.ts";
 import { baseClassName, subClassName } from "./pci/classes.ts";
 import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci/device.ts";
 import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
+import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "./knowledge/interrupts.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "./runtime/kenv.ts";
 
 export type DeviceStatus =
   | { readonly kind: "available" }
-  | { readonly kind: "in-use"; readonly vm: string }
+  /** A process runs the VM (bhyve titled), or is starting it. */
+  | { readonly kind: "in-use"; readonly vm: string; readonly starting: boolean }
   | { readonly kind: "left-behind"; readonly vm: string }
-  | { readonly kind: "assigned"; readonly vm: string; readonly running: boolean | null }
-  | { readonly kind: "conflict"; readonly vms: readonly string[] }
+  | { readonly kind: "assigned"; readonly vm: string; readonly running: false | null }
+  /** Two configs name it; `active` says which of them have an instance now, and in what state. */
+  | { readonly kind: "conflict"; readonly vms: readonly string[]; readonly active: readonly { readonly vm: string; readonly state: string }[] }
   | { readonly kind: "not-bound"; readonly driver: string | null }
   /** In pptdevs, given back to the host at run time with `pptctl release`, until the next boot. */
   | { readonly kind: "released"; readonly driver: string | null }
@@ -82,8 +87,10 @@ export function eligibility(d: PciDevice, capsListed = true): Eligibility {
   if (platform) return { ok: false, text: `no (${platform[0]})`, reason: platform[1] };
   if (looksWedged(d)) return { ok: false, text: "no (not answering)", reason: "its config header reads all ones: the device does not answer" };
   if (!d.hasCapInfo && !capsListed) return { ok: null, text: "maybe (no capability list)", reason: "the listing was made without pciconf -c, so MSI/MSI-X support is unknown" };
-  if (!d.msi && !d.msix) return { ok: false, text: "no (no MSI/MSI-X)", reason: "bhyve passes through only devices with MSI or MSI-X" };
-  return { ok: true, text: d.msix ? "yes (MSI-X)" : "yes (MSI)" };
+  const irq = interruptsOf(d, capsListed);
+  if (irq === "none") return { ok: false, text: "no (no capability list)", reason: `it ${NO_CAPS_WORDS}` };
+  if (irq === "intx") return { ok: true, text: "yes (INTx only)", reason: `it ${INTX_WORDS}` };
+  return { ok: true, text: irq === "msix" ? "yes (MSI-X)" : "yes (MSI)" };
 }
 
 /** The `list` table: ppt devices, configured entries and VM-referenced devices, with true status. Pure. */
@@ -122,7 +129,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       bhyve: a.domain === 0 ? formatBhyve(a) : "-",
       vendor: d?.vendorName ?? (d ? hexId(d.vendorId) : "?"),
       model: d?.deviceName ?? (d ? hexId(d.deviceId) : "?"),
-      status: wanted ? statusOf(a, d, assignments, problems, released.has(key)) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
+      status: wanted ? statusOf(a, d, m.vms, assignments, problems, released.has(key)) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
       eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
       reset,
@@ -142,14 +149,30 @@ function hexId(n: number | null): string {
   return n === null ? "?" : `0x${n.toString(16).padStart(4, "0")}`;
 }
 
-function statusOf(a: PciAddress, d: PciDevice | null, asg: Assignments, problems: readonly string[], released: boolean): DeviceStatus {
+function statusOf(a: PciAddress, d: PciDevice | null, inv: VmInventory, asg: Assignments, problems: readonly string[], released: boolean): DeviceStatus {
   if (!d) return { kind: "not-on-bus" };
   if (d.driver !== "ppt") return { kind: released ? "released" : "not-bound", driver: d.driver === "none" ? null : d.name };
   const uses = asg.byDevice.get(addrKey(a))?.uses ?? [];
-  if (uses.length > 1) return { kind: "conflict", vms: uses.map((u) => u.vm) };
+  if (uses.length > 1) {
+    return { kind: "conflict", vms: uses.map((u) => u.vm), active: uses.filter((u) => u.state.kind !== "stopped").map((u) => ({ vm: u.vm, state: stateWord(u.state) })) };
+  }
   const use = uses[0];
-  if (use?.leftBehind) return { kind: "left-behind", vm: use.vm };
-  if (use) return use.running === true ? { kind: "in-use", vm: use.vm } : { kind: "assigned", vm: use.vm, running: use.running };
+  if (use) {
+    switch (use.state.kind) {
+      case "running":
+      case "starting":
+        return { kind: "in-use", vm: use.vm, starting: use.state.kind === "starting" };
+      case "left-behind":
+        return { kind: "left-behind", vm: use.vm };
+      default:
+        return { kind: "assigned", vm: use.vm, running: use.state.kind === "stopped" ? false : null };
+    }
+  }
+  // An instance no readable config describes may hold it; a bhyve command line may show it does.
+  const others = holdersOf(inv, asg, a);
+  const shown = others.find((h) => h.names);
+  if (shown) return shown.state.kind === "left-behind" ? { kind: "left-behind", vm: shown.vm } : { kind: "in-use", vm: shown.vm, starting: shown.state.kind === "starting" };
+  if (others.length > 0) return { kind: "unknown", reason: `${others.map((h) => h.vm).join(", ")} ${others.length === 1 ? "has an instance" : "have instances"} that no config pptctl can read describes, and may hold it` };
   // A config pptctl could not read may name this device: never claim it is free.
   if (problems.length > 0) return { kind: "unknown", reason: "a VM config could not be read" };
   return { kind: "available" };
@@ -160,14 +183,14 @@ export function statusText(s: DeviceStatus): string {
     case "available":
       return "Available";
     case "in-use":
-      return `In use by: ${s.vm}`;
+      return `In use by: ${s.vm}${s.starting ? " (starting)" : ""}`;
     case "left-behind":
       // The instance still holds the device: bhyve fails until it is destroyed.
       return `Left behind: ${s.vm} (bhyvectl --destroy --vm=${s.vm})`;
     case "assigned":
       return `Assigned to: ${s.vm} (${s.running === null ? "state unknown" : "stopped"})`;
     case "conflict":
-      return `Conflict: ${s.vms.join(", ")}`;
+      return `Conflict: ${s.vms.join(", ")}${s.active.length > 0 ? ` (${s.active.map((x) => `${x.vm} ${x.state}`).join(", ")})` : ""}`;
     case "not-bound":
       return `Not bound: ${s.driver ?? "no driver"}`;
     case "released":

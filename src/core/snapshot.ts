@@ -14,6 +14,14 @@ export type FileResult =
   | { readonly kind: "absent" }
   | { readonly kind: "unknown"; readonly reason: string };
 
+/** What a path is, without reading it (ROM files: bhyve opens and maps them whole). */
+export type StatResult =
+  | { readonly kind: "file"; readonly size: number }
+  | { readonly kind: "absent" }
+  /** It exists and is not a regular file: "a directory", "a FIFO (named pipe)". */
+  | { readonly kind: "other"; readonly what: string }
+  | { readonly kind: "unknown"; readonly reason: string };
+
 export type DirResult =
   | { readonly kind: "dir"; readonly entries: readonly string[] }
   | { readonly kind: "absent" }

@@ -1,6 +1,7 @@
 import { joinPath as join } from "../core/text/path.ts";
 import { PptError } from "../core/errors.ts";
 import { type RedactKind, kindOfCommand, kindOfFile, redact } from "../core/text/redact.ts";
+import { redactProcessList } from "../core/vm/instances.ts";
 import type { CommandResult } from "../core/snapshot.ts";
 import type { MemoHost } from "./host.ts";
 import { describeErrno } from "./live.ts";
@@ -34,9 +35,9 @@ export async function writeRecording(dir: string, host: MemoHost, now: Date, opt
   await opts.beforeWrite?.();
   const json: HostJson = { format: HOST_FORMAT, captured: now.toISOString().replace(/\.\d{3}Z$/, "Z"), commands: [], files: [], dirs: [] };
   const redacted: { source: string; items: string[] }[] = [];
-  const clean = (source: string, kind: RedactKind | null, text: string): string => {
+  const clean = (source: string, kind: RedactKind | "ps" | null, text: string): string => {
     if (!opts.redact || kind === null) return text;
-    const r = redact(kind, text);
+    const r = kind === "ps" ? redactProcessList(text) : redact(kind, text);
     if (r.items.length > 0) redacted.push({ source, items: [...r.items] });
     return r.text;
   };

@@ -1,4 +1,4 @@
-import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
+import type { CommandResult, DirResult, FileResult, StatResult } from "../core/snapshot.ts";
 
 export interface RunOptions {
   /** Overrides the host's per-command timeout (devctl can take a minute to re-attach a driver). */
@@ -14,6 +14,8 @@ export interface Host {
   run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;
   readFile(path: string): Promise<FileResult>;
   listDir(path: string): Promise<DirResult>;
+  /** What a path is and how big, following links as open(2) does; nothing is read. */
+  statFile(path: string): Promise<StatResult>;
 }
 
 /**
@@ -80,6 +82,11 @@ export class MemoHost implements Host {
   /** True when this host can be changed (a live host, not a recording). */
   get live(): boolean {
     return this.inner.live === true;
+  }
+
+  /** Not memoised and not recorded: only doctor --vm and explain ask, once per ROM file. */
+  statFile(path: string): Promise<StatResult> {
+    return this.inner.statFile(path);
   }
 
   listDir(path: string): Promise<DirResult> {

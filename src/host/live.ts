@@ -1,7 +1,7 @@
 import { joinPath as join } from "../core/text/path.ts";
-import type { CommandResult, DirResult, FileResult } from "../core/snapshot.ts";
+import type { CommandResult, DirResult, FileResult, StatResult } from "../core/snapshot.ts";
 import type { Host, RunOptions } from "./host.ts";
-import { describeErrno, nodeFs, readHostFile } from "./node-fs.ts";
+import { describeErrno, kindOf, nodeFs, readHostFile } from "./node-fs.ts";
 
 export { describeErrno };
 
@@ -77,6 +77,17 @@ export class LiveHost implements Host {
 
   async readFile(path: string): Promise<FileResult> {
     return readHostFile(this.localPath(path));
+  }
+
+  async statFile(path: string): Promise<StatResult> {
+    try {
+      const st = await (await nodeFs()).stat(this.localPath(path));
+      return st.isFile() ? { kind: "file", size: st.size } : { kind: "other", what: kindOf(st) };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return { kind: "absent" };
+      return { kind: "unknown", reason: describeErrno(e) };
+    }
   }
 
   async listDir(path: string): Promise<DirResult> {

@@ -111,3 +111,11 @@ export function terminalColumns(): number {
   // Touching process.stdout costs its stream set-up: only here, where a TTY table needs it.
   return process.stdout.columns ?? 80;
 }
+
+/** A byte stream (standard input) as text, piece by piece as it arrives. */
+export async function* textChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) yield decoder.decode(chunk, { stream: true });
+  const rest = decoder.decode();
+  if (rest !== "") yield rest;
+}

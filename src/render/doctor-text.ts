@@ -1,5 +1,6 @@
 import type { DoctorReport } from "../core/doctor/doctor.ts";
 import type { Check, CheckStatus } from "../core/doctor/types.ts";
+import { printable } from "../core/text/printable.ts";
 import type { Colors } from "./color.ts";
 
 const LABEL: Record<CheckStatus, string> = { pass: "PASS", warn: "WARN", fail: "FAIL", unknown: "UNKNOWN", skip: "SKIP" };
@@ -22,10 +23,10 @@ function paint(c: Colors, s: CheckStatus, text: string): string {
 }
 
 export function checkLine(ch: Check, c: Colors): string {
-  const label = `  ${ch.area}: ${ch.summary} `;
+  const label = `  ${printable(ch.area)}: ${printable(ch.summary)} `;
   const dots = label.length < COLUMN ? ".".repeat(COLUMN - label.length) : "";
   const lines = [`${label}${dots}${dots ? " " : ""}: ${paint(c, ch.status, LABEL[ch.status])}`];
-  if (ch.fix) lines.push(`      fix: ${ch.fix}`);
+  if (ch.fix) lines.push(`      fix: ${printable(ch.fix)}`);
   return lines.join("\n");
 }
 

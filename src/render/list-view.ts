@@ -3,6 +3,7 @@ import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import type { HostModel } from "../core/model/model.ts";
 import { pciNotes, unparsedLines } from "../core/parse/pciconf.ts";
 import { vmmInit } from "../core/model/virt.ts";
+import { namesWithoutConfig } from "../core/vm/instances.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
@@ -64,6 +65,9 @@ export function listWarnings(model: HostModel, inv: Inventory, all: boolean): st
   const warnings = [
     ...(all && model.pci.ok ? pciNotes(unparsedLines(model.pci.value)) : []),
     ...inv.problems.map((p) => `cannot read VM config ${p}; devices it may hold show as Unknown`),
+    ...namesWithoutConfig(model.vms, new Set(model.vms.configs.map((c) => c.vm))).map(
+      (vm) => `${vm} has an instance in /dev/vmm or a bhyve process, and no config pptctl can read says which devices it has; ppt devices it may hold show as Unknown (point pptctl at its config with --vms PATH)`,
+    ),
   ];
   const vmm = vmmInit(model);
   if (vmm.state === "failed") {

@@ -1,4 +1,5 @@
 import type { ConsolaInstance } from "consola/core";
+import { printable } from "../core/text/printable.ts";
 
 /**
  * Messages go to stderr only, one plain line each, in the base system's style
@@ -15,7 +16,7 @@ export function createLogger(writeErr: (s: string) => void): ConsolaInstance {
     reporters: [
       {
         log(obj) {
-          const text = obj.args.map((a) => (typeof a === "string" ? a : String(a))).join(" ");
+          const text = printable(obj.args.map((a) => (typeof a === "string" ? a : String(a))).join(" "));
           const prefix = obj.type === "warn" ? "pptctl: warning: " : "pptctl: ";
           writeErr(`${prefix}${text}\n`);
         },

@@ -48,3 +48,13 @@ export function renderPrometheus(r: DoctorReport, now: Date): string {
   );
   return `${out.join("\n")}\n`;
 }
+
+/**
+ * What doctor prints for monitoring when it cannot check at all (a usage error, an internal
+ * error): Nagios gets its one UNKNOWN line, Prometheus a complete document with status 3, so a
+ * `> tmp; mv` cron recipe never installs an empty metrics file.
+ */
+export function renderMonitoringError(format: "nagios" | "prometheus", message: string, now: Date): string {
+  const report: DoctorReport = { status: "unknown", checks: [{ id: "pptctl", area: "pptctl", status: "unknown", summary: message, fix: null }], pptDevices: null, pciUnparsed: 0, notes: [] };
+  return format === "nagios" ? renderNagios(report) : renderPrometheus(report, now);
+}

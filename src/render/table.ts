@@ -1,3 +1,4 @@
+import { printable } from "../core/text/printable.ts";
 import type { Colors } from "./color.ts";
 
 export interface TableOptions {
@@ -41,7 +42,8 @@ function widths(header: readonly string[], rows: readonly string[][], opts: Tabl
   return w;
 }
 
-export function renderTable(header: readonly string[], rows: readonly string[][], c: Colors, opts: TableOptions): string {
+export function renderTable(header: readonly string[], given: readonly string[][], c: Colors, opts: TableOptions): string {
+  const rows = given.map((r) => r.map(printable));
   const w = widths(header, rows, opts);
   const cells = (r: readonly string[], ri: number) =>
     w.flatMap((width, ci) => {

@@ -5,19 +5,20 @@
  */
 import { PptError } from "../errors.ts";
 import { indexListing, quirksFor } from "../knowledge/quirks.ts";
+import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
 import { resetMethod } from "../knowledge/reset.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type Selector, describe, resolveOne } from "../pci/selector.ts";
+import { isActive } from "../vm/instances.ts";
 import { assignmentsOf } from "../vm/assignments.ts";
 import { parsePassthruEntry } from "../vm/passthru-entry.ts";
 import { type Edit, editFor } from "./edit.ts";
-import type { Action, Target } from "./target.ts";
+import { type Action, type Target, runningWords } from "./target.ts";
 
 /** Quirks whose functions must go to a guest together (quirks-data.ts). */
-const WHOLE = new Set(["gpu-audio", "qlogic-fc-functions"]);
 
 export interface Pick {
   readonly addr: PciAddress;
@@ -66,13 +67,13 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
   for (const x of asked) {
     if (!x.device || x.addr.bus === 0) continue;
     const card = devices.filter((d) => sameDevice(d.addr, x.addr) && !isBridgeHeader(d));
-    const whole = card.flatMap((d) => quirksFor(d, index, resetMethod(d, listed))).find((q) => WHOLE.has(q.id));
+    const whole = card.flatMap((d) => quirksFor(d, index, resetMethod(d, listed))).find((q) => q.wholeCard);
     if (!whole) continue;
     for (const d of card) if (!picked.some((p) => sameAddr(p.addr, d.addr))) picked.push({ addr: d.addr, device: d, along: whole.title });
   }
   picked.sort((a, b) => compareAddr(a.addr, b.addr));
 
-  if (action === "assign") for (const p of picked) refuseDevice(p.device!, listed);
+  if (action === "assign") for (const p of picked) refuseDevice(p.device!, listed, warnings);
 
   const inConfig = configAddrs(target.entries);
   const uses = assignmentsOf(m.vms).byDevice;
@@ -81,7 +82,7 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
       const others = (uses.get(addrKey(p.addr))?.uses ?? []).filter((u) => u.vm !== target.vm);
       const o = others[0];
       if (o) {
-        const busy = o.running ? `, which is running and uses it now` : "";
+        const busy = isActive(o.state) ? `, and ${o.vm} ${runningWords(o.state, o.vm)} and holds it now` : "";
         throw new PptError(`assign: ${formatBhyve(p.addr)} is already in ${o.vm}'s config (${o.config.path})${busy}; a device goes to one VM: 'pptctl unassign ${formatBhyve(p.addr)} --vm ${o.vm}' first`, 1);
       }
     }
@@ -116,13 +117,13 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
   return { ...edit, action, target, picks, warnings: [...warnings, ...edit.warnings] };
 }
 
-/** A device bhyve cannot take, refused before anything is written. */
-function refuseDevice(d: PciDevice, listed: boolean): void {
+/** A device bhyve cannot take, refused before anything is written; one it takes with limits, said. */
+function refuseDevice(d: PciDevice, listed: boolean, warnings: string[]): void {
   if (d.addr.domain !== 0) throw new PptError(`assign: ${describe(d)} is in PCI domain ${d.addr.domain}; bhyve passthru reaches only domain 0`, 1);
   if (isBridgeHeader(d)) throw new PptError(`assign: ${describe(d)} is a bridge; bhyve cannot pass a bridge: assign the devices behind it`, 1);
-  if ((d.hasCapInfo || listed) && !d.msi && !d.msix) {
-    throw new PptError(`assign: ${describe(d)} has neither MSI nor MSI-X, which bhyve needs to pass a device through; it cannot go to a guest`, 1);
-  }
+  const irq = interruptsOf(d, listed);
+  if (irq === "none") throw new PptError(`assign: ${describe(d)} ${NO_CAPS_WORDS}; it cannot go to a guest`, 1);
+  if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
 }
 
 function configAddrs(entries: readonly string[]): PciAddress[] {

@@ -9,6 +9,7 @@ import { formatBhyve } from "../pci/address.ts";
 import type { PciDevice } from "../pci/device.ts";
 import { parseBhyveConfig } from "../vm/bhyve-config.ts";
 import type { VmInventory } from "../vm/configs.ts";
+import { type VmState, isActive, processText, vmState } from "../vm/instances.ts";
 
 export type Manager = "vm-bhyve" | "hoster" | "cbsd" | "bhyve-config";
 
@@ -20,7 +21,7 @@ export interface Target {
   readonly path: string | null;
   /** The passthru entries the file holds now, as written (vm-bhyve, Hoster). */
   readonly entries: readonly string[];
-  /** /dev/vmm/NAME exists. */
+  /** An instance of the VM exists or is being made (running, starting, left behind). */
   readonly running: boolean;
 }
 
@@ -34,7 +35,8 @@ export function findTarget(m: HostModel, action: Action, vm: string, force: bool
   if (found.length > 1) {
     throw new PptError(`${action}: VM ${vm} has configs in ${found.map((c) => c.path).join(" and ")}; pptctl does not guess which one its manager reads: remove the other one`, 1);
   }
-  const running = inv.running?.includes(vm) ?? false;
+  const state = vmState(inv, vm);
+  const running = isActive(state);
   const cfg = found[0];
   let target: Target;
   if (cfg) {
@@ -44,13 +46,21 @@ export function findTarget(m: HostModel, action: Action, vm: string, force: bool
   } else {
     throw new PptError(`${action}: no VM named '${vm}': ${knownVms(inv)}`, 1);
   }
-  if (inv.running === null && target.manager !== "cbsd") {
-    throw new PptError(`${action}: /dev/vmm cannot be read, so pptctl cannot tell whether ${vm} is running; run it as root`, 1);
+  if (state.kind === "unknown" && target.manager !== "cbsd") {
+    throw new PptError(`${action}: pptctl cannot tell whether ${vm} is running (${state.reason}); run it as root`, 1);
   }
   if (running && !force && target.manager !== "cbsd") {
-    throw new PptError(`${action}: ${vm} is running (/dev/vmm/${vm}); a change to its config applies only at its next start: stop it first, or add --force to write it now`, 1);
+    const first = state.kind === "left-behind" ? `destroy it first (bhyvectl --destroy --vm=${vm})` : "stop it first";
+    throw new PptError(`${action}: ${vm} ${runningWords(state, vm)}; a change to its config applies only at its next start: ${first}, or add --force to write it now`, 1);
   }
   return target;
+}
+
+/** `is running (bhyve pid 4242)`: what holds a VM's instance, for assign's messages. */
+export function runningWords(s: VmState, vm: string): string {
+  if (s.kind === "running") return `is running (bhyve pid ${s.pid})`;
+  if (s.kind === "starting") return `is starting (${processText(s.procs)})`;
+  return `has an instance left behind in /dev/vmm/${vm}, which its next start trips on`;
 }
 
 function knownVms(inv: VmInventory): string {

@@ -5,6 +5,7 @@ import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import { cpuVirtCheck, iommuCheck, platformCheck, vmmCheck } from "./platform.ts";
 import { boundCheck, bridgeCheck, msiCheck, siblingsCheck, syntaxCheck } from "./pptdevs.ts";
 import { quirksCheck, resetCheck } from "./knowledge.ts";
+import { instancesCheck } from "./instances.ts";
 import { runtimeOnlyCheck } from "./runtime.ts";
 import { conflictsCheck, rebootCheck } from "./state.ts";
 import { type Check, type Overall, overall } from "./types.ts";
@@ -39,6 +40,7 @@ export function runDoctor(m: HostModel): DoctorReport {
     runtimeOnlyCheck(m, cfg),
     rebootCheck(m),
     conflictsCheck(m, assignmentsOf(m.vms)),
+    instancesCheck(m),
   ];
   return {
     status: overall(checks),

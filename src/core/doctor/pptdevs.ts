@@ -1,6 +1,7 @@
 import { formatBhyve, sameAddr } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader, leftBehind, looksWedged } from "../pci/device.ts";
 import type { HostModel } from "../model/model.ts";
+import { INTX_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
 import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "../runtime/kenv.ts";
 import { PPTDEVS_NAMES } from "../loader/pptdevs.ts";
@@ -115,14 +116,19 @@ export function msiCheck(m: HostModel): Check {
   if (ppt.length === 0) return check("ppt-msi", area, "skip", "no ppt devices");
   const listed = capsListed(m.pci.value.devices);
   const wedged = ppt.filter((d) => looksWedged(d));
-  const none = ppt.filter((d) => !looksWedged(d) && listed && !d.msi && !d.msix);
-  const fix = "bhyve passes through only devices with MSI or MSI-X: remove it from pptdevs and pass another device";
+  const sound = ppt.filter((d) => !looksWedged(d));
+  const none = sound.filter((d) => interruptsOf(d, listed) === "none");
+  const intx = sound.filter((d) => interruptsOf(d, listed) === "intx");
+  const named = (d: PciDevice) => `${d.name} (${formatBhyve(d.addr)})`;
   if (none.length > 0) {
-    const parts = none.map((d) => `${d.name} (${formatBhyve(d.addr)}) has neither MSI nor MSI-X${d.hasCapInfo ? "" : " (no capability list at all)"}`);
-    return check("ppt-msi", area, "fail", list(parts), fix);
+    const sels = none.map((d) => formatBhyve(d.addr)).join(" ");
+    return check("ppt-msi", area, "fail", `${list(none.map(named))} ${none.length === 1 ? "has" : "have"} neither MSI nor MSI-X and no PCI capability list at all, so bhyve cannot offer a guest an MSI capability for ${none.length === 1 ? "it" : "them"} and refuses ${none.length === 1 ? "it" : "them"} ('failed to initialize MSI')`, `give ${none.length === 1 ? "it" : "them"} back to the host for good with 'pptctl release ${sels} --persist', and pass another device`);
   }
   if (wedged.length > 0) {
     return check("ppt-msi", area, "warn", list(wedged.map((d) => `${d.name} (${formatBhyve(d.addr)}) reads all ones: the device may be wedged`)), "reset it with a reboot; if it stays so, reseat or replace the card");
+  }
+  if (intx.length > 0) {
+    return check("ppt-msi", area, "warn", `${list(intx.map(named))} ${INTX_WORDS.replace("has neither", intx.length === 1 ? "has neither" : "have neither")}`, "fine for a device that needs one interrupt; for one that needs more, pass a device with MSI or MSI-X");
   }
   if (!listed) return check("ppt-msi", area, "unknown", "the PCI listing has no capability lines (made without pciconf -c)", "run 'pciconf -lvc' by hand, or capture the host again");
   return check("ppt-msi", area, "pass", `every ppt device has MSI or MSI-X (${ppt.map((d) => d.name).join(", ")})`);

@@ -5,36 +5,52 @@ import { releasedAtRuntime } from "../runtime/kenv.ts";
 import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries } from "../loader/pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
-const WATCHED = [...PPTDEVS_NAMES, "vmm_load", "hw.vmm.amdvi.enable", "hw.vmm.iommu.enable"];
 
-/** Compares what the loader.conf family says now with what the running kernel got (kenv). */
+/**
+ * Compares what the loader.conf family says now with what the running kernel got (kenv). The
+ * pptdevs records count as one list: vmm_is_pptdev() reads all three (sys/amd64/vmm/vmm.c). A
+ * device pptctl released at run time differs on purpose, and is said as such.
+ */
 export function rebootCheck(m: HostModel): Check {
   const area = "reboot";
   if (!m.kenv.ok) return check("reboot-pending", area, "unknown", `cannot read kenv: ${m.kenv.reason}`, "run 'kenv' by hand");
   if (m.loaderUnknown.length > 0) return check("reboot-pending", area, "unknown", `cannot read ${m.loaderUnknown.join(", ")}`, "run pptctl doctor as root");
+  const kenv = m.kenv.value;
+  const conf = reserved((n) => m.loader.effective.get(n)?.value);
+  const kern = reserved((n) => kenv.get(n));
+  const released = releasedAtRuntime(kenv).filter((a) => conf.some((c) => sameAddr(c, a)) && !kern.some((k) => sameAddr(k, a)));
+  const added = conf.filter((c) => !kern.some((k) => sameAddr(k, c)) && !released.some((r) => sameAddr(r, c)));
+  const dropped = kern.filter((k) => !conf.some((c) => sameAddr(c, k)));
   const diffs: string[] = [];
-  // Devices pptctl released at run time left the kernel's pptdevs on purpose, until the reboot.
-  const released = releasedAtRuntime(m.kenv.value);
-  for (const name of WATCHED) {
-    const conf = m.loader.effective.get(name)?.value;
-    const kern = m.kenv.value.get(name);
-    if (same(name, conf, kern, released)) continue;
-    diffs.push(`${name}: loader.conf says ${show(conf)}, running kernel has ${show(kern)}`);
+  if (added.length > 0) diffs.push(`pptdevs: loader.conf reserves ${list(added)}, which the running kernel does not`);
+  if (dropped.length > 0) diffs.push(`pptdevs: the running kernel reserves ${list(dropped)}, which loader.conf no longer does`);
+  for (const name of OTHERS) {
+    const a = m.loader.effective.get(name)?.value;
+    const b = kenv.get(name);
+    if ((a ?? "").trim().toLowerCase() !== (b ?? "").trim().toLowerCase()) diffs.push(`${name}: loader.conf says ${show(a)}, running kernel has ${show(b)}`);
   }
   if (diffs.length > 0) return check("reboot-pending", area, "warn", `reboot pending: ${diffs.join("; ")}`, "reboot to apply the loader.conf changes");
+  if (released.length > 0) {
+    const sels = released.map(formatBhyve);
+    return check(
+      "reboot-pending",
+      area,
+      "warn",
+      `loader.conf reserves ${sels.join(" ")}, which ${released.length === 1 ? "was" : "were"} released at run time with 'pptctl release': the next boot gives ${released.length === 1 ? "it" : "them"} to ppt again`,
+      `back to ppt now: 'pptctl attach ${sels.join(" ")}'; to keep ${released.length === 1 ? "it" : "them"} on the host: 'pptctl plan --remove ${sels.join(" --remove ")} --write'`,
+    );
+  }
   return check("reboot-pending", area, "pass", "the running kernel has what loader.conf says");
 }
 
-function same(name: string, a: string | undefined, b: string | undefined, released: readonly PciAddress[]): boolean {
-  if ((PPTDEVS_NAMES as readonly string[]).includes(name)) {
-    const norm = (v: string | undefined) =>
-      normalizeEntries(checkPptdevsValue(v ?? "").entries)
-        .filter((e) => !released.some((r) => sameAddr(r, e)))
-        .map(formatBhyve)
-        .join(" ");
-    return norm(a) === norm(b);
-  }
-  return (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
+const OTHERS = ["vmm_load", "hw.vmm.amdvi.enable", "hw.vmm.iommu.enable"];
+
+function reserved(value: (name: string) => string | undefined): PciAddress[] {
+  return normalizeEntries(PPTDEVS_NAMES.flatMap((n) => checkPptdevsValue(value(n) ?? "").entries));
+}
+
+function list(addrs: readonly PciAddress[]): string {
+  return addrs.length > 0 ? addrs.map(formatBhyve).join(" ") : "nothing";
 }
 
 function show(v: string | undefined): string {

@@ -20,6 +20,8 @@ export interface QuirkData {
   readonly source: string;
   /** Puts passthrough at risk: doctor's quirks check warns for a reserved device. */
   readonly risk: boolean;
+  /** The card's functions go to one guest together (assign adds them, doctor --vm warns on a split). */
+  readonly wholeCard?: boolean;
   readonly match: {
     readonly vendor?: number;
     /** Base class, or base class and subclass as 0xCCSS. */
@@ -58,6 +60,7 @@ export const QUIRKS: readonly QuirkData[] = [
       "The audio function is part of the same card: reserve both (pptctl plan SEL --with-functions) and pass them together into one guest slot, as args does by default.",
     source: "https://wiki.freebsd.org/bhyve/pci_passthru (multi-function devices are not always independent)",
     risk: false,
+    wholeCard: true,
     match: { cls: 0x03, when: "audio-sibling" },
   },
   {
@@ -67,6 +70,7 @@ export const QUIRKS: readonly QuirkData[] = [
       "Function 0 loads the firmware the other functions run: pass every function into one guest slot with the host's function numbers (no leading '-'), as args does by default.",
     source: "https://wiki.freebsd.org/bhyve/pci_passthru (the QLogic FC example)",
     risk: false,
+    wholeCard: true,
     match: { vendor: 0x1077, cls: 0x0c, sub: 0x04 },
   },
   {

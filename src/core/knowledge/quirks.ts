@@ -9,6 +9,8 @@ export interface Quirk {
   readonly advice: string;
   readonly source: string;
   readonly risk: boolean;
+  /** The card's functions go to one guest together. */
+  readonly wholeCard: boolean;
 }
 
 /**
@@ -118,4 +120,4 @@ export function quirksFor(d: PciDevice, index: QuirkIndex, reset: ResetMethod): 
 }
 
 /** One frozen Quirk per entry of the data, shared by every device it applies to. */
-const QUIRK_OF = new Map<QuirkData, Quirk>(QUIRKS.map((q) => [q, Object.freeze({ id: q.id, title: q.title, advice: q.advice, source: q.source, risk: q.risk })]));
+const QUIRK_OF = new Map<QuirkData, Quirk>(QUIRKS.map((q) => [q, Object.freeze({ id: q.id, title: q.title, advice: q.advice, source: q.source, risk: q.risk, wholeCard: q.wholeCard === true })]));

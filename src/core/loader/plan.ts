@@ -6,6 +6,7 @@ import type { Setting } from "./edit.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { baseClassName } from "../pci/classes.ts";
+import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
 import { type PciDevice, baseClass, capsListed, isBridgeHeader, leftBehind } from "../pci/device.ts";
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
 import { MANAGED_NAMES, readPptdevsConfig, replaceCommand } from "./pptdevs-config.ts";
@@ -137,8 +138,10 @@ function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress
   for (const a of added) {
     const d = devices.find((x) => sameAddr(x.addr, a));
     if (!d) continue;
-    if (!d.hasCapInfo && !capsListed(devices)) warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
-    else if (!d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through`);
+    const irq = interruptsOf(d, capsListed(devices));
+    if (irq === "unknown") warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
+    else if (irq === "none") warnings.push(`${describe(d)} ${NO_CAPS_WORDS}`);
+    else if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
   }
   const addedDevices = devices.filter((d) => added.some((a) => sameAddr(a, d.addr)));
   const left = leftBehind(devices, wanted);

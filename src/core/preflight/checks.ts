@@ -4,41 +4,62 @@
  */
 import { type Check, check } from "../doctor/types.ts";
 import { listSome } from "../doctor/pptdevs.ts";
-import { indexListing, quirksFor } from "../knowledge/quirks.ts";
+import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
+import { type QuirkIndex, indexListing, quirksFor } from "../knowledge/quirks.ts";
 import { resetMethod } from "../knowledge/reset.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
-import { addrKey, formatBhyve, sameAddr } from "../pci/address.ts";
+import { addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
-import { assignmentsOf, isLeftBehind } from "../vm/assignments.ts";
+import { assignmentsOf } from "../vm/assignments.ts";
+import { holderWords, holdersOf } from "../vm/holders.ts";
+import { processText, vmState } from "../vm/instances.ts";
 import { slotsCheck } from "./slots.ts";
 import { memoryCheck } from "./memory.ts";
+import type { StatResult } from "../snapshot.ts";
 import type { VmDevice, VmSpec } from "./spec.ts";
 
-export type RomState = { readonly kind: "file" } | { readonly kind: "absent" } | { readonly kind: "unknown"; readonly reason: string };
-
-export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, RomState>): Check[] {
-  const id = (s: string) => `vm.${s}`;
-  if (spec.problem !== null) {
-    return [check(id("config"), "config", "fail", `${spec.path}: ${spec.problem}`, `fix ${spec.path}: ${spec.manager === "bhyve-config" ? "bhyve" : spec.manager} reads it differently from what it says`)];
-  }
+export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, StatResult>): Check[] {
+  if (spec.problem !== null) return [check("vm.config", "config", "fail", `${spec.path}: ${spec.problem}`, configFix(spec))];
   const n = spec.devices.length;
-  const checks = [check(id("config"), "config", "pass", `${spec.path} (${spec.manager}): ${n} passthru ${n === 1 ? "device" : "devices"}${n > 0 ? ` (${spec.devices.map((d) => formatBhyve(d.addr)).join(" ")})` : ""}`)];
-  if (n === 0) return [...checks, check(id("devices"), "devices", "skip", "the VM has no passthru devices")];
-  if (!m.pci.ok) return [...checks, check(id("devices"), "devices", "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand")];
+  const checks = [configCheck(spec)];
+  if (n === 0) return [...checks, check("vm.devices", "devices", "skip", "the VM has no passthru devices")];
+  if (!m.pci.ok) return [...checks, check("vm.devices", "devices", "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand")];
   const devices = m.pci.value.devices;
+  const listed = capsListed(devices);
+  const index = indexListing(devices);
   const on = spec.devices.map((v) => ({ v, d: devices.find((x) => sameAddr(x.addr, v.addr)) ?? null }));
   return [
     ...checks,
-    devicesCheck(on, capsListed(devices)),
+    devicesCheck(on, listed),
+    cardCheck(spec, on, devices, index, listed),
     pptCheck(m, on),
     holdersCheck(m, spec),
     instanceCheck(m, spec),
-    slotsCheck(spec, on, indexListing(devices), capsListed(devices)),
+    slotsCheck(spec, on, index, listed),
     romCheck(spec.devices, roms),
     memoryCheck(m, spec),
     resetCheck(on, devices),
   ];
+}
+
+/** A config that reads, and has what its manager needs to start the VM (vm-bhyve's vm::run). */
+function configCheck(spec: VmSpec): Check {
+  const n = spec.devices.length;
+  const what = `${spec.path} (${spec.manager}): ${n} passthru ${n === 1 ? "device" : "devices"}${n > 0 ? ` (${spec.devices.map((d) => formatBhyve(d.addr)).join(" ")})` : ""}`;
+  if (spec.missing.length > 0) {
+    return check("vm.config", "config", "fail", `${what}, but no ${spec.missing.join(", no ")} is set: vm-bhyve stops with "fatal; unable to start - missing required configuration"`, `add ${spec.missing.map((k) => `${k}=…`).join(" and ")} to ${spec.path}`);
+  }
+  return check("vm.config", "config", "pass", what);
+}
+
+/** What to do about a config pptctl cannot read as its manager reads it. */
+function configFix(spec: VmSpec): string {
+  const p = spec.problem ?? "";
+  if (/permission denied|operation not permitted/i.test(p)) return "run pptctl as root";
+  if (/both claim it/.test(p)) return "keep one config for the VM: remove or rename the other";
+  if (/does not exist|not a regular file|FIFO|directory/i.test(p)) return `point pptctl at the VM's real config (${spec.path} is not a file it can read)`;
+  return `correct ${spec.path} as said above, then run 'pptctl doctor --vm ${spec.vm}' again`;
 }
 
 type On = { readonly v: VmDevice; readonly d: PciDevice | null };
@@ -49,11 +70,34 @@ function devicesCheck(on: readonly On[], listed: boolean): Check {
     if (!x.d) return [`${b(x)} is not on the PCI bus`];
     if (x.v.addr.domain !== 0) return [`${b(x)} is in PCI domain ${x.v.addr.domain}, which bhyve does not reach`];
     if (isBridgeHeader(x.d)) return [`${b(x)} is a bridge, which ppt never claims`];
-    if ((x.d.hasCapInfo || listed) && !x.d.msi && !x.d.msix) return [`${b(x)} has neither MSI nor MSI-X`];
+    if (interruptsOf(x.d, listed) === "none") return [`${b(x)} ${NO_CAPS_WORDS}`];
     return [];
   });
   if (bad.length > 0) return check("vm.devices", "devices", "fail", listSome(bad), "correct the VM's passthru list ('pptctl list --all' shows the devices and whether each can be passed through)");
+  const intx = on.filter((x) => x.d && interruptsOf(x.d, listed) === "intx");
+  if (intx.length > 0) return check("vm.devices", "devices", "warn", `${intx.map(b).join(" ")} ${INTX_WORDS}`, "fine for a device that needs one interrupt; for one that needs more, pass a device with MSI or MSI-X");
   return check("vm.devices", "devices", "pass", `every device is on the bus and can be passed through`);
+}
+
+/** Functions of one card that travel together (the quirks' wholeCard): all in this VM, or a warning. */
+function cardCheck(spec: VmSpec, on: readonly On[], devices: readonly PciDevice[], index: QuirkIndex, listed: boolean): Check {
+  const mine = spec.devices.map((v) => v.addr);
+  const split: string[] = [];
+  const add: string[] = [];
+  for (const x of on) {
+    if (!x.d || x.v.addr.bus === 0) continue;
+    const card = devices.filter((d) => sameDevice(d.addr, x.v.addr) && !isBridgeHeader(d));
+    const whole = card.flatMap((d) => quirksFor(d, index, resetMethod(d, listed))).find((q) => q.wholeCard);
+    const out = whole ? card.filter((d) => !mine.some((a) => sameAddr(a, d.addr))) : [];
+    for (const d of out) {
+      const text = `${formatBhyve(d.addr)} (${d.name}) is on the same card as ${b(x)} and is not in ${spec.vm}'s config: ${whole!.title}`;
+      if (!split.includes(text)) split.push(text);
+      if (!add.includes(formatBhyve(d.addr))) add.push(formatBhyve(d.addr));
+    }
+  }
+  if (split.length === 0) return check("vm.card", "card", "pass", "every card is passed whole where its functions go together");
+  const fix = spec.manager === "bhyve-config" ? `pptctl assign ${add.join(" ")} --config ${spec.path}` : `pptctl assign ${add.join(" ")} --vm ${spec.vm}`;
+  return check("vm.card", "card", "warn", listSome(split), fix);
 }
 
 function pptCheck(m: HostModel, on: readonly On[]): Check {
@@ -71,61 +115,71 @@ function pptCheck(m: HostModel, on: readonly On[]): Check {
   return check("vm.ppt", "ppt", "pass", "every device is attached to ppt now and reserved in pptdevs");
 }
 
-/** Another VM whose instance exists holds its devices: bhyve's vm_assign_pptdev fails (EBUSY). */
+/**
+ * Another instance holds a device: bhyve's vm_assign_pptdev fails (EBUSY, sys/amd64/vmm/io/ppt.c
+ * ppt_assign_device). Every instance that may hold one is named, also one no config describes.
+ */
 function holdersCheck(m: HostModel, spec: VmSpec): Check {
-  const uses = assignmentsOf(m.vms).byDevice;
-  const held: string[] = [];
-  const shared: string[] = [];
-  let fix: string | null = null;
-  for (const v of spec.devices) {
-    for (const u of uses.get(addrKey(v.addr))?.uses ?? []) {
-      if (u.vm === spec.vm) continue;
-      if (u.leftBehind) {
-        held.push(`${formatBhyve(v.addr)} is held by ${u.vm}'s instance, left behind with no bhyve process`);
-        fix = `bhyvectl --destroy --vm=${u.vm}`;
-      } else if (u.running) {
-        held.push(`${formatBhyve(v.addr)} is in use by the running VM ${u.vm}`);
-        fix ??= `stop ${u.vm} first, or take the device out of one of the two configs ('pptctl unassign ${formatBhyve(v.addr)} --vm ${u.vm}')`;
-      } else shared.push(`${formatBhyve(v.addr)} is also in ${u.vm}'s config`);
-    }
+  const inv = m.vms;
+  const asg = assignmentsOf(inv);
+  const words = spec.devices.flatMap((v) => holdersOf(inv, asg, v.addr, spec.vm).map((h) => holderWords(h, v.addr)));
+  const order = ["fail", "warn", "unknown"] as const;
+  const worst = order.find((st) => words.some((w) => w.status === st));
+  if (worst) {
+    // Every instance that may hold a device is named, the worst first.
+    const sorted = [...words].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
+    return check("vm.holders", "holders", worst, listSome([...new Set(sorted.map((w) => w.text))], 6), [...new Set(sorted.map((w) => w.fix))].join("; "));
   }
-  if (held.length > 0) return check("vm.holders", "holders", "fail", listSome(held), fix);
+  const shared = spec.devices.flatMap((v) => (asg.byDevice.get(addrKey(v.addr))?.uses ?? []).filter((u) => u.vm !== spec.vm).map((u) => `${formatBhyve(v.addr)} is also in ${u.vm}'s config`));
   if (shared.length > 0) return check("vm.holders", "holders", "warn", `${listSome(shared)}: whichever VM starts first gets it, the other fails`, "give each device to one VM ('pptctl unassign SEL --vm NAME')");
-  if (m.vms.running === null) return check("vm.holders", "holders", "unknown", "/dev/vmm cannot be read, so running VMs are unknown", "run pptctl as root");
+  if (inv.instances === null) return check("vm.holders", "holders", "unknown", "/dev/vmm cannot be read, so running VMs are unknown", "run pptctl as root");
   return check("vm.holders", "holders", "pass", "no other VM holds these devices");
 }
 
+/** The VM's own instance: running, starting, or left behind by a bhyve that died. */
 function instanceCheck(m: HostModel, spec: VmSpec): Check {
   if (spec.manager === "bhyve-config") return check("vm.instance", "instance", "skip", "a config file does not name the VM; check /dev/vmm for it by hand");
-  const inv = m.vms;
-  if (inv.running === null) return check("vm.instance", "instance", "unknown", "/dev/vmm cannot be read", "run pptctl as root");
-  if (!inv.running.includes(spec.vm)) return check("vm.instance", "instance", "pass", `no instance of ${spec.vm} in /dev/vmm`);
-  if (inv.procs === null) return check("vm.instance", "instance", "unknown", `/dev/vmm/${spec.vm} exists, and the process list cannot be read to tell whether bhyve runs it`, "ps -ax | grep 'bhyve: '");
-  const pid = inv.procs.get(spec.vm);
-  if (pid !== undefined) return check("vm.instance", "instance", "pass", `${spec.vm} is running now (bhyve pid ${pid}); these checks are for its next start`);
-  if (isLeftBehind(inv, spec.vm)) {
-    return check(
-      "vm.instance",
-      "instance",
-      "fail",
-      `/dev/vmm/${spec.vm} exists but no bhyve process runs it: an instance left behind (or a loader is running), which holds its devices and memory, and bhyve may fail with "Unable to setup memory (17)"`,
-      `bhyvectl --destroy --vm=${spec.vm}`,
-    );
+  const vm = spec.vm;
+  const s = vmState(m.vms, vm);
+  switch (s.kind) {
+    case "stopped":
+      return check("vm.instance", "instance", "pass", `no instance of ${vm} in /dev/vmm and no process starts it`);
+    case "running":
+      return check("vm.instance", "instance", "pass", `${vm} is running now (bhyve pid ${s.pid}); these checks are for its next start`);
+    case "starting":
+      return check("vm.instance", "instance", "pass", `${vm} is starting now (${processText(s.procs)}); these checks are for its next start`);
+    case "unknown":
+      return check("vm.instance", "instance", "unknown", s.reason, `find what runs ${vm} ('ps -axww | grep ${vm}', and 'vm list' under vm-bhyve) before you change anything; run pptctl as root`);
+    case "left-behind":
+      return check(
+        "vm.instance",
+        "instance",
+        "fail",
+        `/dev/vmm/${vm} exists and no process runs, starts or supervises it: an instance left behind, which holds its devices and memory, and bhyve may fail with "Unable to setup memory (17)"`,
+        `bhyvectl --destroy --vm=${vm}`,
+      );
   }
-  return check("vm.instance", "instance", "pass", `no instance of ${spec.vm} left behind`);
 }
 
-function romCheck(devices: readonly VmDevice[], roms: ReadonlyMap<string, RomState>): Check {
+/** bhyve opens the ROM, refuses an empty one and maps it whole (pci_passthru.c passthru_init_rom). */
+function romCheck(devices: readonly VmDevice[], roms: ReadonlyMap<string, StatResult>): Check {
   const wanted = devices.filter((d) => d.rom !== null);
   if (wanted.length === 0) return check("vm.rom", "ROM", "skip", "no rom= option");
-  const missing = wanted.filter((d) => roms.get(d.rom!)?.kind === "absent");
-  const unknown = wanted.filter((d) => (roms.get(d.rom!)?.kind ?? "unknown") === "unknown");
-  if (missing.length > 0) return check("vm.rom", "ROM", "fail", `${listSome(missing.map((d) => `${formatBhyve(d.addr)}: ${d.rom} does not exist`))}`, "put the ROM file there, or correct the rom= path");
-  if (unknown.length > 0) {
-    const why = unknown.map((d) => { const r = roms.get(d.rom!); return `${d.rom}: ${r?.kind === "unknown" ? r.reason : "not read"}`; });
-    return check("vm.rom", "ROM", "unknown", listSome(why), "check that root can read the file");
-  }
-  return check("vm.rom", "ROM", "pass", `${wanted.map((d) => d.rom).join(", ")} ${wanted.length === 1 ? "is" : "are"} there`);
+  const state = (d: VmDevice): StatResult => roms.get(d.rom!) ?? { kind: "unknown", reason: "not looked at" };
+  const bad = wanted.flatMap((d) => {
+    const s = state(d);
+    if (s.kind === "absent") return [`${formatBhyve(d.addr)}: ${d.rom} does not exist`];
+    if (s.kind === "other") return [`${formatBhyve(d.addr)}: ${d.rom} is ${s.what}, not a regular file`];
+    if (s.kind === "file" && s.size === 0) return [`${formatBhyve(d.addr)}: ${d.rom} is empty (0 bytes), which bhyve refuses`];
+    return [];
+  });
+  if (bad.length > 0) return check("vm.rom", "ROM", "fail", listSome(bad), "put the card's ROM file there, or correct the rom= path");
+  const unknown = wanted.flatMap((d) => {
+    const s = state(d);
+    return s.kind === "unknown" ? [`${d.rom}: ${s.reason}`] : [];
+  });
+  if (unknown.length > 0) return check("vm.rom", "ROM", "unknown", listSome(unknown), "check that root can read the file");
+  return check("vm.rom", "ROM", "pass", `${wanted.map((d) => d.rom).join(", ")} ${wanted.length === 1 ? "is a file" : "are files"} bhyve can map`);
 }
 
 function resetCheck(on: readonly On[], devices: readonly PciDevice[]): Check {

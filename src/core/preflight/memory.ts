@@ -6,6 +6,7 @@
  * bhyve then says "Unable to setup memory (12)".
  */
 import { type Check, check } from "../doctor/types.ts";
+import { vmState } from "../vm/instances.ts";
 import type { HostModel } from "../model/model.ts";
 import type { VmSpec } from "./spec.ts";
 
@@ -33,7 +34,7 @@ export function memoryCheck(m: HostModel, spec: VmSpec): Check {
   if (!spec.wired.ok) {
     return check("vm.memory", "memory", "fail", `${spec.wired.how}: bhyve stops with "passthru requires guest memory to be wired"`, `add memory.wired=true to ${spec.path}`);
   }
-  const running = m.vms.procs?.has(spec.vm) ?? false;
+  const running = vmState(m.vms, spec.vm).kind === "running";
   if (running) return check("vm.memory", "memory", "pass", `wired (${spec.wired.how}); ${spec.vm} runs now, so its memory is wired already`);
   if (spec.memory === null) return check("vm.memory", "memory", "unknown", `wired (${spec.wired.how}), but the config sets no memory size`, null);
   const bytes = parseMemSize(spec.memory);

@@ -33,6 +33,8 @@ export interface VmSpec {
   readonly wired: { readonly ok: boolean; readonly how: string };
   readonly hoster: { readonly firstSlot: number; readonly xhci: boolean } | null;
   readonly config: BhyveConfig | null;
+  /** Settings the manager needs to start the VM and the config lacks (vm-bhyve: loader, cpu, memory). */
+  readonly missing: readonly string[];
 }
 
 const romOf = (e: PassthruEntry) => e.options.find((o) => o.startsWith("rom="))?.slice(4) ?? null;
@@ -45,7 +47,7 @@ export function specOfVm(m: HostModel, vm: string): VmSpec | null {
   if (!cfg && !broken) return null;
   const path = cfg?.path ?? broken?.path ?? "";
   const manager: SpecManager = cfg?.layout ?? broken?.layout ?? "vm-bhyve";
-  const base = { vm, manager, path, hoster: cfg?.hoster ?? null, config: null, memory: cfg?.memory ?? null };
+  const base = { vm, manager, path, hoster: cfg?.hoster ?? null, config: null, memory: cfg?.memory ?? null, missing: cfg?.missing ?? [] };
   const wired = { ok: true, how: manager === "hoster" ? "Hoster adds -S when the VM has passthru entries" : "vm-bhyve adds -S when passthru0 is set" };
   if (broken) return { ...base, problem: broken.problem, devices: [], wired };
   if (found.length > 1) return { ...base, problem: `configs in ${found.map((c) => c.path).join(" and ")} both claim it`, devices: [], wired };
@@ -60,7 +62,7 @@ export function specOfVm(m: HostModel, vm: string): VmSpec | null {
 
 /** A bhyve -k configuration file; `text` null when it cannot be read (the reason in `why`). */
 export function specOfConfig(path: string, text: string | null, why: string, m: HostModel): VmSpec {
-  const base = { vm: path, manager: "bhyve-config" as const, path, hoster: null };
+  const base = { vm: path, manager: "bhyve-config" as const, path, hoster: null, missing: [] };
   const noWire = { ok: false, how: "memory.wired is not set" };
   if (text === null) return { ...base, problem: why, devices: [], memory: null, wired: noWire, config: null };
   const config = parseBhyveConfig(text);

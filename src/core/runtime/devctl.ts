@@ -13,8 +13,10 @@
  * devctl(8): https://man.freebsd.org/cgi/man.cgi?query=devctl&sektion=8
  */
 import { assignmentsOf } from "../vm/assignments.ts";
+import { holderWords, holdersOf } from "../vm/holders.ts";
 import { PptError } from "../errors.ts";
 import { dangersOf } from "../model/guards.ts";
+import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
 import { hasModule } from "../parse/kldstat.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
@@ -80,14 +82,18 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     }
   }
   const busy = inUseByRunningVm(m, picked);
-  if (busy.length > 0) throw new PptError(`${action}: ${busy.join("; ")}; stop the VM first`, 1);
+  if (busy.length > 0) throw new PptError(`${action}: ${busy.join("; ")}; nothing was changed`, 1);
   const warnings: string[] = [];
   if (action === "attach") {
     const dangers = dangersOf(m, devices, picked.map((d) => d.addr), { display: true, when: "as soon as it moves" });
     if (dangers.length > 0 && !force) throw new PptError(`attach: ${dangers.join("; ")}; add --force if that is what you want`);
     warnings.push(...dangers.map((x) => `--force: ${x}`));
     const listed = capsListed(devices);
-    for (const d of picked) if ((d.hasCapInfo || listed) && !d.msi && !d.msix) warnings.push(`${describe(d)} has neither MSI nor MSI-X: bhyve cannot pass it through even on ppt`);
+    for (const d of picked) {
+      const irq = interruptsOf(d, listed);
+      if (irq === "none") warnings.push(`${describe(d)} ${NO_CAPS_WORDS}, even on ppt`);
+      if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
+    }
   }
   // The environment as each step will find it: devices released together share its records.
   const kenv = new Map(m.kenv.ok ? m.kenv.value : []);
@@ -103,17 +109,19 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
   return { action, steps, warnings };
 }
 
-/** A running VM (/dev/vmm/NAME) whose config lists one of these devices. */
+/**
+ * An instance that holds (or may hold) one of these devices: a VM that runs or starts, one left
+ * behind, one whose state is unknown, or one no readable config describes.
+ */
 function inUseByRunningVm(m: HostModel, picked: readonly PciDevice[]): string[] {
   const asg = assignmentsOf(m.vms);
   const out: string[] = [];
   for (const d of picked) {
-    const uses = asg.byDevice.get(addrKey(d.addr))?.uses ?? [];
-    const left = uses.filter((u) => u.leftBehind).map((u) => u.vm);
-    const running = uses.filter((u) => u.running === true && !u.leftBehind).map((u) => u.vm);
-    if (left.length > 0) out.push(`${describe(d)} is held by ${left.join(", ")}'s instance, left behind in /dev/vmm with no bhyve process (destroy it with 'bhyvectl --destroy --vm=${left[0]}')`);
-    else if (running.length > 0) out.push(`${describe(d)} is in use by the running VM ${running.join(", ")}`);
-    else if (uses.some((u) => u.running === null)) out.push(`${describe(d)} is in the config of ${uses.map((u) => u.vm).join(", ")}, and /dev/vmm cannot be read to tell whether it runs`);
+    const words = holdersOf(m.vms, asg, d.addr).map((h) => holderWords(h, d.addr));
+    for (const w of words) out.push(`${describe(d)}: ${w.text}: ${w.fix}`);
+    if (words.length === 0 && m.vms.instances === null && asg.byDevice.has(addrKey(d.addr))) {
+      out.push(`${describe(d)} is in the config of ${asg.byDevice.get(addrKey(d.addr))!.uses.map((u) => u.vm).join(", ")}, and /dev/vmm cannot be read to tell whether it runs`);
+    }
   }
   return out;
 }

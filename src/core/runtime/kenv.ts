@@ -78,17 +78,48 @@ export function releaseChanges(kenv: Map<string, string>, a: PciAddress): { chan
  * environment record loader.conf puts it in, so the running kernel says what loader.conf says.
  */
 export function reattachChanges(kenv: Map<string, string>, a: PciAddress, loaderRecords: ReadonlyMap<string, string>): KenvChange[] {
-  if (!releasedAtRuntime(kenv).some((e) => sameAddr(e, a))) return [];
-  const changes: KenvChange[] = [];
-  const rest = tokens(kenv.get(RELEASED)).filter((t) => !entries(t).some((e) => sameAddr(e, a)));
-  changes.push({ name: RELEASED, value: rest.length > 0 ? rest.join(" ") : null });
-  for (const name of PPTDEVS_NAMES) {
-    if (!entries(loaderRecords.get(name)).some((e) => sameAddr(e, a))) continue;
-    if (entries(kenv.get(name)).some((e) => sameAddr(e, a))) continue;
-    changes.push({ name, value: [...tokens(kenv.get(name)), formatBhyve(a)].join(" ") });
-  }
-  for (const c of changes) apply(kenv, c);
-  return changes;
+  if (!releasedAtRuntime(kenv).some((e) => sameAddr(e, a))) return reserveChanges(kenv, a, loaderRecords);
+  return [...unmarkChanges(kenv, [a]), ...reserveChanges(kenv, a, loaderRecords)];
+}
+
+/**
+ * A device on ppt that loader.conf reserves (the records given) goes into the environment record
+ * loader.conf puts it in, when no record names it yet: an attach (--persist) then needs no
+ * reboot to be in effect, and doctor's reboot check has nothing to report.
+ */
+export function reserveChanges(kenv: Map<string, string>, a: PciAddress, loaderRecords: ReadonlyMap<string, string>): KenvChange[] {
+  if (recordsNaming(kenv, a).length > 0) return [];
+  const name = PPTDEVS_NAMES.find((n) => entries(loaderRecords.get(n)).some((e) => sameAddr(e, a)));
+  if (!name) return [];
+  const change = { name, value: [...tokens(kenv.get(name)), formatBhyve(a)].join(" ") };
+  apply(kenv, change);
+  return [change];
+}
+
+/** Devices leave RELEASED: loader.conf no longer reserves them (release --persist), or they are back on ppt. */
+export function unmarkChanges(kenv: Map<string, string>, addrs: readonly PciAddress[]): KenvChange[] {
+  const marked = tokens(kenv.get(RELEASED));
+  const rest = marked.filter((t) => !entries(t).some((e) => addrs.some((a) => sameAddr(e, a))));
+  if (rest.length === marked.length) return [];
+  const change = { name: RELEASED, value: rest.length > 0 ? rest.join(" ") : null };
+  apply(kenv, change);
+  return [change];
+}
+
+/**
+ * Once loader.conf is written (attach/release --persist): an attached device goes into the
+ * environment record the new loader.conf puts it in; a released one leaves RELEASED, since
+ * loader.conf no longer reserves it and the next boot gives it to its host driver anyway.
+ */
+export function persistChanges(action: "attach" | "release", kenv: Map<string, string>, addrs: readonly PciAddress[], records: ReadonlyMap<string, string>): KenvChange[] {
+  return action === "attach" ? addrs.flatMap((a) => reserveChanges(kenv, a, records)) : unmarkChanges(kenv, addrs);
+}
+
+/** The environment once these calls ran. */
+export function applied(kenv: ReadonlyMap<string, string>, changes: readonly KenvChange[]): Map<string, string> {
+  const out = new Map(kenv);
+  for (const c of changes) apply(out, c);
+  return out;
 }
 
 function apply(kenv: Map<string, string>, c: KenvChange): void {

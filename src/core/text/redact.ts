@@ -9,16 +9,15 @@ export const REDACTED = "<redacted>";
 const MAC_MARK = "xx:xx:xx:xx:xx:xx";
 
 /** Key names that say secret. Not bare "pass": vm-bhyve's passthru0="1/0/0" must survive. */
-const SECRET_KEY = /(?:password|passwd|passphrase|secret|token)/i;
+export const SECRET_KEY = /(?:password|passwd|passphrase|secret|token)/i;
 /** kenv identifiers of this very machine: SMBIOS serial numbers, UUIDs, asset tags. */
 const KENV_ID = /^smbios\.[a-z.]*(?:serial|uuid|tag)/i;
 const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
 /** Disk and board serials printed at boot (`ada0: Serial Number S4EWNX0R123456`). */
-/** `1234 bhyve: win11 (bhyve)`: a bhyve process, titled with its VM's name. */
-const BHYVE_TITLE = /^\s*\d+\s+bhyve: /;
 const SERIAL_LINE = /(Serial Number:?\s+)(\S+)/g;
 
-export type RedactKind = "kenv" | "dmesg" | "config" | "ps";
+/** The process list has its own rules (vm/instances.ts redactProcessList): it knows which lines name VMs. */
+export type RedactKind = "kenv" | "dmesg" | "config" | "lock";
 
 export interface Redaction {
   readonly text: string;
@@ -29,15 +28,8 @@ export interface Redaction {
 export function redact(kind: RedactKind, text: string): Redaction {
   const items: string[] = [];
   let out = text;
-  if (kind === "ps") {
-    // Other processes' command lines may hold anything (passwords on a command line): only
-    // bhyve's own titles, which name VMs, stay.
-    const lines = text.split("\n");
-    const kept = lines.filter((l) => BHYVE_TITLE.test(l));
-    const dropped = lines.filter((l) => l.trim() !== "").length - kept.length;
-    if (dropped > 0) items.push(`${dropped} process line${dropped === 1 ? "" : "s"} other than bhyve's`);
-    return { text: kept.map((l) => `${l}\n`).join(""), items };
-  }
+  // vm-bhyve's run.lock holds the host's name; pptctl only needs to know it is there.
+  if (kind === "lock") return text === "" ? { text, items } : { text: `${REDACTED}\n`, items: ["the host name in vm-bhyve's run.lock"] };
   if (kind === "kenv") out = redactAssignments(out, (k) => KENV_ID.test(k) || SECRET_KEY.test(k), items);
   if (kind === "config") {
     out = redactJsonValues(out, items);
@@ -105,11 +97,11 @@ function redactJsonValues(text: string, items: string[]): string {
 
 /** Which rules a captured file gets, by its host path. */
 export function kindOfFile(path: string): RedactKind {
-  return path === "/var/run/dmesg.boot" ? "dmesg" : "config";
+  return path === "/var/run/dmesg.boot" ? "dmesg" : path.endsWith("/run.lock") ? "lock" : "config";
 }
 
 /** Which rules a command's output gets; null: nothing secret is in it. */
-export function kindOfCommand(argv: readonly string[]): RedactKind | null {
+export function kindOfCommand(argv: readonly string[]): RedactKind | "ps" | null {
   const cmd = argv[0] ?? "";
   if (cmd.endsWith("/kenv")) return "kenv";
   if (cmd.endsWith("/dmesg")) return "dmesg";

@@ -1,14 +1,13 @@
 import { type PciAddress, addrKey } from "../pci/address.ts";
 import { parsePassthruEntry } from "./passthru-entry.ts";
 import type { VmConfig, VmInventory } from "./configs.ts";
+import { type VmState, vmState } from "./instances.ts";
 
 export interface VmUse {
   readonly vm: string;
   readonly config: VmConfig;
-  /** /dev/vmm/NAME exists: the instance holds its devices. Null when /dev/vmm could not be read. */
-  readonly running: boolean | null;
-  /** The instance exists but no bhyve process runs it (ps read): left behind by a bhyve that died. */
-  readonly leftBehind: boolean;
+  /** What runs the VM now (instances.ts). */
+  readonly state: VmState;
 }
 
 export interface DeviceUses {
@@ -35,17 +34,9 @@ export function assignmentsOf(inv: VmInventory): Assignments {
       }
       const key = addrKey(e.addr);
       const slot = byDevice.get(key) ?? { addr: e.addr, uses: [] };
-      if (!slot.uses.some((u) => u.vm === config.vm)) {
-        const running = inv.running === null ? null : inv.running.includes(config.vm);
-        slot.uses.push({ vm: config.vm, config, running, leftBehind: isLeftBehind(inv, config.vm) });
-      }
+      if (!slot.uses.some((u) => u.vm === config.vm)) slot.uses.push({ vm: config.vm, config, state: vmState(inv, config.vm) });
       byDevice.set(key, slot);
     }
   }
   return { byDevice, badEntries };
-}
-
-/** /dev/vmm/NAME is there and ps, read, shows no bhyve process for it. */
-export function isLeftBehind(inv: VmInventory, vm: string): boolean {
-  return (inv.running?.includes(vm) ?? false) && inv.procs !== null && !inv.procs.has(vm);
 }

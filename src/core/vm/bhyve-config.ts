@@ -52,7 +52,8 @@ export function parseBhyveConfig(text: string): BhyveConfig | { error: string } 
   for (const [i, line] of lines.entries()) {
     if (line === "" || line.startsWith("#")) continue;
     const eq = line.indexOf("=");
-    if (eq < 0 || eq === line.length - 1) return { error: `line ${i + 1}, '${line}', is not name=value; bhyve stops at it with "invalid config option"` };
+    // The line itself is not quoted: a path given by mistake (or a link to a secret file) must not be printed.
+    if (eq < 0 || eq === line.length - 1) return { error: `line ${i + 1} is not name=value with a value (not a bhyve configuration file?); bhyve stops at it with "invalid config option"` };
     if (line.endsWith("\r")) return { error: `line ${i + 1} ends in a carriage return (a DOS line ending), which bhyve keeps in the value: save the file with Unix line endings` };
     settings.set(line.slice(0, eq), { value: line.slice(eq + 1), line: i + 1 });
   }

@@ -1,6 +1,6 @@
 import { parseHosterHost, parseHosterVm } from "./hoster.ts";
 import { readRc } from "../parse/rc-conf.ts";
-import { bhyveProcesses } from "./processes.ts";
+import { type VmProcess, vmProcesses } from "./instances.ts";
 import { parseVmBhyveConf } from "./vm-bhyve.ts";
 import { CMD, type HostSnapshot, commandOutput, dirResult, fileResult } from "../snapshot.ts";
 
@@ -17,6 +17,8 @@ export interface VmConfig {
   readonly entries: readonly string[];
   /** Guest memory as the manager gives it to bhyve -m (`8G`); null when not set. */
   readonly memory: string | null;
+  /** vm-bhyve settings it needs to start the VM and the config lacks; null for Hoster. */
+  readonly missing: readonly string[] | null;
   /** Hoster's slot layout: the first passthru slot and whether an xHCI tablet follows. */
   readonly hoster: { readonly firstSlot: number; readonly xhci: boolean } | null;
 }
@@ -33,9 +35,11 @@ export interface VmInventory {
   readonly configs: readonly VmConfig[];
   readonly problems: readonly VmConfigProblem[];
   /** VM names with /dev/vmm/NAME (an instance exists), null when /dev/vmm could not be read. */
-  readonly running: readonly string[] | null;
-  /** VM name -> pid of the bhyve process running it; null when ps could not be read. */
-  readonly procs: ReadonlyMap<string, number> | null;
+  readonly instances: readonly string[] | null;
+  /** Processes that run, start or supervise a VM (instances.ts); null when ps could not be read. */
+  readonly processes: readonly VmProcess[] | null;
+  /** vm-bhyve's run.lock of each vm-bhyve VM: present, absent, null when it could not be read. */
+  readonly locks: ReadonlyMap<string, boolean | null>;
   /** CBSD, when rc.conf names its workdir: the environments it keeps (jails and VMs alike). */
   readonly cbsd: { readonly workdir: string; readonly names: readonly string[] } | null;
 }
@@ -114,7 +118,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
         }
         const parsed = layout === "hoster" ? parseHosterVm(f.text) : parseVmBhyveConf(f.text);
         if ("error" in parsed) problems.push({ path, vm: name, layout, problem: parsed.error });
-        else configs.push({ vm: name, manager, path, layout, entries: parsed.entries, memory: parsed.memory, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
+        else configs.push({ vm: name, manager, path, layout, entries: parsed.entries, memory: parsed.memory, missing: "missing" in parsed ? parsed.missing : null, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
       }
     }
   };
@@ -175,11 +179,19 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
 
   for (const d of extraDirs) scanDir(d.replace(/\/+$/, "") || "/", "custom", ["hoster", "vm-bhyve"]);
 
+  // vm-bhyve's supervisor holds run.lock in the VM's folder while the guest runs (lib/vm-run vm::lock).
+  const locks = new Map<string, boolean | null>();
+  for (const c of [...configs, ...problems]) {
+    if (c.layout !== "vm-bhyve" || c.vm === null || locks.get(c.vm)) continue;
+    const lock = file(`${c.path.slice(0, c.path.lastIndexOf("/"))}/run.lock`);
+    locks.set(c.vm, lock.kind === "file" ? true : lock.kind === "absent" ? false : null);
+  }
+
   const vmm = dirResult(s, "/dev/vmm");
-  const running = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
+  const instances = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
   const ps = commandOutput(s, CMD.ps);
-  const procs = ps.ok ? bhyveProcesses(ps.stdout) : null;
-  return { inventory: { configs, problems, running, procs, cbsd }, needs };
+  const processes = ps.ok ? vmProcesses(ps.stdout) : null;
+  return { inventory: { configs, problems, instances, processes, locks, cbsd }, needs };
 }
 
 /**

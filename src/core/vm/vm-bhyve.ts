@@ -20,7 +20,13 @@ import { parsePassthruEntry } from "./passthru-entry.ts";
 /** FreeBSD's grep reads a file's first 32 KiB and calls it binary when a NUL byte is there (usr.bin/grep/file.c, grep_open). */
 const GREP_PROBE = 32 * 1024;
 
-export function parseVmBhyveConf(text: string): { entries: string[]; memory: string | null } | { error: string } {
+/**
+ * vm-bhyve's vm::run stops with "fatal; unable to start - missing required configuration" when
+ * one of these is empty (current lib/vm-run: `[ -z "${_loader}" -o -z "${_cpu}" -o -z "${_memory}" ]`).
+ */
+export const VM_BHYVE_REQUIRED = ["loader", "cpu", "memory"] as const;
+
+export function parseVmBhyveConf(text: string): { entries: string[]; memory: string | null; missing: string[] } | { error: string } {
   const nul = text.indexOf("\0");
   if (nul >= 0) {
     return {
@@ -78,7 +84,9 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
       problems.push(`line ${line}, ${key}: vm-bhyve stops at the first missing number (passthru${next}), so it never passes this device: renumber from passthru0 without gaps`);
     }
   }
-  return problems.length > 0 ? { error: problems.join("; ") } : { entries, memory: settings.get("memory")?.value ?? null };
+  if (problems.length > 0) return { error: problems.join("; ") };
+  const missing = VM_BHYVE_REQUIRED.filter((k) => (settings.get(k)?.value ?? "") === "");
+  return { entries, memory: settings.get("memory")?.value ?? null, missing };
 }
 
 function entryProblem(value: string, options: string): string | null {
