@@ -63,6 +63,19 @@ describe("assign / unassign with vm-bhyve", () => {
     expect(statSync(t.path(real)).mode & 0o777).toBe(0o640);
   });
 
+  test("an entry written pptN is the device that is pptN now: list, assign and unassign see it", async () => {
+    const t = tree();
+    t.write(GW, 'loader="bhyveload"\npassthru0="89/0/0"\npassthru1="ppt4"\n');
+    const list = JSON.parse((await t.run("list", "--json")).stdout) as { devices: { bhyve: string; status: { kind: string; vm?: string } }[] };
+    expect(list.devices.find((d) => d.bhyve === "0/13/2")?.status).toMatchObject({ kind: "assigned", vm: "gw" });
+    const other = await t.run("assign", "0/13/2", "--vm", "win11");
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("gw");
+    const r = await t.run("unassign", "0/13/2", "--vm", "gw");
+    expect(r.code).toBe(0);
+    expect(t.read(GW)).toBe('loader="bhyveload"\npassthru0="89/0/0"\n');
+  });
+
   test("Intel integrated graphics gets vm-bhyve's =2:0 pin", async () => {
     const t = tree();
     const r = await t.run("assign", "0/2/0", "--vm", "gw", "--dry-run");
@@ -98,7 +111,8 @@ describe("assign / unassign with Hoster", () => {
     expect(a.code).toBe(0);
     expect(parseHosterVm(t.read(VM2))).toMatchObject({ entries: ["0/13/0", "1/0/0", "1/0/1"] });
     expect(a.stderr).toContain("1/0/1 (ppt1) comes along");
-    expect((await t.run("args", "--vm", "test-vm-2")).stdout).toBe("-s 6:0,passthru,0/13/0 -s 7:0,passthru,1/0/0 -s 7:1,passthru,1/0/1\n");
+    // Hoster starts passthru at slot 5 for this VM (one NIC, one disk), and args --vm follows it.
+    expect((await t.run("args", "--vm", "test-vm-2")).stdout).toBe("-s 5:0,passthru,0/13/0 -s 6:0,passthru,1/0/0 -s 6:1,passthru,1/0/1\n");
   });
 
   test("Intel integrated graphics: no pin is written, and Hoster's slot layout is said plainly", async () => {

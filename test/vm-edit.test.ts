@@ -34,8 +34,21 @@ describe("vm-bhyve config edits", () => {
     expect(ok(parseVmBhyveConf(out)).entries).toEqual(["2/0/0", "1/0/0,rom=/vm/.config/gpu.rom,bootindex=1", "1/0/1", "5/0/0=5:0", "3/0/0", "0/2/0=2:0"]);
   });
 
-  test("a config without passthru gets passthru0 at its end, after a newline the file lacked", () => {
-    expect(ok(addVmBhyveEntries('loader="bhyveload"', ["1/0/0"])).text).toBe('loader="bhyveload"\npassthru0="1/0/0"\n');
+  test("an entry written as pptN is the device that is pptN now: unassign finds it", () => {
+    const conf = 'loader="uefi"\npassthru0="ppt1"\npassthru1="2/0/0"\n';
+    const units = new Map([["ppt1", { domain: 0, bus: 1, slot: 0, func: 1 }]]);
+    const r = ok(removeVmBhyveEntries(conf, [{ domain: 0, bus: 1, slot: 0, func: 1 }], units));
+    expect(r).toEqual({ text: 'loader="uefi"\npassthru0="2/0/0"\n', removed: ["ppt1"] });
+    // Without the host's units, ppt1 is nobody: nothing is taken out.
+    expect(ok(removeVmBhyveEntries(conf, [{ domain: 0, bus: 1, slot: 0, func: 1 }])).removed).toEqual([]);
+  });
+
+  test("a config without a final newline keeps none, and unassign gives its bytes back", () => {
+    // lib/vm-config reads with grep, which takes a last line without newline like any other.
+    const added = ok(addVmBhyveEntries('loader="bhyveload"', ["1/0/0"])).text;
+    expect(added).toBe('loader="bhyveload"\npassthru0="1/0/0"');
+    expect(ok(parseVmBhyveConf(added)).entries).toEqual(["1/0/0"]);
+    expect(ok(removeVmBhyveEntries(added, [{ domain: 0, bus: 1, slot: 0, func: 0 }])).text).toBe('loader="bhyveload"');
     expect(ok(addVmBhyveEntries("", ["1/0/0"])).text).toBe('passthru0="1/0/0"\n');
   });
 

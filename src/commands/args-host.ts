@@ -1,6 +1,6 @@
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model/model.ts";
-import { formatBhyve, formatSelector, sameAddr } from "../core/pci/address.ts";
+import { type PciAddress, formatBhyve, formatSelector, sameAddr } from "../core/pci/address.ts";
 import { indexListing, quirksFor } from "../core/knowledge/quirks.ts";
 import { resetMethod } from "../core/knowledge/reset.ts";
 import type { PassthruEntry } from "../core/vm/passthru-entry.ts";
@@ -12,7 +12,16 @@ import type { MemoHost } from "../host/host.ts";
 import { loadModelWithVms } from "./_model.ts";
 
 /** The passthru list of one VM, from the configs `list` finds. */
-export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<{ entries: string[]; manager: VmManager }> {
+export interface VmEntries {
+  readonly entries: string[];
+  readonly manager: VmManager;
+  /** What `pptN` entries name on this host now. */
+  readonly pptNames: ReadonlyMap<string, PciAddress>;
+  /** Hoster's first passthru slot for this VM (after its NICs, disks and shares); null for others. */
+  readonly firstSlot: number | null;
+}
+
+export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly string[]): Promise<VmEntries> {
   const model = await loadModelWithVms(host, extraDirs);
   const broken = model.vms.problems.find((p) => p.vm === vm);
   if (broken) throw new PptError(`args: VM ${vm}: cannot read ${broken.path}: ${broken.problem}`);
@@ -29,7 +38,7 @@ export async function vmEntries(host: MemoHost, vm: string, extraDirs: readonly 
     );
   }
   // A VM without passthrough gets empty output, so `bhyve $(pptctl args --vm X) …` still works.
-  return { entries: [...cfg.entries], manager: cfg.manager };
+  return { entries: [...cfg.entries], manager: cfg.manager, pptNames: model.vms.pptNames, firstSlot: cfg.hoster?.firstSlot ?? null };
 }
 
 /**

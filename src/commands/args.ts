@@ -1,5 +1,5 @@
 import { PptError } from "../core/errors.ts";
-import { formatBhyve, formatSelector } from "../core/pci/address.ts";
+import { type PciAddress, formatBhyve, formatSelector } from "../core/pci/address.ts";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../core/vm/passthru-entry.ts";
 import type { VmManager } from "../core/vm/configs.ts";
 import { DEFAULT_FIRST_SLOT, LPC_SLOT, MAX_SLOT, allocateSlots, slotArgv, slotConfig } from "../core/vm/slots.ts";
@@ -23,24 +23,27 @@ export default defineCommand({
   },
   async run({ args, data }) {
     const ctx = ctxOf(data);
-    const firstSlot = firstSlotOf(args["first-slot"] ?? String(DEFAULT_FIRST_SLOT));
     const reserved = new Set((ctx.lists.reserved ?? []).flatMap((l) => l.split(/[\s,]+/)).filter((s) => s !== "").map((s) => slotNumber("--reserved", s)));
     const format = formatOf("args", args, "shell");
 
     let texts: string[];
     let manager: VmManager | null = null;
+    let pptNames: ReadonlyMap<string, PciAddress> | undefined;
+    let managerFirst: number | null = null;
     const host = args.vm !== undefined || args.check ? await ctx.openHost(args.from) : null;
     // Reading the host needs the parsers and VM-config schemas; plain entries never load them.
     const hostSide = host ? await import("./args-host.ts") : null;
     if (args.vm !== undefined) {
       if (ctx.positionals.length > 0) throw new PptError(`args: give entries or --vm ${args.vm}, not both`);
-      ({ entries: texts, manager } = await hostSide!.vmEntries(host!, args.vm, ctx.lists.vms ?? []));
+      ({ entries: texts, manager, pptNames, firstSlot: managerFirst } = await hostSide!.vmEntries(host!, args.vm, ctx.lists.vms ?? []));
     } else {
       texts = splitEntries(ctx.positionals);
       if (texts.length === 0) throw new PptError("args: no passthru entries; give B/S/F entries (pptctl args 1/0/0 1/0/1) or --vm NAME");
     }
+    // Hoster places passthru after the VM's own devices; args --vm follows it, as doctor --vm does.
+    const firstSlot = firstSlotOf(args["first-slot"] ?? String(managerFirst ?? DEFAULT_FIRST_SLOT));
     const entries: PassthruEntry[] = texts.map((t) => {
-      const e = parsePassthruEntry(t);
+      const e = parsePassthruEntry(t, pptNames);
       if ("error" in e) throw new PptError(e.error);
       return e;
     });

@@ -7,7 +7,7 @@ import { type PciAddress, addrKey, formatBhyve, sameAddr } from "../pci/address.
 import type { PciDevice } from "../pci/device.ts";
 import { appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../vm/bhyve-config.ts";
 import { setHosterPassthru } from "../vm/hoster-edit.ts";
-import { type PassthruEntry, parsePassthruEntry } from "../vm/passthru-entry.ts";
+import { type PassthruEntry, parsePassthruEntry, pptUnits } from "../vm/passthru-entry.ts";
 import { LPC_SLOT, allocateSlots, slotConfig } from "../vm/slots.ts";
 import { addVmBhyveEntries, removeVmBhyveEntries } from "../vm/vm-bhyve-edit.ts";
 import type { Action, Target } from "./target.ts";
@@ -26,6 +26,7 @@ export interface Edit {
 const IGD_SLOT = 2;
 
 export function editFor(action: Action, target: Target, before: string | null, addrs: readonly PciAddress[], igd: ReadonlySet<number>, devices: readonly PciDevice[]): Edit {
+  const units = pptUnits(devices);
   const none: Edit = { after: null, entries: [], commands: [], warnings: [] };
   if (addrs.length === 0) return none;
   const what = `${target.vm ?? target.path}`;
@@ -40,12 +41,12 @@ export function editFor(action: Action, target: Target, before: string | null, a
     case "vm-bhyve": {
       if (before === null) throw fail("does not exist any more");
       if (action === "unassign") {
-        const r = removeVmBhyveEntries(before, addrs);
+        const r = removeVmBhyveEntries(before, addrs, units);
         if ("error" in r) throw fail(r.error);
         return { ...none, after: r.text, entries: r.removed };
       }
       const pinned2 = target.entries.some((e) => {
-        const p = parsePassthruEntry(e);
+        const p = parsePassthruEntry(e, units);
         return !("error" in p) && p.pin?.slot === IGD_SLOT;
       });
       const warnings: string[] = [];
@@ -64,7 +65,7 @@ export function editFor(action: Action, target: Target, before: string | null, a
     case "hoster": {
       if (before === null) throw fail("does not exist any more");
       const keep = target.entries.filter((e) => {
-        const p = parsePassthruEntry(e);
+        const p = parsePassthruEntry(e, units);
         return "error" in p || !addrs.some((a) => sameAddr(a, p.addr));
       });
       const added = action === "assign" ? addrs.map(formatBhyve) : [];

@@ -75,7 +75,7 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
 
   if (action === "assign") for (const p of picked) refuseDevice(p.device!, listed, warnings);
 
-  const inConfig = configAddrs(target.entries);
+  const inConfig = configAddrs(target.entries, m.vms.pptNames);
   const uses = assignmentsOf(m.vms).byDevice;
   if (action === "assign") {
     for (const p of picked) {
@@ -126,9 +126,9 @@ function refuseDevice(d: PciDevice, listed: boolean, warnings: string[]): void {
   if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
 }
 
-function configAddrs(entries: readonly string[]): PciAddress[] {
+function configAddrs(entries: readonly string[], pptNames: ReadonlyMap<string, PciAddress>): PciAddress[] {
   return entries.flatMap((e) => {
-    const p = parsePassthruEntry(e);
+    const p = parsePassthruEntry(e, pptNames);
     return "error" in p ? [] : [p.addr];
   });
 }

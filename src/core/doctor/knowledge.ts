@@ -44,7 +44,7 @@ export function resetCheck(m: HostModel, cfg: PptdevsConfig): Check {
 function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number; manager: string }[] {
   const out: { vm: string; slot: number; manager: string }[] = [];
   for (const c of m.vms.configs) {
-    const entries = c.entries.map(parsePassthruEntry);
+    const entries = c.entries.map((e) => parsePassthruEntry(e, m.vms.pptNames));
     if (entries.some((e) => "error" in e)) continue;
     const ok = entries as Exclude<(typeof entries)[number], { error: string }>[];
     if (!ok.some((e) => sameAddr(e.addr, a))) continue;

@@ -8,6 +8,7 @@ import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileRe
 import { parseSysctl } from "../parse/sysctl.ts";
 import { readRc } from "../parse/rc-conf.ts";
 import { RC_FILES, type VmInventory, discoverVms } from "../vm/configs.ts";
+import { pptUnits } from "../vm/passthru-entry.ts";
 
 /** A fact pptctl could establish, or why it could not. */
 export type Known<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -59,8 +60,9 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
   }
   if (confd.kind === "unknown") loaderUnknown.push(`${LOADER_CONF_DIR} (${confd.reason})`);
 
+  const pci = readPci(pciOut);
   return {
-    pci: readPci(pciOut),
+    pci,
     acpi: readAcpi(acpiRun),
     kenv: kenvOut.ok ? ok(parseKenv(kenvOut.stdout).values) : no(kenvOut.reason),
     kld: kldOut.ok ? ok(parseKldstat(kldOut.stdout)) : no(kldOut.reason),
@@ -76,10 +78,15 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
     liveDmesg: liveOut.ok ? ok(parseDmesg(liveOut.stdout)) : no(liveOut.reason),
     vmmModule: readVmmModule(s),
     defaultRouteInterface: readRoute(s),
-    vms: discoverVms(s, extraVmDirs).inventory,
+    vms: withPptNames(discoverVms(s, extraVmDirs).inventory, pci),
     rc: readRcValues(s),
     wiring: readWiring(s),
   };
+}
+
+function withPptNames(inv: VmInventory, pci: Known<PciconfListing>): VmInventory {
+  if (!pci.ok) return inv;
+  return { ...inv, pptNames: pptUnits(pci.value.devices) };
 }
 
 function readWiring(s: HostSnapshot): HostModel["wiring"] {

@@ -53,7 +53,7 @@ export function specOfVm(m: HostModel, vm: string): VmSpec | null {
   if (found.length > 1) return { ...base, problem: `configs in ${found.map((c) => c.path).join(" and ")} both claim it`, devices: [], wired };
   const devices: VmDevice[] = [];
   for (const text of cfg!.entries) {
-    const e = parsePassthruEntry(text);
+    const e = parsePassthruEntry(text, m.vms.pptNames);
     if ("error" in e) return { ...base, problem: e.error, devices: [], wired };
     devices.push({ addr: e.addr, text, entry: e, guest: e.pin, rom: romOf(e) });
   }

@@ -27,7 +27,7 @@ export function assignmentsOf(inv: VmInventory): Assignments {
   const badEntries: { vm: string; path: string; problem: string }[] = [];
   for (const config of inv.configs) {
     for (const text of config.entries) {
-      const e = parsePassthruEntry(text);
+      const e = parsePassthruEntry(text, inv.pptNames);
       if ("error" in e) {
         badEntries.push({ vm: config.vm, path: config.path, problem: e.error });
         continue;

@@ -40,6 +40,8 @@ export interface VmInventory {
   readonly processes: readonly VmProcess[] | null;
   /** vm-bhyve's run.lock of each vm-bhyve VM: present, absent, null when it could not be read. */
   readonly locks: ReadonlyMap<string, boolean | null>;
+  /** ppt units now (ppt0 → its address): what a `passthruN="ppt0"` entry means on this host. */
+  readonly pptNames: ReadonlyMap<string, import("../pci/address.ts").PciAddress>;
   /** CBSD, when rc.conf names its workdir: the environments it keeps (jails and VMs alike). */
   readonly cbsd: { readonly workdir: string; readonly names: readonly string[] } | null;
 }
@@ -191,7 +193,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
   const instances = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
   const ps = commandOutput(s, CMD.ps);
   const processes = ps.ok ? vmProcesses(ps.stdout) : null;
-  return { inventory: { configs, problems, instances, processes, locks, cbsd }, needs };
+  return { inventory: { configs, problems, instances, processes, locks, cbsd, pptNames: new Map() }, needs };
 }
 
 /**

@@ -15,7 +15,14 @@ export interface PassthruEntry {
 
 const OPTION = /^[A-Za-z_][A-Za-z0-9_]*=[^\s,]+$/;
 
-export function parsePassthruEntry(input: string): PassthruEntry | { error: string } {
+/**
+ * `pptN` as the device: bhyve takes it (pci_passthru.c passthru_legacy_config, "ppt" prefix →
+ * pptdev=, looked up by driver name and unit when bhyve starts) and vm-bhyve passes it through.
+ * It names whatever device is pptN at that moment; `pptNames` says which that is now.
+ */
+const PPT_NAME = /^ppt\d+$/;
+
+export function parsePassthruEntry(input: string, pptNames?: ReadonlyMap<string, PciAddress>): PassthruEntry | { error: string } {
   const text = input.trim();
   const bad = (why: string) => ({ error: `passthru entry '${input}': ${why}` });
   if (text === "") return bad("empty entry");
@@ -35,6 +42,13 @@ export function parsePassthruEntry(input: string): PassthruEntry | { error: stri
     if (slot > 31) return bad(`guest slot ${slot} does not exist; slots are 1-30`);
     if (func > 7) return bad(`guest function ${func} does not exist; functions are 0-7`);
     pin = { slot, func };
+  }
+  if (PPT_NAME.test(device)) {
+    if (!pptNames) return bad(`'${device}' names a device by its ppt unit, which only the host knows: give its B/S/F address (pciconf -l shows ${device}@pci0:B:S:F), or use --vm`);
+    const at = pptNames.get(device);
+    if (!at) return bad(`'${device}' names a device by its ppt unit, and no device is ${device} on this host now`);
+    for (const o of options) if (!OPTION.test(o)) return bad(`option '${o}' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)`);
+    return { addr: at, ownSlot, options, pin, text };
   }
   const sel = parseSelector(device);
   if (isSelectorError(sel) && / is above /.test(sel.error)) return bad(sel.error.replace(/^selector '[^']*': /, ""));
@@ -65,4 +79,9 @@ export function splitEntries(operands: readonly string[]): string[] {
     }
   }
   return out;
+}
+
+/** The ppt units of a listing (ppt0 → its address), for entries that name a device as pptN. */
+export function pptUnits(devices: readonly { name: string; driver: string | null; addr: PciAddress }[]): Map<string, PciAddress> {
+  return new Map(devices.filter((d) => d.driver === "ppt").map((d) => [d.name, d.addr]));
 }

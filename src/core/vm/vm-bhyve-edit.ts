@@ -11,7 +11,8 @@ import { sameAddr } from "../pci/address.ts";
 import { parsePassthruEntry } from "./passthru-entry.ts";
 import { parseVmBhyveConf } from "./vm-bhyve.ts";
 
-const KEY = /^passthru(\d+)(_options)?=/;
+/** vm-bhyve looks up passthru0, passthru1, … by name: passthru01 is never read, so it is no key here. */
+const KEY = /^passthru(0|[1-9]\d*)(_options)?=/;
 
 interface KeyLine {
   readonly index: number;
@@ -23,6 +24,9 @@ interface KeyLine {
 function readLines(text: string): { lines: string[]; keys: KeyLine[]; entries: string[] } | { error: string } {
   const parsed = parseVmBhyveConf(text);
   if ("error" in parsed) return parsed;
+  // sed 's@ *$@@' in lib/vm-config leaves a CR in every value: a CRLF file gets no new line from pptctl.
+  const cr = text.split("\n").findIndex((l) => l.endsWith("\r") && /^[a-z]/.test(l));
+  if (cr >= 0) return { error: `line ${cr + 1} ends in a carriage return (DOS line endings): vm-bhyve keeps it in every value it reads, so a new passthru line would reach bhyve as 'B/S/F\\r'; save the file with Unix line endings first` };
   const lines = text.split(/(?<=\n)/);
   const keys: KeyLine[] = [];
   const seen = new Map<string, number>();
@@ -46,18 +50,27 @@ export function addVmBhyveEntries(text: string, entries: readonly string[]): { t
   const read = readLines(text);
   if ("error" in read) return read;
   const { lines, keys } = read;
-  const count = keys.filter((k) => !k.options).length;
+  const count = read.entries.length;
+  // An options line of a number not yet taken would join the new entry (vm-bhyve appends it).
+  for (const k of keys) {
+    if (k.options && k.num >= count && k.num < count + entries.length) {
+      return { error: `line ${k.index + 1}, passthru${k.num}_options, has no passthru${k.num}: vm-bhyve would add it to the new passthru${k.num} (${entries[k.num - count]}); remove that line, or give it to the device it was meant for, first` };
+    }
+  }
   const last = keys.at(-1);
   // The last entry's quoting is the file's style; double quotes when it has no entry yet.
-  const model = last ? lines[last.index] ?? "" : "";
+  const model = last ? (lines[last.index] ?? "") : "";
   const quote = last && !/^[^=]*="/.test(model) ? "" : '"';
   const at = last ? last.index + 1 : lines.length;
-  // The line before the new ones sets the ending (a CR in a passthru line is refused anyway).
-  const eol = lines[at - 1]?.endsWith("\r\n") ? "\r\n" : "\n";
-  const added = entries.map((e, i) => `passthru${count + i}=${quote}${e}${quote}${eol}`);
+  const added = entries.map((e, i) => `passthru${count + i}=${quote}${e}${quote}\n`);
   const before = lines.slice(0, at);
   const tail = before.at(-1);
-  if (tail !== undefined && tail !== "" && !tail.endsWith("\n")) before[before.length - 1] = `${tail}${eol}`;
+  // A file without a final newline keeps none: the new lines go before the end, so unassign gives the bytes back.
+  if (tail !== undefined && tail !== "" && !tail.endsWith("\n")) {
+    before[before.length - 1] = `${tail}\n`;
+    const lastAdded = added.length - 1;
+    added[lastAdded] = added[lastAdded]!.slice(0, -1);
+  }
   return { text: [...before, ...added, ...lines.slice(at)].join("") };
 }
 
@@ -65,13 +78,13 @@ export function addVmBhyveEntries(text: string, entries: readonly string[]): { t
  * Drops the entries of these devices (and their _options lines) and renumbers the later ones.
  * `removed` names each dropped entry as the file has it.
  */
-export function removeVmBhyveEntries(text: string, addrs: readonly PciAddress[]): { text: string; removed: string[] } | { error: string } {
+export function removeVmBhyveEntries(text: string, addrs: readonly PciAddress[], pptNames?: ReadonlyMap<string, PciAddress>): { text: string; removed: string[] } | { error: string } {
   const read = readLines(text);
   if ("error" in read) return read;
   const { lines, keys, entries } = read;
   const gone = new Set<number>();
   for (const [num, entry] of entries.entries()) {
-    const e = parsePassthruEntry(entry);
+    const e = parsePassthruEntry(entry, pptNames);
     if (!("error" in e) && addrs.some((a) => sameAddr(a, e.addr))) gone.add(num);
   }
   const removed = entries.filter((_, num) => gone.has(num));
@@ -84,5 +97,8 @@ export function removeVmBhyveEntries(text: string, addrs: readonly PciAddress[])
     const shift = [...gone].filter((g) => g < k.num).length;
     if (shift > 0) out[k.index] = (out[k.index] ?? "").replace(/^passthru\d+/, `passthru${k.num - shift}`);
   }
+  // The file's last line had no newline and is gone: the line before it keeps none either.
+  const lastKept = out.findLastIndex((l) => l !== "");
+  if (lastKept >= 0 && lastKept < lines.length - 1 && !(lines.at(-1) ?? "").endsWith("\n") && lines.at(-1) !== "") out[lastKept] = out[lastKept]!.replace(/\r?\n$/, "");
   return { text: out.join(""), removed };
 }

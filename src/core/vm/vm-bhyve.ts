@@ -92,6 +92,8 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
 function entryProblem(value: string, options: string): string | null {
   if (/^'.*'$/.test(value)) return `vm-bhyve removes only double quotes, so bhyve would get ${displayText(value)} with its single quotes and refuse it: write passthruN="${displayText(value.slice(1, -1))}"`;
   if (/[ \t]/.test(value) || /[ \t]/.test(options)) return "holds a blank, which splits the argument vm-bhyve gives bhyve";
+  // pptN is valid for vm-bhyve and bhyve alike; which device it is, the host's listing says (assignments.ts).
+  if (/^ppt\d+$/.test(value)) return null;
   const e = parsePassthruEntry(options ? `${value},${options}` : value);
   if ("error" in e) return e.error.replace(/^passthru entry '[^']*': /, "");
   if (e.ownSlot) return "a leading '-' is Hoster's syntax; vm-bhyve passes it to bhyve as part of the address";
