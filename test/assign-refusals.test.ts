@@ -28,6 +28,19 @@ describe("assign refuses, in one line, and writes nothing", () => {
       err: "VM gw has configs in /zroot/vm/gw/gw.conf and /more/gw/vm_config.json",
     },
     { name: "a passthruN gap already there", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.write(GW, 'passthru0="89/0/0"\npassthru2="1/0/1"\n'), err: "vm-bhyve stops at the first missing number (passthru1)" },
+    {
+      // Issue 32, finding 1: vm-bhyve reads this CRLF file and passes 0/13/2 (bhyve's scan stops at the CR).
+      name: "a device written in another VM's config that pptctl cannot read",
+      argv: ["assign", "0/13/2", "--vm", "gw"],
+      setup: (t) => t.write("/zroot/vm/lab/lab.conf", 'loader="uefi"\r\npassthru0="0/13/2"\r\n'),
+      err: "0/13/2 is written in lab's config (/zroot/vm/lab/lab.conf), which pptctl cannot read (",
+    },
+    {
+      name: "the same, as its ppt unit",
+      argv: ["assign", "0/13/2", "--vm", "gw"],
+      setup: (t) => t.write("/zroot/vm/lab/lab.conf", 'loader="uefi"\r\npassthru0="ppt4"\r\n'),
+      err: "0/13/2 is written in lab's config",
+    },
     { name: "neither --vm nor --config", argv: ["assign", "47/0/0"], err: "say which VM: --vm NAME" },
     { name: "--attach without vmm.ko, before anything is written", argv: ["assign", "47/0/0", "--vm", "gw", "--attach"], setup: () => undefined, err: "vmm.ko is not loaded" },
   ];

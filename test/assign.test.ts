@@ -23,6 +23,8 @@ describe("assign / unassign with vm-bhyve", () => {
     expect(t.read(`${GW}.bak`)).toBe(before);
     expect(r.stderr).toContain("0/13/2 is now in gw's config");
     expect(r.stderr).toContain("0/13/2: on ppt now (ppt4), reserved in pptdevs: ready");
+    // test-vm-3's config is not JSON and does not name 0/13/2: said, not refused.
+    expect(r.stderr).toContain("pptctl cannot read test-vm-3's config (/zroot/vm-encrypted/test-vm-3/vm_config.json: not valid JSON");
     expect((await t.run("args", "--vm", "gw")).stdout).toContain("passthru,0/13/2");
     // The broken test-vm-3 would make list say Unknown for every device it may hold.
     t.write("/zroot/vm-encrypted/test-vm-3/vm_config.json", '{ "passthru": [] }');
@@ -107,6 +109,11 @@ describe("assign / unassign with Hoster", () => {
     expect(parseHosterVm(t.read(VM1))).toMatchObject({ entries: [] });
     expect(u.stderr).toContain("1/0/1 (ppt1) goes too: GPU with an HDMI/DisplayPort audio function");
     expect((await t.run("unassign", "1/0/1", "--vm", "gw")).code).toBe(0);
+    // test-vm-3's broken config names 1/0/0, which Hoster might still read: assign refuses until it is mended.
+    const refused = await t.run("assign", "1/0/0", "--vm", "test-vm-2");
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
+    expect(refused.stderr).toContain("1/0/0 is written in test-vm-3's config");
+    t.write("/zroot/vm-encrypted/test-vm-3/vm_config.json", '{ "passthru": [] }');
     const a = await t.run("assign", "1/0/0", "--vm", "test-vm-2");
     expect(a.code).toBe(0);
     expect(parseHosterVm(t.read(VM2))).toMatchObject({ entries: ["0/13/0", "1/0/0", "1/0/1"] });

@@ -67,8 +67,6 @@ export async function runAssign(action: Action, args: AssignArgs, ctx: Ctx): Pro
   if (args.attach && args.from !== undefined && !dry) throw new PptError(`${action}: --attach moves devices on this host; --from replays a recording (add --dry-run)`);
 
   const plan = planAssign(model, { action, selectors, target, before: where.before });
-  for (const w of plan.warnings) ctx.log.warn(w);
-  if (target.running) ctx.log.info(`${target.vm} is running: the change applies at its next start`);
   const changed = plan.after !== null && plan.after !== where.before;
   const shown = target.path ?? "";
   const diff = changed ? unifiedDiff(where.before ?? "", plan.after ?? "", shown, shown) : "";
@@ -76,6 +74,9 @@ export async function runAssign(action: Action, args: AssignArgs, ctx: Ctx): Pro
   // --attach: the checks of attach --persist, all before anything is written.
   const attach = args.attach ? await attachChecks(host, model, plan, args, dry, action) : null;
   if (changed && where.local !== null && !dry) await checkWritable(where.local, { command: action });
+  // A refusal is one line: what pptctl has to say besides comes once every check has passed.
+  for (const w of plan.warnings) ctx.log.warn(w);
+  if (target.running) ctx.log.info(`${target.vm} is running: the change applies at its next start`);
 
   if (dry) {
     if (args.json) ctx.io.out(assignJson(plan, { dryRun: true, changed, diff, backup: null, attach: attach?.steps ?? [], attachResults: null, persisted: null, loaderDiff: attach?.loaderDiff ?? null }));

@@ -86,6 +86,7 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
         throw new PptError(`assign: ${formatBhyve(p.addr)} is already in ${o.vm}'s config (${o.config.path})${busy}; a device goes to one VM: 'pptctl unassign ${formatBhyve(p.addr)} --vm ${o.vm}' first`, 1);
       }
     }
+    warnings.push(...unreadableOthers(m, target, picked));
   }
 
   const reservedList = readPptdevsConfig(m.loader).entries;
@@ -124,6 +125,30 @@ function refuseDevice(d: PciDevice, listed: boolean, warnings: string[]): void {
   const irq = interruptsOf(d, listed);
   if (irq === "none") throw new PptError(`assign: ${describe(d)} ${NO_CAPS_WORDS}; it cannot go to a guest`, 1);
   if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
+}
+
+/**
+ * Another VM's config pptctl cannot read may still be read by its manager (vm-bhyve keeps a CR in
+ * a CRLF file's values, and bhyve's B/S/F scan stops before it): a device written there is refused.
+ */
+function unreadableOthers(m: HostModel, target: Target, picked: readonly { addr: PciAddress; device: PciDevice | null }[]): string[] {
+  const warnings: string[] = [];
+  for (const p of m.vms.problems) {
+    if (p.vm === null || p.vm === target.vm) continue;
+    const named = p.text === undefined ? [] : picked.filter((x) => mentions(p.text!, formatBhyve(x.addr)) || (x.device?.driver === "ppt" && mentions(p.text!, x.device.name)));
+    const first = named[0];
+    if (first) {
+      throw new PptError(`assign: ${formatBhyve(first.addr)} is written in ${p.vm}'s config (${p.path}), which pptctl cannot read (${p.problem}) but its manager may; a device goes to one VM: fix or edit that config first`, 1);
+    }
+    warnings.push(`pptctl cannot read ${p.vm}'s config (${p.path}: ${p.problem}), so whether ${p.vm} names these devices too is not known`);
+  }
+  return warnings;
+}
+
+/** The word as a whole token: 1/0/1 not inside 11/0/10, ppt1 not inside ppt10. */
+function mentions(text: string, word: string): boolean {
+  const esc = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^0-9A-Za-z/])${esc}($|[^0-9A-Za-z/])`).test(text);
 }
 
 function configAddrs(entries: readonly string[], pptNames: ReadonlyMap<string, PciAddress>): PciAddress[] {

@@ -29,6 +29,8 @@ export interface VmConfigProblem {
   /** The format of the VM config that could not be read; absent for a problem that is not one VM's. */
   readonly layout?: VmLayout;
   readonly problem: string;
+  /** The file's text when it was read but not understood: its manager may still read devices in it. */
+  readonly text?: string;
 }
 
 export interface VmInventory {
@@ -119,7 +121,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
           continue;
         }
         const parsed = layout === "hoster" ? parseHosterVm(f.text) : parseVmBhyveConf(f.text);
-        if ("error" in parsed) problems.push({ path, vm: name, layout, problem: parsed.error });
+        if ("error" in parsed) problems.push({ path, vm: name, layout, problem: parsed.error, text: f.text });
         else configs.push({ vm: name, manager, path, layout, entries: parsed.entries, memory: parsed.memory, missing: "missing" in parsed ? parsed.missing : null, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
       }
     }
