@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { unifiedDiff } from "../src/core/text/diff.ts";
 import { realOps, replaceFile } from "../src/host/safe-write.ts";
+import { describeErrno } from "../src/host/node-fs.ts";
 import { makeFakeHost } from "./fake-host.ts";
 import { cli, tempDir } from "./helpers.ts";
 
@@ -166,6 +167,40 @@ describe("a complete backup first, or nothing (fault 9)", () => {
     } finally {
       Bun.spawnSync(["umount", boot]);
     }
+  });
+});
+
+describe("the lock file on a full disk (issue 32, finding 16)", () => {
+  const canMount = process.getuid?.() === 0 && Bun.which("mount") !== null;
+  test.skipIf(!canMount)("ENOSPC while writing the lock's pid: no empty lock is left to stall the next run", async () => {
+    const root = makeFakeHost();
+    const boot = join(root, "boot");
+    const conf = readFileSync(join(boot, "loader.conf"));
+    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", boot]).exitCode !== 0) return;
+    try {
+      writeFileSync(join(boot, "loader.conf"), conf);
+      // Fill every page: the lock file can still be created (an inode), its pid cannot be written.
+      try {
+        writeFileSync(join(boot, "filler"), Buffer.alloc(64 * 1024));
+      } catch {
+        // ENOSPC part-way is the point.
+      }
+      const r = await plan(root, "0/20/0", "--write");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("cannot create the lock file");
+      expect(readdirSync(boot).filter((f) => f.includes("lock"))).toEqual([]);
+    } finally {
+      Bun.spawnSync(["umount", boot]);
+    }
+  });
+});
+
+describe("errno words for root (issue 32, finding 21)", () => {
+  test("EPERM to root is a file flag or the securelevel, not 'run as root'", () => {
+    const eperm = Object.assign(new Error("operation not permitted"), { code: "EPERM" });
+    expect(describeErrno(eperm, true)).toContain("chflags noschg,nouchg");
+    expect(describeErrno(eperm, false)).toBe("permission denied (run as root)");
+    expect(describeErrno(Object.assign(new Error("x"), { code: "EROFS" }), true)).toBe("read-only file system");
   });
 });
 

@@ -102,12 +102,17 @@ function missingOrUnknown(e: unknown): FileResult {
   return { kind: "unknown", reason: describeErrno(e) };
 }
 
-export function describeErrno(e: unknown): string {
+export function describeErrno(e: unknown, root = process.getuid?.() === 0): string {
   const err = e as NodeJS.ErrnoException;
   switch (err.code) {
     case "EACCES":
+      return root ? "permission denied, even to root (a read-only mount, or an ACL)" : "permission denied (run as root)";
     case "EPERM":
-      return "permission denied (run as root)";
+      // Root gets EPERM from a file flag or the securelevel (chflags(1), security(7)), not from modes.
+      return root ? "operation not permitted, even to root: the file or its directory has an immutable flag (ls -lo shows schg or uchg; chflags noschg,nouchg removes it) or the securelevel forbids the change" : "permission denied (run as root)";
+    case "EROFS":
+      return "read-only file system";
+
     case "EISDIR":
       return "is a directory";
     case "ELOOP":

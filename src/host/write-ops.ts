@@ -69,13 +69,19 @@ export const realOps: WriteOps = {
   },
   async createExclusive(path, bytes, mode) {
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = await openFlags();
-    const fh = await (await nodeFs()).open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    const fs = await nodeFs();
+    const fh = await fs.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
     try {
       await fh.writeFile(Buffer.from(bytes, "latin1"));
       await fh.chmod(mode);
       await fh.sync();
+    } catch (e) {
+      // A full disk (ENOSPC) must not leave an empty file behind: an empty lock stalls the next run.
+      await fh.close().catch(() => undefined);
+      await fs.unlink(path).catch(() => undefined);
+      throw e;
     } finally {
-      await fh.close();
+      await fh.close().catch(() => undefined);
     }
   },
   chown: async (path, uid, gid) => (await nodeFs()).chown(path, uid, gid),
