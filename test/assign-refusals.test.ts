@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { vmTree } from "./vm-tree.ts";
 import { cli, host } from "./helpers.ts";
 
@@ -58,6 +59,20 @@ describe("assign refuses, in one line, and writes nothing", () => {
       expect(t.files()).toEqual(before);
     });
   }
+
+  test("two assigns of one device to two VMs at once: one wins, the other refuses (issue 32, finding 2)", async () => {
+    // Before the host-wide lock, 3 of 10 such rounds put the device in both configs.
+    for (let round = 0; round < 10; round++) {
+      const t = tree();
+      t.write("/zroot/vm-encrypted/test-vm-3/vm_config.json", '{ "passthru": [] }');
+      const runs = await Promise.all([t.run("assign", "0/13/2", "--vm", "gw"), t.run("assign", "0/13/2", "--vm", "win11")]);
+      expect(runs.map((r) => r.code).sort()).toEqual([0, 1]);
+      const holders = ["/zroot/vm/gw/gw.conf", "/zroot/vm/win11/win11.conf"].filter((f) => t.read(f).includes("0/13/2"));
+      expect(holders).toHaveLength(1);
+      expect(runs.find((r) => r.code === 1)?.stderr).toContain("0/13/2 is already in");
+      expect(existsSync(t.path("/var/run/pptctl-assign.lock"))).toBe(false);
+    }
+  }, 30_000);
 
   test("--force writes a running VM's config and says when it applies", async () => {
     const t = tree();

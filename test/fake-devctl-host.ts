@@ -86,6 +86,7 @@ export function makeDevctlHost(
   if (!byCmd.has("/sbin/dmesg")) put(root, "/sbin/dmesg", `#!/bin/sh\nexec cat ${q(join(rec, "files/var/run/dmesg.boot"))}\n`, 0o755);
   for (const f of spec.files) if (f.copy) put(root, f.path, readFileSync(join(rec, f.copy), "latin1"));
   mkdirSync(join(root, "dev/vmm"), { recursive: true });
+  mkdirSync(join(root, "var/run"), { recursive: true });
   const vm = opts.runningVm;
   if (vm) {
     put(root, "/etc/rc.conf", `${readFileSync(join(root, "etc/rc.conf"), "utf8")}vm_dir="/vm"\n`);

@@ -52,6 +52,7 @@ export function makeFakeHost(opts: { hang?: boolean; acpidumpDenied?: boolean; s
     writeFileSync(join(root, "etc/rc.conf"), 'hostname="nuc11"\nifconfig_igc0="ether 58:9c:fc:00:11:22 DHCP"\n');
   }
   mkdirSync(join(root, "dev/vmm"), { recursive: true });
+  mkdirSync(join(root, "var/run"), { recursive: true });
   writeFileSync(join(root, "dev/vmm/test-vm-1"), "");
   return root;
 }

@@ -3,13 +3,14 @@ import { type Action, type Target, configTarget, findTarget } from "../core/assi
 import { PptError } from "../core/errors.ts";
 import type { HostModel } from "../core/model/model.ts";
 import { formatBhyve } from "../core/pci/address.ts";
-import { parseSelectorOrThrow } from "../core/pci/selector.ts";
+import { type Selector, parseSelectorOrThrow } from "../core/pci/selector.ts";
 import { type Step, planRuntime } from "../core/runtime/devctl.ts";
 import { fileResult } from "../core/snapshot.ts";
 import { displayText } from "../core/text/bytes.ts";
 import { unifiedDiff } from "../core/text/diff.ts";
 import { snapshotOf } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
+import { lockVmConfigs } from "../host/config-lock.ts";
 import { LiveHost } from "../host/live.ts";
 import { checkWritable, realOps, removeCreated, replaceFile } from "../host/safe-write.ts";
 import type { Ctx } from "./_context.ts";
@@ -46,8 +47,20 @@ export async function runAssign(action: Action, args: AssignArgs, ctx: Ctx): Pro
   const dry = args["dry-run"] === true;
   const selectors = splitList(ctx.positionals).map(parseSelectorOrThrow);
   const host = await ctx.openHost(args.from);
-  const model = await loadModelWithVms(host, ctx.lists.vms ?? []);
   const live = host.inner instanceof LiveHost ? host.inner : null;
+  // Held from reading every VM's config to the last write: two assigns must not both see a device free.
+  const lock = live && !dry ? await lockVmConfigs(live, action, (pid) => {
+    if (!args.json) ctx.log.info(`waiting for another pptctl assign or unassign${pid ? ` (pid ${pid})` : ""} to finish`);
+  }) : null;
+  try {
+    return await locked(action, args, ctx, host, live, selectors, dry);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost, live: LiveHost | null, selectors: readonly Selector[], dry: boolean): Promise<number> {
+  const model = await loadModelWithVms(host, ctx.lists.vms ?? []);
   const devices = model.pci.ok ? model.pci.value.devices : [];
 
   let target: Target;

@@ -9,6 +9,12 @@ import type { WriteOps } from "./write-ops.ts";
  * lockf(1) and pw(8) use flock(2), which neither Bun nor Node offers; an exclusive create
  * works on every file system and in the test trees. Held for the milliseconds of one write.
  */
+/** What to say when the lock cannot be made, and when another pptctl holds it too long. */
+export interface LockWords {
+  readonly cannot: (why: string) => string;
+  readonly busy: (pid: number | null) => string;
+}
+
 export class Lock {
   private constructor(
     private readonly path: string,
@@ -18,7 +24,17 @@ export class Lock {
 
   static async acquire(target: string, command: string, ops: WriteOps, waitMs: number): Promise<Lock> {
     const path = joinPath(dirName(target), `.${baseName(target)}.pptctl-lock`);
-    const deadline = Date.now() + waitMs;
+    return Lock.acquireAt(path, ops, {
+      waitMs,
+      cannot: (why) => `${command}: ${target}: cannot create the lock file ${path} (${why}); nothing was written`,
+      busy: (pid) => `${command}: ${target}: another pptctl${pid ? ` (pid ${pid})` : ""} is writing it; nothing was written: try again when it has finished (if no pptctl runs, remove ${path})`,
+    });
+  }
+
+  /** A lock at `path` itself; `onWait` is told once when another pptctl holds it. */
+  static async acquireAt(path: string, ops: WriteOps, o: LockWords & { waitMs: number; onWait?: (pid: number | null) => void }): Promise<Lock> {
+    const deadline = Date.now() + o.waitMs;
+    let told = false;
     for (;;) {
       try {
         await ops.createExclusive(path, `${ops.pid}\n`, 0o600);
@@ -26,9 +42,7 @@ export class Lock {
         if (meta) return new Lock(path, meta.ino, ops);
         continue;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-          throw new PptError(`${command}: ${target}: cannot create the lock file ${path} (${describeErrno(e)}); nothing was written`, 1);
-        }
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new PptError(o.cannot(describeErrno(e)), 1);
       }
       const held = await ops.lstat(path);
       if (held === null) continue;
@@ -38,9 +52,9 @@ export class Lock {
       // A lock file with no pid yet is being created this very moment, unless it is old.
       const busy = known ? ops.alive(pid) : Date.now() - held.mtimeMs < 5_000;
       if (busy) {
-        if (Date.now() >= deadline) {
-          throw new PptError(`${command}: ${target}: another pptctl${known ? ` (pid ${pid})` : ""} is writing it; nothing was written: try again when it has finished (if no pptctl runs, remove ${path})`, 1);
-        }
+        if (Date.now() >= deadline) throw new PptError(o.busy(known ? pid : null), 1);
+        if (!told) o.onWait?.(known ? pid : null);
+        told = true;
         await ops.sleep(25);
         continue;
       }
