@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { vmTree } from "./vm-tree.ts";
 import { cli, host } from "./helpers.ts";
 
@@ -9,6 +9,13 @@ const GW = "/zroot/vm/gw/gw.conf";
 const NO_MSI = "none8@pci0:60:0:0:\tclass=0x020000 rev=0x00 hdr=0x00 vendor=0x10ec device=0x8139 subvendor=0x10ec subdevice=0x8139\n    cap 01[50] = powerspec 3  supports D0 D3  current D0\n";
 const NO_CAPS = "none7@pci0:61:0:0:\tclass=0x020000 rev=0x03 hdr=0x00 vendor=0x8086 device=0x100e subvendor=0x8086 subdevice=0x001e\n";
 const DOMAIN1 = "none9@pci1:0:0:0:\tclass=0x010802 rev=0x00 hdr=0x00 vendor=0x144d device=0xa808 subvendor=0x144d subdevice=0xa801\n    cap 11[b0] = MSI-X supports 33 messages\n";
+
+/** The host's default route leaves through `ifname` (route -n get default, as FreeBSD prints it). */
+function routeVia<T extends ReturnType<typeof tree>>(t: T, ifname: string): T {
+  t.write("/sbin/route", `#!/bin/sh\nprintf '   route to: default\\n  interface: ${ifname}\\n'\n`);
+  chmodSync(t.path("/sbin/route"), 0o755);
+  return t;
+}
 
 describe("assign refuses, in one line, and writes nothing", () => {
   const cases: { name: string; argv: string[]; setup?: (t: ReturnType<typeof tree>) => void; err: string }[] = [
@@ -74,6 +81,28 @@ describe("assign refuses, in one line, and writes nothing", () => {
     }
   }, 30_000);
 
+  test("--force is for a running VM only: it does not lift --attach's host-device guard (issue 32, finding 8)", async () => {
+    const t = routeVia(tree(), "aq0");
+    t.write("/dev/vmm/gw", "");
+    const before = t.files();
+    const r = await t.run("assign", "aq0", "--vm", "gw", "--attach", "--force");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("pptctl: assign --attach: aq0 (pci0:47:0:0, AQC107 NBase-T/IEEE 802.3bz Ethernet Controller [AQtion]) carries the default route: the host loses its network as soon as it moves; add --allow-host-device if that is what you want\n");
+    expect(t.files()).toEqual(before);
+    const ok = await t.run("assign", "aq0", "--vm", "win11", "--attach", "--allow-host-device", "--dry-run");
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain("warning: --allow-host-device: aq0");
+  });
+
+  test("a device the host needs is assigned without --attach, with the danger said (issue 32, finding 9)", async () => {
+    const t = routeVia(tree(), "aq0");
+    const nic = await t.run("assign", "aq0", "--vm", "win11", "--dry-run");
+    expect(nic.code).toBe(0);
+    expect(nic.stderr).toContain("aq0 (pci0:47:0:0, AQC107 NBase-T/IEEE 802.3bz Ethernet Controller [AQtion]) carries the default route: the host loses its network once it moves to ppt for this VM");
+    const disk = await t.run("assign", "nvme1", "--vm", "win11", "--dry-run");
+    expect(disk.stderr).toContain("is a storage controller: if the host boots from it, it will not come back");
+  });
+
   test("--force writes a running VM's config and says when it applies", async () => {
     const t = tree();
     t.write("/dev/vmm/gw", "");
@@ -138,6 +167,50 @@ describe("assign --attach", () => {
     expect(r.stderr).toContain("/zroot/vm/gw/gw.conf is back as it was, since a device did not move to ppt");
     expect(t.read(GW)).toBe(gw);
     expect(t.read("/boot/loader.conf")).toBe(loader);
+  });
+
+  test("two devices, the second does not move: the first goes back to its driver too (issue 32, finding 7)", async () => {
+    const t = tree({ fail: { "pci0:90:0:0": "busy" } });
+    const gw = t.read(GW);
+    const loader = t.read("/boot/loader.conf");
+    const r = await t.run("assign", "47/0/0", "90/0/0", "--vm", "gw", "--attach", "--allow-host-device");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("attached 47/0/0 (aq0 → ppt");
+    expect(r.stdout).toMatch(/released 47\/0\/0 \(ppt\d+ → aq0\)/);
+    expect(r.stderr).toContain("nothing is left changed");
+    expect(t.state().devices.find((d) => d.addr === "pci0:47:0:0")?.name).toBe("aq0");
+    expect(t.state().devices.find((d) => d.addr === "pci0:90:0:0")?.name).toBe("nvme0");
+    expect(t.read(GW)).toBe(gw);
+    expect(t.read("/boot/loader.conf")).toBe(loader);
+  });
+
+  // The fault as reported: /boot full. Needs root and mount(8), as the writer's own test.
+  const canMount = process.getuid?.() === 0 && Bun.which("mount") !== null;
+  test.skipIf(!canMount)("loader.conf cannot be written after the move: the device goes back, the config too, exit 1 (issue 32, finding 6)", async () => {
+    const t = tree();
+    const gw = t.read(GW);
+    const loader = t.read("/boot/loader.conf");
+    const boot = t.path("/boot");
+    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", boot]).exitCode !== 0) return;
+    try {
+      t.write("/boot/loader.conf", loader);
+      try {
+        t.write("/boot/filler", "x".repeat(64 * 1024));
+      } catch {
+        // full, as wanted
+      }
+      const r = await t.run("assign", "47/0/0", "--vm", "gw", "--attach");
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/released 47\/0\/0 \(ppt\d+ → aq0\)/);
+      expect(r.stderr).toContain("is back as it was, since loader.conf could not be written");
+      expect(r.stderr).toContain("nothing is left changed");
+      expect(t.state().devices.find((d) => d.addr === "pci0:47:0:0")?.name).toBe("aq0");
+      expect(t.read(GW)).toBe(gw);
+      expect(t.read("/boot/loader.conf")).toBe(loader);
+      expect(readdirSync(boot).filter((f) => f !== "loader.conf" && f !== "filler")).toEqual([]);
+    } finally {
+      Bun.spawnSync(["umount", boot]);
+    }
   });
 
   test("--dry-run shows the config diff, the devctl call and the loader.conf diff, and changes nothing", async () => {

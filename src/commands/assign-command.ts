@@ -19,6 +19,7 @@ export function assignCommand(action: Action) {
     ...(action === "assign"
       ? {
           attach: { type: "boolean", description: "Also move the devices to ppt now and reserve them in loader.conf, as attach --persist does" },
+          "allow-host-device": { type: "boolean", description: "With --attach: move a device the host needs (default-route NIC, storage controller, only display)" },
           file: { type: "string", description: "With --attach: the loader file to edit (default /boot/loader.conf)", valueHint: "PATH" },
         }
       : {}),

@@ -12,7 +12,7 @@ import { snapshotOf } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
 import { lockVmConfigs } from "../host/config-lock.ts";
 import { LiveHost } from "../host/live.ts";
-import { checkWritable, realOps, removeCreated, replaceFile } from "../host/safe-write.ts";
+import { checkWritable, realOps, replaceFile } from "../host/safe-write.ts";
 import type { Ctx } from "./_context.ts";
 import { loadModelWithVms } from "./_model.ts";
 import { splitList } from "./_shared.ts";
@@ -20,6 +20,7 @@ import { assignJson, hostSideLines, summaryLine } from "./assign-report.ts";
 import { checkEdit } from "./plan-write.ts";
 import { persist, persistEdit } from "./runtime-run.ts";
 import { runSteps } from "./runtime-steps.ts";
+import { undoConfig, undoMoves } from "./assign-undo.ts";
 
 export interface AssignArgs {
   readonly from?: string;
@@ -27,6 +28,7 @@ export interface AssignArgs {
   readonly config?: string;
   readonly force?: boolean;
   readonly attach?: boolean;
+  readonly "allow-host-device"?: boolean;
   readonly file?: string;
   readonly "dry-run"?: boolean;
   readonly json?: boolean;
@@ -79,7 +81,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
   }
   if (args.attach && args.from !== undefined && !dry) throw new PptError(`${action}: --attach moves devices on this host; --from replays a recording (add --dry-run)`);
 
-  const plan = planAssign(model, { action, selectors, target, before: where.before });
+  const plan = planAssign(model, { action, selectors, target, before: where.before, attach: args.attach === true });
   const changed = plan.after !== null && plan.after !== where.before;
   const shown = target.path ?? "";
   const diff = changed ? unifiedDiff(where.before ?? "", plan.after ?? "", shown, shown) : "";
@@ -88,7 +90,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
   const attach = args.attach ? await attachChecks(host, model, plan, args, dry, action) : null;
   if (changed && where.local !== null && !dry) await checkWritable(where.local, { command: action });
   // A refusal is one line: what pptctl has to say besides comes once every check has passed.
-  for (const w of plan.warnings) ctx.log.warn(w);
+  for (const w of new Set([...plan.warnings, ...(attach?.warnings ?? [])])) ctx.log.warn(w);
   if (target.running) ctx.log.info(`${target.vm} is running: the change applies at its next start`);
 
   if (dry) {
@@ -116,12 +118,25 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
   if (attach) {
     const run = attach.steps.length > 0 ? await runSteps(host, "attach", attach.steps, devices, ctx, args.json === true) : { results: [], failed: false };
     attachResults = run.results;
-    if (run.failed) {
-      if (changed && where.local !== null) await undoConfig(where, plan, shown, ctx, action);
-      if (args.json) ctx.io.out(assignJson(plan, { dryRun: false, changed: false, diff, backup, attach: attach.steps, attachResults, persisted: null, loaderDiff: null }));
+    // All or nothing: a device that did not move, or a loader.conf that cannot be written, undoes the rest.
+    let failure: string | null = run.failed ? "a device did not move to ppt" : null;
+    if (!failure && attach.reserve.length > 0) {
+      try {
+        persisted = await persist("attach", host, attach.reserve, { file: args.file, json: args.json }, ctx, `${action} --attach`);
+      } catch (e) {
+        if (!(e instanceof PptError)) throw e;
+        ctx.io.err(`pptctl: ${e.message}\n`);
+        failure = "loader.conf could not be written";
+      }
+    }
+    if (failure) {
+      const kenvBefore = model.kenv.ok ? model.kenv.value : new Map<string, string>();
+      const devicesBack = await undoMoves(host, action, run.results, kenvBefore, ctx, args.json === true);
+      const configBack = changed && where.local !== null ? await undoConfig(where.local, where.before, plan.after ?? "", shown, ctx, action, failure) : true;
+      if (args.json) ctx.io.out(assignJson(plan, { dryRun: false, changed: !configBack, diff, backup, attach: attach.steps, attachResults, persisted: null, loaderDiff: null }));
+      if (devicesBack && configBack) ctx.io.err(`pptctl: ${action}: nothing is left changed\n`);
       return 1;
     }
-    if (attach.reserve.length > 0) persisted = await persist("attach", host, attach.reserve, { file: args.file, json: args.json }, ctx, `${action} --attach`);
   }
   if (args.json) ctx.io.out(assignJson(plan, { dryRun: false, changed, diff, backup, attach: attach?.steps ?? [], attachResults, persisted, loaderDiff: null }));
   else report(ctx, plan, changed, attach !== null);
@@ -153,6 +168,7 @@ async function readLocal(path: string, action: Action): Promise<string | null> {
 }
 
 interface AttachWork {
+  readonly warnings: readonly string[];
   readonly steps: readonly Step[];
   readonly reserve: readonly { domain: number; bus: number; slot: number; func: number }[];
   readonly loaderDiff: string | null;
@@ -161,7 +177,7 @@ interface AttachWork {
 async function attachChecks(host: MemoHost, model: HostModel, plan: AssignPlan, args: AssignArgs, dry: boolean, action: Action): Promise<AttachWork> {
   if (action !== "assign") throw new PptError(`${action}: --attach goes with assign; to give devices back use 'pptctl release SEL --persist'`);
   const move = plan.picks.filter((p) => !p.onPpt && p.device !== null);
-  const steps = move.length > 0 ? planRuntime(model, "attach", move.map((p) => ({ kind: "addr" as const, addr: p.addr, text: formatBhyve(p.addr) })), args.force === true).steps : [];
+  const run = move.length > 0 ? planRuntime(model, "attach", move.map((p) => ({ kind: "addr" as const, addr: p.addr, text: formatBhyve(p.addr) })), args["allow-host-device"] === true, { command: `${action} --attach`, flag: "--allow-host-device" }) : null;
   const reserve = plan.picks.filter((p) => !p.reserved).map((p) => p.addr);
   let loaderDiff: string | null = null;
   if (reserve.length > 0) {
@@ -169,17 +185,5 @@ async function attachChecks(host: MemoHost, model: HostModel, plan: AssignPlan, 
     if (!dry) await checkEdit(edit);
     loaderDiff = unifiedDiff(edit.before ?? "", edit.after, edit.path, edit.path);
   }
-  return { steps, reserve, loaderDiff };
-}
-
-/** A device did not move: the config goes back to what it was, so the VM does not name it. */
-async function undoConfig(where: Where, plan: AssignPlan, shown: string, ctx: Ctx, action: Action): Promise<void> {
-  const local = where.local!;
-  try {
-    if (where.before === null) await removeCreated(local, plan.after ?? "", { command: action });
-    else await replaceFile(local, plan.after ?? "", where.before, ctx.io.now(), { command: action });
-    ctx.io.err(`pptctl: ${action}: ${shown} is back as it was, since a device did not move to ppt\n`);
-  } catch (e) {
-    ctx.io.err(`pptctl: ${action}: ${shown} still names the devices and could not be put back: ${(e as Error).message}\n`);
-  }
+  return { steps: run?.steps ?? [], warnings: run?.warnings ?? [], reserve, loaderDiff };
 }

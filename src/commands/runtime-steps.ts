@@ -36,6 +36,8 @@ export async function runSteps(
   devicesBefore: readonly PciDevice[],
   ctx: Ctx,
   json: boolean,
+  /** Undoing a change tries every device, not only those before a failure. */
+  keepGoing = false,
 ): Promise<{ results: Result[]; failed: boolean }> {
   const timeoutMs = positive(ctx.io.env.PPTCTL_DEVCTL_TIMEOUT_MS) ?? DEVCTL_TIMEOUT_MS;
   let before = devicesBefore;
@@ -95,14 +97,14 @@ export async function runSteps(
     if (restored) ctx.log.warn(`${formatBhyve(step.addr)}: restored with ${restored}`);
     if (outcome.kind === "failed") {
       failed = true;
-      break;
+      if (!keepGoing) break;
     }
   }
   return { results, failed };
 }
 
 /** Runs kenv calls in order; the reason when one fails, else null. */
-async function applyKenv(changes: readonly KenvChange[], call: (argv: readonly string[]) => Promise<DevctlRun>): Promise<string | null> {
+export async function applyKenv(changes: readonly KenvChange[], call: (argv: readonly string[]) => Promise<DevctlRun>): Promise<string | null> {
   for (const c of changes) {
     const r = await call(kenvArgv(c));
     if (r.exit !== 0) return `${kenvArgv(c).join(" ")} failed (${r.timedOut !== null ? `no answer within ${r.timedOut} s` : `exit ${r.exit}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n")[0]}` : ""}`})`;
@@ -110,14 +112,14 @@ async function applyKenv(changes: readonly KenvChange[], call: (argv: readonly s
   return null;
 }
 
-async function runHostCommand(host: MemoHost, action: Action, argv: readonly string[], timeoutMs: number): Promise<DevctlRun> {
+export async function runHostCommand(host: MemoHost, action: Action, argv: readonly string[], timeoutMs: number): Promise<DevctlRun> {
   const r = await host.runFresh(argv, { timeoutMs });
   if (r.kind === "missing") throw new PptError(`${action}: ${r.reason}; nothing was changed`, 1);
   if (r.kind === "timeout") return { exit: null, stderr: "", timedOut: r.seconds };
   return { exit: r.exit, stderr: r.stderr, timedOut: null };
 }
 
-async function rereadPci(host: MemoHost, action: Action): Promise<PciDevice[]> {
+export async function rereadPci(host: MemoHost, action: Action): Promise<PciDevice[]> {
   const r = await host.runFresh(CMD.pciconf);
   if (r.kind !== "ran" || (r.exit !== 0 && r.stdout.trim() === "")) {
     throw new PptError(`${action}: devctl ran, but pciconf cannot be read back to see what happened; run 'pciconf -lv' by hand`, 1);

@@ -13,6 +13,7 @@ import { type PciAddress, addrKey, compareAddr, formatBhyve, sameAddr, sameDevic
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type Selector, describe, resolveOne } from "../pci/selector.ts";
 import { isActive } from "../vm/instances.ts";
+import { dangersOf } from "../model/guards.ts";
 import { assignmentsOf } from "../vm/assignments.ts";
 import { parsePassthruEntry } from "../vm/passthru-entry.ts";
 import { type Edit, editFor } from "./edit.ts";
@@ -45,6 +46,8 @@ export interface AssignRequest {
   readonly target: Target;
   /** The file's bytes now; null when it does not exist (a new --config file) or for CBSD. */
   readonly before: string | null;
+  /** --attach moves the devices too, and refuses a device the host needs itself (runtime/devctl.ts). */
+  readonly attach?: boolean;
 }
 
 export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
@@ -87,6 +90,9 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
       }
     }
     warnings.push(...unreadableOthers(m, target, picked));
+    // Not refused: the config alone moves nothing. But the host loses the device once it goes to ppt.
+    const loose = picked.filter((p) => p.device && p.device.driver !== "ppt").map((p) => p.addr);
+    if (!req.attach) warnings.push(...dangersOf(m, devices, loose, { display: true, when: "once it moves to ppt for this VM" }));
   }
 
   const reservedList = readPptdevsConfig(m.loader).entries;

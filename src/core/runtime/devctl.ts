@@ -55,7 +55,13 @@ export function devctlArgv(action: Action, a: PciAddress): string[] {
 }
 
 /** Every refusal happens here, before devctl runs at all. Usage problems exit 2, host state 1. */
-export function planRuntime(m: HostModel, action: Action, selectors: readonly Selector[], force: boolean): RuntimePlan {
+/** Who asks (assign --attach says so itself) and the flag that lifts the host-device guards. */
+export interface Asker {
+  readonly command: string;
+  readonly flag: string;
+}
+
+export function planRuntime(m: HostModel, action: Action, selectors: readonly Selector[], force: boolean, asker: Asker = { command: action, flag: "--force" }): RuntimePlan {
   if (selectors.length === 0) throw new PptError(`${action}: name at least one device, e.g. 'pptctl ${action} pci0:1:0:0'`);
   if (!m.pci.ok) throw new PptError(`${action}: cannot list PCI devices: ${m.pci.reason}`, 1);
   const devices = m.pci.value.devices;
@@ -86,8 +92,8 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
   const warnings: string[] = [];
   if (action === "attach") {
     const dangers = dangersOf(m, devices, picked.map((d) => d.addr), { display: true, when: "as soon as it moves" });
-    if (dangers.length > 0 && !force) throw new PptError(`attach: ${dangers.join("; ")}; add --force if that is what you want`);
-    warnings.push(...dangers.map((x) => `--force: ${x}`));
+    if (dangers.length > 0 && !force) throw new PptError(`${asker.command}: ${dangers.join("; ")}; add ${asker.flag} if that is what you want`);
+    warnings.push(...dangers.map((x) => `${asker.flag}: ${x}`));
     const listed = capsListed(devices);
     for (const d of picked) {
       const irq = interruptsOf(d, listed);
@@ -107,6 +113,18 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     return { addr: d.addr, before: d, argv, kenv: changes, kenvUndo: undo, fallback, kenvAfter: [] };
   });
   return { action, steps, warnings };
+}
+
+/**
+ * What puts devices an attach moved back where they were, for a command that must change all or
+ * nothing (assign --attach): the environment's records as they were, then `clear driver`, which
+ * undoes the forced ppt and lets the host driver probe again.
+ */
+export function undoAttach(moved: readonly { step: Step; now: PciDevice }[], kenvBefore: ReadonlyMap<string, string>): { kenv: KenvChange[]; steps: Step[] } {
+  const names = [...new Set(moved.flatMap((m) => m.step.kenvAfter.map((c) => c.name)))];
+  const kenv = names.map((name) => ({ name, value: kenvBefore.get(name) ?? null }));
+  const steps = moved.map(({ step, now }): Step => ({ addr: step.addr, before: now, argv: devctlArgv("release", step.addr), kenv: [], kenvUndo: [], fallback: [], kenvAfter: [] }));
+  return { kenv, steps };
 }
 
 /**
