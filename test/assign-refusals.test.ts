@@ -103,6 +103,18 @@ describe("assign refuses, in one line, and writes nothing", () => {
     expect(disk.stderr).toContain("is a storage controller: if the host boots from it, it will not come back");
   });
 
+  test("one directory named twice is one config, not two (issue 32, finding 10)", async () => {
+    const t = tree();
+    const hc = "/opt/hoster-core/config_files/host_config.json";
+    t.write(hc, t.read(hc).replace('"zroot/vm-encrypted"', '"zroot/vm-encrypted", "zroot/vm-encrypted"'));
+    const r = await t.run("assign", "0/13/2", "--vm", "gw", "--vms", "/zroot/vm/", "--vms", "//zroot/vm-encrypted", "--dry-run");
+    expect(r.stderr).not.toContain("has configs in");
+    expect(r.code).toBe(0);
+    const u = await t.run("unassign", "0/13/0", "--vm", "test-vm-2", "--dry-run");
+    expect(u.code).toBe(0);
+    expect(u.stdout).toContain('-  "passthru": ["0/13/0"],');
+  });
+
   test("--force writes a running VM's config and says when it applies", async () => {
     const t = tree();
     t.write("/dev/vmm/gw", "");

@@ -100,7 +100,13 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
   };
   const mounts = zfsMounts(s);
 
-  const scanDir = (root: string, manager: VmManager, layouts: VmLayout[]) => {
+  // One directory named twice (--vms /vm with vm_dir=/vm, a dataset listed twice) is read once.
+  const scanned = new Set<string>();
+  const scanDir = (given: string, manager: VmManager, layouts: VmLayout[]) => {
+    const root = given.replace(/\/{2,}/g, "/").replace(/\/+$/, "") || "/";
+    layouts = layouts.filter((l) => !scanned.has(`${root}\u0000${l}`));
+    if (layouts.length === 0) return;
+    for (const l of layouts) scanned.add(`${root}\u0000${l}`);
     const listing = dir(root);
     if (listing.kind === "unknown") {
       problems.push({ path: root, vm: null, problem: listing.reason });
@@ -181,7 +187,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
 
   const cbsd = cbsdEnvs(rcFiles, file, dir);
 
-  for (const d of extraDirs) scanDir(d.replace(/\/+$/, "") || "/", "custom", ["hoster", "vm-bhyve"]);
+  for (const d of extraDirs) scanDir(d, "custom", ["hoster", "vm-bhyve"]);
 
   // vm-bhyve's supervisor holds run.lock in the VM's folder while the guest runs (lib/vm-run vm::lock).
   const locks = new Map<string, boolean | null>();
