@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { addr } from "../src/core/pci/address.ts";
 import { appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../src/core/vm/bhyve-config.ts";
 import { parseHosterVm } from "../src/core/vm/hoster.ts";
-import { setHosterPassthru } from "../src/core/vm/hoster-edit.ts";
+import { editHosterPassthru } from "../src/core/vm/hoster-edit.ts";
 import { topObject } from "../src/core/text/json-spans.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
 import { addVmBhyveEntries, removeVmBhyveEntries } from "../src/core/vm/vm-bhyve-edit.ts";
@@ -105,42 +105,75 @@ describe("vm-bhyve config edits", () => {
 describe("Hoster vm_config.json edits", () => {
   // As Hoster writes it: json.MarshalIndent with three spaces, no final newline.
   const hoster = '{\n   "cpu_sockets": 1,\n   "memory": "8G",\n   "passthru": [\n      "1/0/0",\n      "-1/0/1"\n   ],\n   "disable_xhci": false,\n   "big": 12345678901234567890\n}';
+  const add = (text: string, ...entries: string[]) => ok(editHosterPassthru(text, { remove: () => false, add: entries })).text;
+  const drop = (text: string, ...entries: string[]) => ok(editHosterPassthru(text, { remove: (e) => entries.includes(e), add: [] })).text;
 
   test("the list changes, every other byte stays (order, indentation, numbers as written, no final newline)", () => {
-    const out = ok(setHosterPassthru(hoster, ["1/0/0", "-1/0/1", "3/0/0"])).text;
+    const out = add(hoster, "3/0/0");
     expect(out).toBe(hoster.replace('"-1/0/1"\n', '"-1/0/1",\n      "3/0/0"\n'));
     expect(ok(parseHosterVm(out)).entries).toEqual(["1/0/0", "-1/0/1", "3/0/0"]);
-    expect(ok(setHosterPassthru(hoster, [])).text).toBe(hoster.replace(/\[\n[^\]]*\]/, "[]"));
+    expect(drop(out, "3/0/0")).toBe(hoster);
+    expect(drop(hoster, "1/0/0")).toBe(hoster.replace('"1/0/0",\n      ', ""));
   });
 
-  test("a file without the key gets it after its last member, in its own layout", () => {
-    const none = '{\n   "cpu_sockets": 1,\n   "memory": "8G"\n}\n';
-    expect(ok(setHosterPassthru(none, ["2/0/0"])).text).toBe('{\n   "cpu_sockets": 1,\n   "memory": "8G",\n   "passthru": [\n      "2/0/0"\n   ]\n}\n');
-    expect(ok(setHosterPassthru('{"memory":"8G"}', ["2/0/0"])).text).toBe('{"memory":"8G","passthru":["2/0/0"]}');
-    expect(ok(setHosterPassthru("{}", ["2/0/0"])).text).toBe('{"passthru":["2/0/0"]}');
+  test("a list emptied by unassign goes, as Hoster's omitempty writes it; assign then unassign gives the bytes back (issue 32, finding 17)", () => {
+    const none = '{\n   "cpu_sockets": 1,\n   "memory": "8G"\n}';
+    const added = add(none, "2/0/0");
+    expect(added).toBe('{\n   "cpu_sockets": 1,\n   "memory": "8G",\n   "passthru": [\n      "2/0/0"\n   ]\n}');
+    expect(drop(added, "2/0/0")).toBe(none);
+    expect(drop(hoster, "1/0/0", "-1/0/1")).toBe(hoster.replace(/\n {3}"passthru": \[[^\]]*\],/, ""));
+    const first = '{"passthru": ["2/0/0"], "memory": "8G"}';
+    expect(drop(first, "2/0/0")).toBe('{"memory": "8G"}');
+    expect(drop('{"passthru": ["2/0/0"]}', "2/0/0")).toBe("{}");
+    // null and [] are an empty list to Go: filled, then emptied, the key goes.
+    expect(add('{\n   "memory": "8G",\n   "passthru": null\n}', "2/0/0")).toBe('{\n   "memory": "8G",\n   "passthru": [\n      "2/0/0"\n   ]\n}');
   });
 
-  test("a one-line list stays on one line", () => {
-    const inline = '{\n  "memory": "4G",\n  "passthru": ["0/13/0"],\n  "x": [1, 2]\n}\n';
-    expect(ok(setHosterPassthru(inline, ["0/13/0", "0/2/0"])).text).toBe(inline.replace('["0/13/0"]', '["0/13/0", "0/2/0"]'));
+  test("an empty list in a file Hoster wrote becomes a multi-line list, as MarshalIndent writes it (finding 18)", () => {
+    const empty = '{\n   "memory": "8G",\n   "passthru": [],\n   "tags": []\n}';
+    expect(add(empty, "2/0/0")).toBe('{\n   "memory": "8G",\n   "passthru": [\n      "2/0/0"\n   ],\n   "tags": []\n}');
+    expect(add('{"memory":"8G"}', "2/0/0")).toBe('{"memory":"8G","passthru":["2/0/0"]}');
+    expect(add("{}", "2/0/0")).toBe('{"passthru":["2/0/0"]}');
   });
 
-  test("refuses invalid JSON and a key named twice", () => {
-    expect(setHosterPassthru('{"passthru": [', ["1/0/0"])).toHaveProperty("error");
-    expect((setHosterPassthru('{"passthru": [], "passthru": ["1/0/0"]}', ["2/0/0"]) as { error: string }).error).toContain("2 times");
+  test("a one-line list stays on one line; the entries left keep their bytes", () => {
+    const inline = '{\n  "memory": "4G",\n  "passthru": ["0/13/0", "\\u0031/0/0"],\n  "x": [1, 2]\n}\n';
+    expect(add(inline, "0/2/0")).toBe(inline.replace('"\\u0031/0/0"]', '"\\u0031/0/0", "0/2/0"]'));
+    expect(drop(inline, "0/13/0")).toBe(inline.replace('"0/13/0", ', ""));
   });
 
-  test("property: any list set into a Hoster file reads back as set, the rest unchanged", () => {
+  test("an entry with blanks is Hoster's problem too: said, never rewritten quietly (finding 18)", () => {
+    const blank = '{"passthru": [" 4/0/0 "]}';
+    expect((parseHosterVm(blank) as { error: string }).error).toContain('passthru entry " 4/0/0 " holds blanks');
+    expect(editHosterPassthru(blank, { remove: () => false, add: ["2/0/0"] })).toHaveProperty("error");
+  });
+
+  test("keys as Go's decoder matches them: case-insensitively, the last one wins (finding 11)", () => {
+    // Only "Passthru": it is Hoster's list, and it is the one edited.
+    const upper = '{"memory": "8G", "Passthru": ["1/0/0"]}';
+    expect(ok(parseHosterVm(upper)).entries).toEqual(["1/0/0"]);
+    expect(add(upper, "2/0/0")).toBe('{"memory": "8G", "Passthru": ["1/0/0", "2/0/0"]}');
+    // U+017F (long s) and U+212A (Kelvin sign) fold to s and k in Go's foldName.
+    expect(ok(parseHosterVm('{"pa\u017f\u017fthru": ["1/0/0"]}')).entries).toEqual(["1/0/0"]);
+    expect(ok(parseHosterVm('{"9P_SHARES": [{}, {}], "disks": []}')).firstSlot).toBe(6);
+    // Two keys Go reads as one: the last wins when reading; an edit is refused.
+    const both = '{"passthru": ["1/0/0"], "PASSTHRU": ["2/0/0"]}';
+    expect(ok(parseHosterVm(both)).entries).toEqual(["2/0/0"]);
+    expect((editHosterPassthru(both, { remove: () => false, add: ["3/0/0"] }) as { error: string }).error).toContain('names the passthru list 2 times ("passthru", "PASSTHRU")');
+    expect(editHosterPassthru('{"passthru": [', { remove: () => false, add: ["1/0/0"] })).toHaveProperty("error");
+  });
+
+  test("property: adds and removes read back as Hoster reads them, the rest unchanged, and undo gives the bytes back", () => {
     const entry = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 7 })).map(([own, b, s, f]) => `${own ? "-" : ""}${b}/${s}/${f}`);
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 10 }), fc.array(entry, { maxLength: 10 }), (first, second) => {
-        const a = ok(setHosterPassthru(hoster, first)).text;
-        const b = ok(setHosterPassthru(a, second)).text;
-        expect(ok(parseHosterVm(b)).entries).toEqual(second);
-        const top = topObject(b)!;
+      fc.property(fc.uniqueArray(entry, { maxLength: 10 }), (extra) => {
+        const fresh = extra.filter((e) => e !== "1/0/0" && e !== "-1/0/1");
+        const a = add(hoster, ...fresh);
+        expect(ok(parseHosterVm(a)).entries).toEqual(["1/0/0", "-1/0/1", ...fresh]);
+        const top = topObject(a)!;
         expect(top.members.map((m) => m.key)).toEqual(["cpu_sockets", "memory", "passthru", "disable_xhci", "big"]);
-        expect(b.endsWith("}")).toBe(true);
-        expect(b).toContain('"big": 12345678901234567890');
+        expect(a).toContain('"big": 12345678901234567890');
+        expect(drop(a, ...fresh)).toBe(hoster);
       }),
     );
   });

@@ -6,7 +6,7 @@ import { PptError } from "../errors.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr } from "../pci/address.ts";
 import type { PciDevice } from "../pci/device.ts";
 import { appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../vm/bhyve-config.ts";
-import { setHosterPassthru } from "../vm/hoster-edit.ts";
+import { editHosterPassthru } from "../vm/hoster-edit.ts";
 import { type PassthruEntry, parsePassthruEntry, pptUnits } from "../vm/passthru-entry.ts";
 import { LPC_SLOT, allocateSlots, slotConfig } from "../vm/slots.ts";
 import { addVmBhyveEntries, removeVmBhyveEntries } from "../vm/vm-bhyve-edit.ts";
@@ -64,18 +64,17 @@ export function editFor(action: Action, target: Target, before: string | null, a
     }
     case "hoster": {
       if (before === null) throw fail("does not exist any more");
-      const keep = target.entries.filter((e) => {
-        const p = parsePassthruEntry(e, units);
-        return "error" in p || !addrs.some((a) => sameAddr(a, p.addr));
-      });
       const added = action === "assign" ? addrs.map(formatBhyve) : [];
-      const r = setHosterPassthru(before, [...keep, ...added]);
+      const named = (e: string) => {
+        const p = parsePassthruEntry(e, units);
+        return !("error" in p) && addrs.some((a) => sameAddr(a, p.addr));
+      };
+      const r = editHosterPassthru(before, { remove: (e) => action === "unassign" && named(e), add: added });
       if ("error" in r) throw fail(r.error);
       const warnings = action === "assign" && addrs.some((a) => igd.has(addrKey(a)))
         ? [`${formatBhyve(addrs.find((a) => igd.has(addrKey(a)))!)} is Intel integrated graphics, which the GOP and Intel's guest drivers expect at guest slot 2; Hoster has no slot pins and keeps slot 2 for the VM's NIC, so the IGD lands at slot 5 or later and the guest may show no picture: for GVT-d, run that VM with vm-bhyve or plain bhyve (quirk intel-igd)`]
         : [];
-      const removed = target.entries.filter((e) => !keep.includes(e));
-      return { ...none, after: r.text, entries: action === "assign" ? added : removed, warnings };
+      return { ...none, after: r.text, entries: action === "assign" ? added : r.removed, warnings };
     }
     case "bhyve-config":
       return configEdit(action, before ?? "", addrs, igd, devices, fail);

@@ -78,3 +78,17 @@ export function topObject(text: string): TopObject | null {
   }
   return text[i] === "}" ? { open, close: i, members } : null;
 }
+
+/** The elements of the array whose `[` is at `open`, in order; null when it is not an array. */
+export function arrayItems(text: string, open: number): { start: number; end: number }[] | null {
+  if (text[open] !== "[") return null;
+  const items: { start: number; end: number }[] = [];
+  let i = skipBlank(text, open + 1);
+  while (i < text.length && text[i] !== "]") {
+    const end = valueEnd(text, i);
+    items.push({ start: i, end });
+    i = skipBlank(text, end);
+    if (text[i] === ",") i = skipBlank(text, i + 1);
+  }
+  return text[i] === "]" ? items : null;
+}

@@ -1,53 +1,109 @@
 /**
- * Sets the `"passthru"` list of a Hoster vm_config.json and keeps every other byte: the other
- * members, their order, numbers as written, the file's indentation and final newline. Hoster
- * writes the file with json.MarshalIndent(conf, "", "   "), three spaces and no final newline
- * (HosterCore internal/pkg/hoster/vm/utils/config_file_writer.go); a file a person edited keeps
- * its own layout. Hoster has no slot pins, so no entry here carries `=S:F`.
- * Pure: byte strings in and out.
+ * Edits the `"passthru"` list of a Hoster vm_config.json and keeps every other byte: the other
+ * members, their order, numbers as written, the entries left in the list as written, the file's
+ * indentation and final newline. The list is the member Go's decoder fills (text/go-json.ts: a
+ * key matched case-insensitively); a file with two such keys is refused. Hoster writes the file
+ * with json.MarshalIndent(conf, "", "   ") (config_file_writer.go), three spaces, a multi-line
+ * list, and no "passthru" at all when it is empty (`json:"passthru,omitempty"`, get_config.go of
+ * yaroslav-gwit/HosterCore): so a list emptied by unassign goes, and assign then unassign gives
+ * Hoster's bytes back. Hoster has no slot pins, so no entry here carries `=S:F`. Pure.
  */
-import { topObject } from "../text/json-spans.ts";
+import { goFold, goMembers } from "../text/go-json.ts";
+import { type Member, type TopObject, arrayItems, topObject } from "../text/json-spans.ts";
 import { parseHosterVm } from "./hoster.ts";
 
 const HOSTER_INDENT = "   ";
 
-export function setHosterPassthru(text: string, entries: readonly string[]): { text: string } | { error: string } {
+export interface HosterChange {
+  /** Entries (as written, a JSON string's value) to take out. */
+  readonly remove: (entry: string) => boolean;
+  /** Entries to append, in order. */
+  readonly add: readonly string[];
+}
+
+export function editHosterPassthru(text: string, change: HosterChange): { text: string; removed: string[] } | { error: string } {
   const before = parseHosterVm(text);
   if ("error" in before) return before;
   const top = topObject(text);
   if (top === null) return { error: "is not a JSON object" };
-  const found = top.members.filter((m) => m.key === "passthru");
-  if (found.length > 1) return { error: `names "passthru" ${found.length} times; Hoster reads only the last: keep one by hand` };
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const first = top.members[0];
-  const compact = !/\n/.test(text.slice(top.open, top.close));
-  const indent = first ? indentOf(text, first.start) : HOSTER_INDENT;
-  const render = (multiline: boolean) => {
-    if (entries.length === 0) return "[]";
-    const items = entries.map((e) => JSON.stringify(e));
-    if (!multiline) return `[${items.join(compact ? "," : ", ")}]`;
-    return `[${eol}${items.map((i) => `${indent}${indent}${i}`).join(`,${eol}`)}${eol}${indent}]`;
-  };
+  const found = goMembers(top, "passthru");
+  if (found.length > 1) {
+    return { error: `names the passthru list ${found.length} times (${found.map((m) => JSON.stringify(m.key)).join(", ")}); Hoster's decoder matches keys case-insensitively and keeps only the last: keep one by hand` };
+  }
+  const member = found[0];
+  const items = member ? (arrayItems(text, member.valueStart) ?? []) : [];
+  const values = items.map((it) => JSON.parse(text.slice(it.start, it.end)) as unknown);
+  const gone = new Set(values.flatMap((v, i) => (typeof v === "string" && change.remove(v) ? [i] : [])));
+  const removed = [...gone].map((i) => values[i] as string);
+  const kept = items.filter((_, i) => !gone.has(i)).map((it) => text.slice(it.start, it.end));
+  const list = [...kept, ...change.add.map((e) => JSON.stringify(e))];
+  if (gone.size === 0 && change.add.length === 0) return { text, removed };
 
   let next: string;
-  const member = found[0];
-  if (member) {
-    const old = text.slice(member.valueStart, member.valueEnd);
-    next = text.slice(0, member.valueStart) + render(old.includes("\n")) + text.slice(member.valueEnd);
-  } else {
-    const last = top.members.at(-1);
-    const colon = first ? text.slice(first.start, first.valueStart).replace(/^"(?:[^"\\]|\\.)*"/, "") : compact ? ":" : ": ";
-    const pair = `"passthru"${colon}${render(!compact)}`;
-    if (last) next = `${text.slice(0, last.valueEnd)},${compact ? "" : `${eol}${indent}`}${pair}${text.slice(last.valueEnd)}`;
-    else next = `${text.slice(0, top.open + 1)}${compact ? pair : `${eol}${indent}${pair}${eol}`}${text.slice(top.close)}`;
-  }
-  return checked(text, next, entries);
+  if (member && list.length === 0) next = dropMember(text, top, member);
+  else if (member && items.length > 0) next = text.slice(0, member.valueStart) + reshape(text, member, items, list) + text.slice(member.valueEnd);
+  else if (member) next = text.slice(0, member.valueStart) + render(text, top, list) + text.slice(member.valueEnd);
+  else next = addMember(text, top, render(text, top, list));
+  const expected = [...values.filter((_, i) => !gone.has(i)), ...change.add].filter((e): e is string => typeof e === "string" && e !== "");
+  const r = checked(text, next, expected);
+  return "error" in r ? r : { text: r.text, removed };
 }
 
-/** The blanks before `at` on its line; one level of Hoster's indentation when the line holds more. */
-function indentOf(text: string, at: number): string {
-  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
-  const lead = text.slice(lineStart, at);
+/** The list in its own layout: the text before the first element, between elements, and after the last. */
+function reshape(text: string, member: Member, items: readonly { start: number; end: number }[], list: readonly string[]): string {
+  const first = items[0]!;
+  const last = items.at(-1)!;
+  const lead = text.slice(member.valueStart + 1, first.start);
+  const trail = text.slice(last.end, member.valueEnd - 1);
+  const sep = items[1] ? text.slice(first.end, items[1].start) : lead.includes("\n") ? `,${lead}` : lead === "" && !text.slice(member.start, member.valueStart).includes(" ") ? "," : ", ";
+  return `[${lead}${list.join(sep)}${trail}]`;
+}
+
+/** A new list: multi-line as Hoster writes it, unless the file keeps its lists on one line. */
+function render(text: string, top: TopObject, list: readonly string[]): string {
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const indent = memberIndent(text, top);
+  if (isCompact(text, top)) return `[${list.join(",")}]`;
+  const inline = top.members.some((m) => {
+    const v = text.slice(m.valueStart, m.valueEnd);
+    return v.startsWith("[") && !/^\[\s*\]$/.test(v) && !v.includes("\n");
+  });
+  if (inline) return `[${list.join(", ")}]`;
+  return `[${eol}${list.map((i) => `${indent}${indent}${i}`).join(`,${eol}`)}${eol}${indent}]`;
+}
+
+function addMember(text: string, top: TopObject, value: string): string {
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const compact = isCompact(text, top);
+  const first = top.members[0];
+  const last = top.members.at(-1);
+  const indent = memberIndent(text, top);
+  const colon = first ? text.slice(first.start, first.valueStart).replace(/^"(?:[^"\\]|\\.)*"/, "") : compact ? ":" : ": ";
+  const pair = `"passthru"${colon}${value}`;
+  if (last) return `${text.slice(0, last.valueEnd)},${compact ? "" : `${eol}${indent}`}${pair}${text.slice(last.valueEnd)}`;
+  return `${text.slice(0, top.open + 1)}${compact ? pair : `${eol}${indent}${pair}${eol}`}${text.slice(top.close)}`;
+}
+
+/** Takes the member out with the comma and blanks that joined it to its neighbour. */
+function dropMember(text: string, top: TopObject, member: Member): string {
+  const i = top.members.indexOf(member);
+  const prev = top.members[i - 1];
+  const next = top.members[i + 1];
+  if (prev) return text.slice(0, prev.valueEnd) + text.slice(member.valueEnd);
+  if (next) return text.slice(0, member.start) + text.slice(next.start);
+  return text.slice(0, top.open + 1) + text.slice(top.close);
+}
+
+function isCompact(text: string, top: TopObject): boolean {
+  return !/\n/.test(text.slice(top.open, top.close));
+}
+
+/** The blanks before the first member on its line; Hoster's three spaces when it shares a line. */
+function memberIndent(text: string, top: TopObject): string {
+  const first = top.members[0];
+  if (!first) return HOSTER_INDENT;
+  const lineStart = text.lastIndexOf("\n", first.start - 1) + 1;
+  const lead = text.slice(lineStart, first.start);
   return /^[ \t]+$/.test(lead) ? lead : HOSTER_INDENT;
 }
 
@@ -57,11 +113,12 @@ function checked(before: string, after: string, entries: readonly string[]): { t
   if ("error" in read || read.entries.join("\n") !== entries.join("\n")) {
     return { error: "pptctl could not edit the passthru list safely (the result did not read back as written); nothing was written: edit it by hand" };
   }
-  const a = JSON.parse(before) as Record<string, unknown>;
-  const b = JSON.parse(after) as Record<string, unknown>;
-  delete a.passthru;
-  delete b.passthru;
-  if (JSON.stringify(a) !== JSON.stringify(b)) {
+  const others = (t: string) => {
+    const o = JSON.parse(t) as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (goFold(k) === "PASSTHRU") delete o[k];
+    return JSON.stringify(o);
+  };
+  if (others(before) !== others(after)) {
     return { error: "pptctl could not edit the passthru list without touching other settings; nothing was written: edit it by hand" };
   }
   return { text: after };

@@ -5,6 +5,8 @@
  */
 import * as v from "valibot";
 import { parsePassthruEntry } from "./passthru-entry.ts";
+import { goFields } from "../text/go-json.ts";
+import { topObject } from "../text/json-spans.ts";
 
 function hosterSchemas() {
   return {
@@ -14,7 +16,7 @@ function hosterSchemas() {
       memory: v.optional(v.unknown()),
       networks: v.optional(v.unknown()),
       disks: v.optional(v.unknown()),
-      shares: v.optional(v.unknown()),
+      "9p_shares": v.optional(v.unknown()),
       disable_xhci: v.optional(v.unknown()),
     }),
   };
@@ -60,11 +62,36 @@ export interface HosterVm {
   readonly xhci: boolean;
 }
 
+/** VmConfig's fields pptctl reads, by their json tags (get_config.go). */
+const VM_FIELDS = ["passthru", "memory", "networks", "disks", "9p_shares", "disable_xhci"] as const;
+
 export function parseHosterVm(text: string): HosterVm | { error: string } {
-  const r = parseJson(text, (schemas ??= hosterSchemas()).vm);
-  if ("error" in r) return r;
-  const entries = (r.value.passthru ?? []).map((e) => e.trim()).filter((e) => e !== "");
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { error: `not valid JSON (${(e as Error).message})` };
+  }
+  // topObject scans without judging: only text JSON.parse took is given to it.
+  const top = typeof data === "object" && data !== null && !Array.isArray(data) ? topObject(text) : null;
+  if (top === null) return { error: "is not a JSON object" };
+  // The fields as Go's decoder fills them: keys matched case-insensitively, the last match kept.
+  const fields = v.safeParse((schemas ??= hosterSchemas()).vm, goFields(text, top, VM_FIELDS));
+  if (!fields.success) {
+    const first = fields.issues[0];
+    const where = first?.path?.map((p) => String(p.key)).join(".") ?? "";
+    return { error: `${where ? `${where}: ` : ""}${first?.message ?? "invalid"}` };
+  }
+  const r = { value: fields.output };
   const problems: string[] = [];
+  const raw = r.value.passthru ?? [];
+  for (const e of raw) {
+    if (e !== e.trim() && e.trim() !== "") {
+      problems.push(`passthru entry ${JSON.stringify(e)} holds blanks, which Hoster keeps in the bhyve command it builds, so bhyve would not read the address: write ${JSON.stringify(e.trim())}`);
+    }
+  }
+  // Hoster skips an entry without three '/'-separated parts (passthruPciSplitter), so "" means nothing.
+  const entries = raw.filter((e) => e.trim() !== "" && e === e.trim());
   for (const e of entries) {
     const parsed = parsePassthruEntry(e);
     if ("error" in parsed) problems.push(parsed.error);
@@ -74,7 +101,7 @@ export function parseHosterVm(text: string): HosterVm | { error: string } {
   }
   if (problems.length > 0) return { error: problems.join("; ") };
   const count = (x: unknown) => (Array.isArray(x) ? x.length : 0);
-  const { networks, disks, shares, memory, disable_xhci } = r.value;
+  const { networks, disks, "9p_shares": shares, memory, disable_xhci } = r.value;
   // NICs from slot 2 (the first at 2, each next +1), then a slot per disk and per 9p share, one
   // for VNC, and the passthru groups after it.
   const firstSlot = 2 + Math.max(count(networks) - 1, 0) + count(disks) + count(shares) + 2;
