@@ -3,6 +3,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, stat
 import { join } from "node:path";
 import { parseHosterVm } from "../src/core/vm/hoster.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
+import { WIRED_MARK } from "../src/core/vm/bhyve-config.ts";
 import { vmTree } from "./vm-tree.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -132,10 +133,11 @@ describe("assign / unassign with Hoster", () => {
 });
 
 describe("assign with a bhyve config file and with CBSD", () => {
-  test("--config writes the first free guest slot and memory.wired=true; unassign takes it out", async () => {
+  test("--config writes the first free guest slot and memory.wired=true; unassign takes it out, the last one with the wired memory it added", async () => {
     const t = tree();
     const file = join(tempDir(), "win.conf");
-    writeFileSync(file, "name=win\npci.0.0.0.device=hostbridge\npci.0.1.0.device=virtio-net\npci.0.3.0.device=nvme\n");
+    const original = "name=win\npci.0.0.0.device=hostbridge\npci.0.1.0.device=virtio-net\npci.0.3.0.device=nvme\n";
+    writeFileSync(file, original);
     // Under PPTCTL_ROOT the path is the live host's: the tree holds it.
     t.write(file, readFileSync(file, "latin1"));
     const r = await t.run("assign", "1/0/0", "--config", file);
@@ -145,7 +147,7 @@ describe("assign with a bhyve config file and with CBSD", () => {
     expect(a.stderr).not.toContain("Error");
     expect(a.code).toBe(0);
     expect(t.read(file)).toBe(
-      "name=win\npci.0.0.0.device=hostbridge\npci.0.1.0.device=virtio-net\npci.0.3.0.device=nvme\nmemory.wired=true\npci.0.2.0.device=passthru\npci.0.2.0.bus=0\npci.0.2.0.slot=13\npci.0.2.0.func=2\npci.0.4.0.device=passthru\npci.0.4.0.bus=47\npci.0.4.0.slot=0\npci.0.4.0.func=0\n",
+      `name=win\npci.0.0.0.device=hostbridge\npci.0.1.0.device=virtio-net\npci.0.3.0.device=nvme\n${WIRED_MARK}\nmemory.wired=true\npci.0.2.0.device=passthru\npci.0.2.0.bus=0\npci.0.2.0.slot=13\npci.0.2.0.func=2\npci.0.4.0.device=passthru\npci.0.4.0.bus=47\npci.0.4.0.slot=0\npci.0.4.0.func=0\n`,
     );
     const again = await t.run("assign", "47/0/0", "--config", file);
     expect(again.code).toBe(0);
@@ -154,6 +156,20 @@ describe("assign with a bhyve config file and with CBSD", () => {
     expect(u.code).toBe(0);
     expect(t.read(file)).not.toContain("pci.0.2.0");
     expect(t.read(file)).toContain("pci.0.4.0.bus=47");
+    expect(t.read(file)).toContain("memory.wired=true");
+    // Issue 32, finding 17: assign then unassign gives the bytes back.
+    expect((await t.run("unassign", "47/0/0", "--config", file)).code).toBe(0);
+    expect(t.read(file)).toBe(original);
+  });
+
+  test("a bhyve config without a final newline keeps none; memory.wired set by hand stays", async () => {
+    const t = tree();
+    const file = "/vm/bare.conf";
+    t.write(file, "name=bare\nmemory.wired=true");
+    expect((await t.run("assign", "47/0/0", "--config", file)).code).toBe(0);
+    expect(t.read(file)).toBe("name=bare\nmemory.wired=true\npci.0.1.0.device=passthru\npci.0.1.0.bus=47\npci.0.1.0.slot=0\npci.0.1.0.func=0");
+    expect((await t.run("unassign", "47/0/0", "--config", file)).code).toBe(0);
+    expect(t.read(file)).toBe("name=bare\nmemory.wired=true");
   });
 
   test("a new --config file is created", async () => {
@@ -163,7 +179,7 @@ describe("assign with a bhyve config file and with CBSD", () => {
     expect(r.stderr).toMatch(/new\.conf: its directory \S*\/vm does not exist/);
     mkdirSync(t.path("/vm"));
     expect((await t.run("assign", "47/0/0", "--config", "/vm/new.conf")).code).toBe(0);
-    expect(t.read("/vm/new.conf")).toBe("memory.wired=true\npci.0.1.0.device=passthru\npci.0.1.0.bus=47\npci.0.1.0.slot=0\npci.0.1.0.func=0\n");
+    expect(t.read("/vm/new.conf")).toBe(`${WIRED_MARK}\nmemory.wired=true\npci.0.1.0.device=passthru\npci.0.1.0.bus=47\npci.0.1.0.slot=0\npci.0.1.0.func=0\n`);
   });
 
   test("CBSD: prints the exact bhyve-ppt command, writes nothing, exits 0", async () => {

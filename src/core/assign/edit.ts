@@ -5,7 +5,7 @@
 import { PptError } from "../errors.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr } from "../pci/address.ts";
 import type { PciDevice } from "../pci/device.ts";
-import { appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../vm/bhyve-config.ts";
+import { WIRED_MARK, appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../vm/bhyve-config.ts";
 import { editHosterPassthru } from "../vm/hoster-edit.ts";
 import { type PassthruEntry, parsePassthruEntry, pptUnits } from "../vm/passthru-entry.ts";
 import { LPC_SLOT, allocateSlots, slotConfig } from "../vm/slots.ts";
@@ -109,6 +109,7 @@ function configEdit(action: Action, before: string, addrs: readonly PciAddress[]
     throw e;
   }
   const lines = slotConfig(plan, config.wired !== true);
+  if (config.wired !== true) lines.splice(lines.indexOf("memory.wired=true"), 0, WIRED_MARK);
   const at = plan.assignments.map((a) => `${formatBhyve(a.entry.addr)} at guest ${a.slot}:${a.func}`);
   return { after: appendConfigLines(before, lines), entries: at, commands: [], warnings: [...warnings, ...plan.notes] };
 }

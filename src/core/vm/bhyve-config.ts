@@ -97,10 +97,16 @@ export function parseBhyveConfig(text: string): BhyveConfig | { error: string } 
   return { settings, passthru, usedSlots, wired };
 }
 
-/** Appends lines (slotConfig's) at the end of the file, after a final newline. */
+/**
+ * The comment pptctl writes above a memory.wired=true it adds, so that unassign of the last
+ * passthru device takes both out again and the file is as it was before assign.
+ */
+export const WIRED_MARK = "# memory.wired=true below: added by pptctl assign for passthru; unassign of the last passthru device removes it";
+
+/** Appends lines (slotConfig's) at the end of the file; a file without a final newline keeps none. */
 export function appendConfigLines(text: string, lines: readonly string[]): string {
-  const head = text === "" || text.endsWith("\n") ? text : `${text}\n`;
-  return `${head}${lines.map((l) => `${l}\n`).join("")}`;
+  if (text !== "" && !text.endsWith("\n")) return `${text}\n${lines.join("\n")}`;
+  return `${text}${lines.map((l) => `${l}\n`).join("")}`;
 }
 
 /** Drops every line of the passthru nodes that hold these host devices. */
@@ -110,10 +116,19 @@ export function removeConfigDevices(text: string, config: BhyveConfig, hosts: re
     return h !== null && hosts.some((a) => sameAddr(a, h)) ? [{ ...p, host: h }] : [];
   });
   const prefixes = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func}.`);
-  const kept = text.split(/(?<=\n)/).filter((line) => {
+  const lines = text.split(/(?<=\n)/);
+  const last = gone.length === config.passthru.length;
+  const kept = lines.filter((line, i) => {
     const m = NODE_LINE.exec(line);
-    return !m || !prefixes.includes(m[0]);
+    if (m && prefixes.includes(m[0])) return false;
+    // The wired memory assign added goes with the last passthru device, and its comment with it.
+    if (last && line.replace(/\r?\n$/, "") === WIRED_MARK && /^memory\.wired=true\r?\n?$/.test(lines[i + 1] ?? "")) return false;
+    if (last && /^memory\.wired=true\r?\n?$/.test(line) && (lines[i - 1] ?? "").replace(/\r?\n$/, "") === WIRED_MARK) return false;
+    return true;
   });
+  // The file's last line had no newline and is gone: the new last line keeps none either.
+  const tail = lines.at(-1) ?? "";
+  if (kept.length > 0 && tail !== "" && !tail.endsWith("\n") && kept.at(-1) !== tail) kept[kept.length - 1] = kept.at(-1)!.replace(/\r?\n$/, "");
   const removed = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func} (${formatBhyve(p.host)})`);
   return { text: kept.join(""), removed };
 }
