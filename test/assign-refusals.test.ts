@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { vmTree } from "./vm-tree.ts";
 import { cli, host } from "./helpers.ts";
 
@@ -18,7 +18,7 @@ function routeVia<T extends ReturnType<typeof tree>>(t: T, ifname: string): T {
 }
 
 describe("assign refuses, in one line, and writes nothing", () => {
-  const cases: { name: string; argv: string[]; setup?: (t: ReturnType<typeof tree>) => void; err: string }[] = [
+  const cases: { name: string; argv: string[]; setup?: (t: ReturnType<typeof tree>) => void; err: string; code?: number }[] = [
     { name: "an unknown VM (naming the VMs it found)", argv: ["assign", "47/0/0", "--vm", "nope"], err: "no VM named 'nope': the VMs pptctl found are test-vm-1, test-vm-2, gw, win11" },
     { name: "a running VM without --force", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.running("gw"), err: "gw is running (bhyve pid 4300); a change to its config applies only at its next start: stop it first, or add --force" },
     { name: "a VM with an instance left behind, without --force", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => t.write("/dev/vmm/gw", ""), err: "gw has an instance left behind in /dev/vmm/gw, which its next start trips on; a change to its config applies only at its next start: destroy it first (bhyvectl --destroy --vm=gw), or add --force" },
@@ -49,6 +49,21 @@ describe("assign refuses, in one line, and writes nothing", () => {
       setup: (t) => t.write("/zroot/vm/lab/lab.conf", 'loader="uefi"\r\npassthru0="ppt4"\r\n'),
       err: "0/13/2 is written in lab's config",
     },
+    // Issue 32, finding 19: --dry-run said 0 for a file the real run cannot write.
+    { name: "--dry-run still checks the file can be written", argv: ["assign", "47/0/0", "--config", "/nodir/x.conf", "--dry-run"], err: "/nodir/x.conf: its directory" },
+    // Finding 14: a VM's manager reads that file only, so the hint names no other file.
+    { name: "a read-only VM config: chmod, not --file", argv: ["assign", "47/0/0", "--vm", "gw"], setup: (t) => chmodSync(t.path(GW), 0o444), err: `is read-only (mode 0444); make it writable (chmod u+w ` },
+    { name: "--file without --attach", argv: ["assign", "47/0/0", "--vm", "gw", "--file", "/boot/other.conf"], err: "--file names the loader file --attach edits; add --attach, or leave --file out", code: 2 },
+    // Finding 22: a config kept as a link to a file that is gone hid the VM ("no VM named 'gw'").
+    {
+      name: "a VM config that is a dangling symbolic link",
+      argv: ["assign", "47/0/0", "--vm", "gw"],
+      setup: (t) => {
+        rmSync(t.path(GW));
+        symlinkSync("../.config/gw-real.conf", t.path(GW));
+      },
+      err: "VM gw: /zroot/vm/gw/gw.conf: is a symbolic link to ../.config/gw-real.conf, which does not exist; nothing was changed",
+    },
     { name: "neither --vm nor --config", argv: ["assign", "47/0/0"], err: "say which VM: --vm NAME" },
     { name: "--attach without vmm.ko, before anything is written", argv: ["assign", "47/0/0", "--vm", "gw", "--attach"], setup: () => undefined, err: "vmm.ko is not loaded" },
   ];
@@ -60,7 +75,8 @@ describe("assign refuses, in one line, and writes nothing", () => {
       const r = await t.run(...c.argv);
       expect(r.stderr).toContain(c.err);
       // A selector or option mistake is a usage error (2), like everywhere in pptctl; the host's state 1.
-      expect(r.code).toBe(c.name.startsWith("neither") || c.name.includes("not on the bus") ? 2 : 1);
+      expect(r.code).toBe(c.code ?? (c.name.startsWith("neither") || c.name.includes("not on the bus") ? 2 : 1));
+      expect(r.stderr).not.toContain("or write another file with --file");
       expect(r.stdout).toBe("");
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(t.files()).toEqual(before);

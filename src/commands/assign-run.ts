@@ -79,6 +79,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
     where = { local, before: await readLocal(local, action) };
     target = configTarget(action, path, where.before, devices);
   }
+  if (args.file !== undefined && !args.attach) throw new PptError(`${action}: --file names the loader file --attach edits; add --attach, or leave --file out`);
   if (args.attach && args.from !== undefined && !dry) throw new PptError(`${action}: --attach moves devices on this host; --from replays a recording (add --dry-run)`);
 
   const plan = planAssign(model, { action, selectors, target, before: where.before, attach: args.attach === true });
@@ -88,7 +89,9 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
 
   // --attach: the checks of attach --persist, all before anything is written.
   const attach = args.attach ? await attachChecks(host, model, plan, args, dry, action) : null;
-  if (changed && where.local !== null && !dry) await checkWritable(where.local, { command: action });
+  // A VM's manager reads its own file and no other: no "--file" way out for it. Checked dry too.
+  const writeOpts = { command: action, elsewhere: target.manager === "bhyve-config" ? "give another file with --config" : null };
+  if (changed && where.local !== null && live) await checkWritable(where.local, writeOpts);
   // A refusal is one line: what pptctl has to say besides comes once every check has passed.
   for (const w of new Set([...plan.warnings, ...(attach?.warnings ?? [])])) ctx.log.warn(w);
   if (target.running) ctx.log.info(`${target.vm} is running: the change applies at its next start`);
@@ -108,7 +111,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
   let backup: string | null = null;
   if (changed && where.local !== null) {
     if (!args.json) ctx.io.out(displayText(diff));
-    backup = (await replaceFile(where.local, where.before, plan.after ?? "", ctx.io.now(), { command: action })).backup;
+    backup = (await replaceFile(where.local, where.before, plan.after ?? "", ctx.io.now(), writeOpts)).backup;
     ctx.log.info(`wrote ${shown}${backup ? ` (previous version kept as ${backup})` : ""}`);
   }
   if (!args.json) for (const c of plan.commands) ctx.io.out(`${c.join(" ")}\n`);
@@ -182,7 +185,7 @@ async function attachChecks(host: MemoHost, model: HostModel, plan: AssignPlan, 
   let loaderDiff: string | null = null;
   if (reserve.length > 0) {
     const { edit } = await persistEdit("attach", host, reserve, { file: args.file }, `${action} --attach`);
-    if (!dry) await checkEdit(edit);
+    await checkEdit(edit);
     loaderDiff = unifiedDiff(edit.before ?? "", edit.after, edit.path, edit.path);
   }
   return { steps: run?.steps ?? [], warnings: run?.warnings ?? [], reserve, loaderDiff };

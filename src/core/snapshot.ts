@@ -11,7 +11,8 @@ export type CommandResult =
 export type FileResult =
   /** `text` is the file's bytes, one char per byte (see bytes.ts): edits keep every byte. */
   | { readonly kind: "file"; readonly text: string }
-  | { readonly kind: "absent" }
+  /** `link`: the path is a symbolic link to this missing target (a dangling link). */
+  | { readonly kind: "absent"; readonly link?: string }
   | { readonly kind: "unknown"; readonly reason: string };
 
 /** What a path is, without reading it (ROM files: bhyve opens and maps them whole). */

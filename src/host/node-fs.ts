@@ -48,7 +48,11 @@ export async function readHostFile(path: string, limit = FILE_LIMIT): Promise<Fi
   try {
     st = await fs.stat(path);
   } catch (e) {
-    return missingOrUnknown(e);
+    const r = missingOrUnknown(e);
+    if (r.kind !== "absent") return r;
+    // A dangling link is absent to a reader, but a VM config kept so must not vanish unsaid.
+    const link = await fs.readlink(path).catch(() => null);
+    return link === null ? r : { kind: "absent", link };
   }
   const refused = refusal(st, limit);
   if (refused) return { kind: "unknown", reason: refused };

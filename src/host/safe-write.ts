@@ -18,6 +18,16 @@ export interface WriteOptions {
   readonly ops?: WriteOps;
   /** How long to wait for another pptctl writing the same file. */
   readonly lockWaitMs?: number;
+  /**
+   * Another way out named in a refusal; loader files have --file, a VM's config has none (its
+   * manager reads that file and no other). Default: --file.
+   */
+  readonly elsewhere?: string | null;
+}
+
+function orElse(opts: WriteOptions, head: string): string {
+  const other = opts.elsewhere === undefined ? "write another file with --file" : opts.elsewhere;
+  return other === null ? head : `${head} or ${other}`;
 }
 
 export interface WriteResult {
@@ -35,7 +45,8 @@ interface Target {
 
 const MAX_LINKS = 32;
 
-async function resolveTarget(given: string, command: string, ops: WriteOps): Promise<Target> {
+async function resolveTarget(given: string, opts: WriteOptions, ops: WriteOps): Promise<Target> {
+  const command = opts.command;
   const fail = (why: string) => new PptError(`${command}: ${given}: ${why}`, 1);
   let path = given;
   let meta: Meta | null = null;
@@ -55,10 +66,10 @@ async function resolveTarget(given: string, command: string, ops: WriteOps): Pro
     const dir = await ops.lstat(dirName(path)).catch(() => null);
     if (dir?.type !== "dir") {
       const why = path === given ? `its directory ${dirName(path)} does not exist` : `is a symbolic link to ${path}, whose directory does not exist`;
-      throw fail(`${why}; create it first or write another file with --file`);
+      throw fail(`${why}; ${orElse(opts, "create it first")}`);
     }
   } else if (meta.type !== "file") {
-    throw new PptError(`${command}: ${shown}: is ${meta.kind}, not a regular file; pptctl writes only regular files: give the file with --file`, 1);
+    throw new PptError(`${command}: ${shown}: is ${meta.kind}, not a regular file; pptctl writes only regular files${opts.elsewhere === null ? "" : ": give the file with --file"}`, 1);
   }
   return { path, shown, meta };
 }
@@ -70,13 +81,14 @@ async function resolveTarget(given: string, command: string, ops: WriteOps): Pro
  */
 export async function checkWritable(given: string, opts: WriteOptions): Promise<void> {
   const ops = opts.ops ?? realOps;
-  await checkTarget(await resolveTarget(given, opts.command, ops), opts.command, ops);
+  await checkTarget(await resolveTarget(given, opts, ops), opts, ops);
 }
 
-async function checkTarget(t: Target, command: string, ops: WriteOps): Promise<void> {
+async function checkTarget(t: Target, opts: WriteOptions, ops: WriteOps): Promise<void> {
+  const command = opts.command;
   const fail = (why: string) => new PptError(`${command}: ${t.shown}: ${why}`, 1);
   if (t.meta && (t.meta.mode & 0o222) === 0) {
-    throw fail(`is read-only (mode ${octal(t.meta.mode)}); make it writable (chmod u+w ${t.path}) or write another file with --file`);
+    throw fail(`is read-only (mode ${octal(t.meta.mode)}); ${orElse(opts, `make it writable (chmod u+w ${t.path})`)}`);
   }
   const dir = dirName(t.path);
   if (!(await ops.writable(dir))) throw fail(`pptctl cannot create files in ${dir} (permission denied, or a read-only file system); nothing was written`);
@@ -90,8 +102,8 @@ async function checkTarget(t: Target, command: string, ops: WriteOps): Promise<v
  */
 export async function replaceFile(given: string, expected: string | null, next: string, now: Date, opts: WriteOptions): Promise<WriteResult> {
   const ops = opts.ops ?? realOps;
-  const t = await resolveTarget(given, opts.command, ops);
-  await checkTarget(t, opts.command, ops);
+  const t = await resolveTarget(given, opts, ops);
+  await checkTarget(t, opts, ops);
   const fail = (why: string) => new PptError(`${opts.command}: ${t.shown}: ${why}`, 1);
   const lock = await Lock.acquire(t.path, opts.command, ops, opts.lockWaitMs ?? 10_000);
   const made: string[] = [];
@@ -151,7 +163,7 @@ export async function replaceFile(given: string, expected: string | null, next: 
  */
 export async function removeCreated(given: string, expected: string, opts: WriteOptions): Promise<void> {
   const ops = opts.ops ?? realOps;
-  const t = await resolveTarget(given, opts.command, ops);
+  const t = await resolveTarget(given, opts, ops);
   const fail = (why: string) => new PptError(`${opts.command}: ${t.shown}: ${why}`, 1);
   const lock = await Lock.acquire(t.path, opts.command, ops, opts.lockWaitMs ?? 10_000);
   try {

@@ -121,7 +121,10 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
       for (const layout of layouts) {
         const path = layout === "hoster" ? `${root}/${name}/vm_config.json` : `${root}/${name}/${name}.conf`;
         const f = file(path);
-        if (f.kind === "absent") continue;
+        if (f.kind === "absent") {
+          if (f.link !== undefined) problems.push({ path, vm: name, layout, problem: `is a symbolic link to ${f.link}, which does not exist` });
+          continue;
+        }
         if (f.kind === "unknown") {
           problems.push({ path, vm: name, layout, problem: f.reason });
           continue;
