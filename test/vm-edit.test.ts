@@ -201,6 +201,7 @@ describe("bhyve config files (bhyve -k)", () => {
     const r = removeConfigDevices(text, c, [addr(1, 0, 0), addr(1, 0, 1)], (n) => (n === "ppt1" ? addr(1, 0, 1) : null));
     expect(r.text).toBe("name=win\nmemory.wired=true\n");
     expect(r.removed).toEqual(["pci.0.6.0 (1/0/0)", "pci.0.6.1 (1/0/1)"]);
-    expect(appendConfigLines("name=win", ["a=b"])).toBe("name=win\na=b\n");
+    // A file without a final newline keeps none (bhyve reads a last line without one, getline).
+    expect(appendConfigLines("name=win", ["a=b"])).toBe("name=win\na=b");
   });
 });
