@@ -64,6 +64,17 @@ describe("assign refuses, in one line, and writes nothing", () => {
       },
       err: "VM gw: /zroot/vm/gw/gw.conf: is a symbolic link to ../.config/gw-real.conf, which does not exist; nothing was changed",
     },
+    // Finding 12: pci.0.S.F lines in a file vm-bhyve or Hoster reads would never reach bhyve.
+    { name: "--config naming a VM's own config", argv: ["assign", "47/0/0", "--config", GW], err: "/zroot/vm/gw/gw.conf is gw's vm-bhyve config, not a bhyve_config(5) file: use --vm gw" },
+    { name: "--config naming a file in vm-bhyve's format", argv: ["assign", "47/0/0", "--config", "/vm/lab.conf"], setup: (t) => t.write("/vm/lab.conf", 'loader="uefi"\ncpu=2\n'), err: "/vm/lab.conf looks like a vm-bhyve config, not a bhyve_config(5) file" },
+    { name: "--config naming a JSON file", argv: ["assign", "47/0/0", "--config", "/vm/x.json"], setup: (t) => t.write("/vm/x.json", '{"passthru": []}'), err: "looks like JSON (a Hoster vm_config.json?)" },
+    // Finding 13: a suggested command is pasted into a shell, so a VM's name is quoted for it.
+    {
+      name: "a VM name with a blank, quoted in the suggested command",
+      argv: ["assign", "47/0/0", "--vm", "gw", "--vms", "/more"],
+      setup: (t) => t.write("/more/a b/a b.conf", 'loader="uefi"\ncpu=1\nmemory=1G\npassthru0="47/0/0"\n'),
+      err: "'pptctl unassign 47/0/0 --vm 'a b'' first",
+    },
     { name: "neither --vm nor --config", argv: ["assign", "47/0/0"], err: "say which VM: --vm NAME" },
     { name: "--attach without vmm.ko, before anything is written", argv: ["assign", "47/0/0", "--vm", "gw", "--attach"], setup: () => undefined, err: "vmm.ko is not loaded" },
   ];

@@ -4,6 +4,7 @@ import { addr } from "../src/core/pci/address.ts";
 import { appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../src/core/vm/bhyve-config.ts";
 import { parseHosterVm } from "../src/core/vm/hoster.ts";
 import { editHosterPassthru } from "../src/core/vm/hoster-edit.ts";
+import { destroyCommand, shellLine, shellWord } from "../src/core/text/shell.ts";
 import { topObject } from "../src/core/text/json-spans.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
 import { addVmBhyveEntries, removeVmBhyveEntries } from "../src/core/vm/vm-bhyve-edit.ts";
@@ -203,5 +204,24 @@ describe("bhyve config files (bhyve -k)", () => {
     expect(r.removed).toEqual(["pci.0.6.0 (1/0/0)", "pci.0.6.1 (1/0/1)"]);
     // A file without a final newline keeps none (bhyve reads a last line without one, getline).
     expect(appendConfigLines("name=win", ["a=b"])).toBe("name=win\na=b");
+  });
+});
+
+describe("suggested commands are quoted for sh(1) (issue 32, finding 13)", () => {
+  test("plain words stay plain; anything else is single-quoted, quotes included", () => {
+    expect(shellLine(["pptctl", "unassign", "1/0/0", "--vm", "gw-1.lab"])).toBe("pptctl unassign 1/0/0 --vm gw-1.lab");
+    expect(shellWord("a b")).toBe("'a b'");
+    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(shellWord("$(reboot)")).toBe("'$(reboot)'");
+    expect(destroyCommand("it's")).toBe("bhyvectl --destroy '--vm=it'\\''s'");
+  });
+  test("property: sh reads the quoted word back as the word", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes("\0")), (word) => {
+        const r = Bun.spawnSync(["/bin/sh", "-c", `printf '%s' ${shellWord(word)}`]);
+        expect(r.stdout.toString()).toBe(word);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

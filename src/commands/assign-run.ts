@@ -10,6 +10,7 @@ import { displayText } from "../core/text/bytes.ts";
 import { unifiedDiff } from "../core/text/diff.ts";
 import { snapshotOf } from "../host/gather.ts";
 import type { MemoHost } from "../host/host.ts";
+import { shellLine } from "../core/text/shell.ts";
 import { lockVmConfigs } from "../host/config-lock.ts";
 import { LiveHost } from "../host/live.ts";
 import { checkWritable, realOps, replaceFile } from "../host/safe-write.ts";
@@ -77,7 +78,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
     const path = args.config!;
     const local = live ? live.localPath(path) : path;
     where = { local, before: await readLocal(local, action) };
-    target = configTarget(action, path, where.before, devices);
+    target = configTarget(action, path, where.before, devices, model.vms);
   }
   if (args.file !== undefined && !args.attach) throw new PptError(`${action}: --file names the loader file --attach edits; add --attach, or leave --file out`);
   if (args.attach && args.from !== undefined && !dry) throw new PptError(`${action}: --attach moves devices on this host; --from replays a recording (add --dry-run)`);
@@ -100,7 +101,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
     if (args.json) ctx.io.out(assignJson(plan, { dryRun: true, changed, diff, backup: null, attach: attach?.steps ?? [], attachResults: null, persisted: null, loaderDiff: attach?.loaderDiff ?? null }));
     else {
       ctx.io.out(displayText(diff));
-      for (const c of plan.commands) ctx.io.out(`${c.join(" ")}\n`);
+      for (const c of plan.commands) ctx.io.out(`${shellLine(c)}\n`);
       for (const st of attach?.steps ?? []) ctx.io.out(`${st.argv.join(" ")}\n`);
       if (attach?.loaderDiff) ctx.io.out(displayText(attach.loaderDiff));
       report(ctx, plan, changed, attach !== null, true);
@@ -114,7 +115,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
     backup = (await replaceFile(where.local, where.before, plan.after ?? "", ctx.io.now(), writeOpts)).backup;
     ctx.log.info(`wrote ${shown}${backup ? ` (previous version kept as ${backup})` : ""}`);
   }
-  if (!args.json) for (const c of plan.commands) ctx.io.out(`${c.join(" ")}\n`);
+  if (!args.json) for (const c of plan.commands) ctx.io.out(`${shellLine(c)}\n`);
 
   let attachResults = null;
   let persisted = null;

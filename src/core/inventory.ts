@@ -10,6 +10,7 @@ import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "./knowledge/interrupts.
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "./runtime/kenv.ts";
+import { destroyCommand } from "./text/shell.ts";
 
 export type DeviceStatus =
   | { readonly kind: "available" }
@@ -186,7 +187,7 @@ export function statusText(s: DeviceStatus): string {
       return `In use by: ${s.vm}${s.starting ? " (starting)" : ""}`;
     case "left-behind":
       // The instance still holds the device: bhyve fails until it is destroyed.
-      return `Left behind: ${s.vm} (bhyvectl --destroy --vm=${s.vm})`;
+      return `Left behind: ${s.vm} (${destroyCommand(s.vm)})`;
     case "assigned":
       return `Assigned to: ${s.vm} (${s.running === null ? "state unknown" : "stopped"})`;
     case "conflict":

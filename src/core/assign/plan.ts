@@ -18,6 +18,7 @@ import { assignmentsOf } from "../vm/assignments.ts";
 import { parsePassthruEntry } from "../vm/passthru-entry.ts";
 import { type Edit, editFor } from "./edit.ts";
 import { type Action, type Target, runningWords } from "./target.ts";
+import { shellWord } from "../text/shell.ts";
 
 /** Quirks whose functions must go to a guest together (quirks-data.ts). */
 
@@ -86,7 +87,7 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
       const o = others[0];
       if (o) {
         const busy = isActive(o.state) ? `, and ${o.vm} ${runningWords(o.state, o.vm)} and holds it now` : "";
-        throw new PptError(`assign: ${formatBhyve(p.addr)} is already in ${o.vm}'s config (${o.config.path})${busy}; a device goes to one VM: 'pptctl unassign ${formatBhyve(p.addr)} --vm ${o.vm}' first`, 1);
+        throw new PptError(`assign: ${formatBhyve(p.addr)} is already in ${o.vm}'s config (${o.config.path})${busy}; a device goes to one VM: 'pptctl unassign ${formatBhyve(p.addr)} --vm ${shellWord(o.vm)}' first`, 1);
       }
     }
     warnings.push(...unreadableOthers(m, target, picked));

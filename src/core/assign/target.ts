@@ -10,6 +10,7 @@ import type { PciDevice } from "../pci/device.ts";
 import { parseBhyveConfig } from "../vm/bhyve-config.ts";
 import type { VmInventory } from "../vm/configs.ts";
 import { type VmState, isActive, processText, vmState } from "../vm/instances.ts";
+import { destroyCommand, shellWord } from "../text/shell.ts";
 
 export type Manager = "vm-bhyve" | "hoster" | "cbsd" | "bhyve-config";
 
@@ -50,10 +51,21 @@ export function findTarget(m: HostModel, action: Action, vm: string, force: bool
     throw new PptError(`${action}: pptctl cannot tell whether ${vm} is running (${state.reason}); run it as root`, 1);
   }
   if (running && !force && target.manager !== "cbsd") {
-    const first = state.kind === "left-behind" ? `destroy it first (bhyvectl --destroy --vm=${vm})` : "stop it first";
+    const first = state.kind === "left-behind" ? `destroy it first (${destroyCommand(vm)})` : "stop it first";
     throw new PptError(`${action}: ${vm} ${runningWords(state, vm)}; a change to its config applies only at its next start: ${first}, or add --force to write it now`, 1);
   }
   return target;
+}
+
+/**
+ * A file of another format given as a bhyve config: JSON (Hoster's vm_config.json), or vm-bhyve's
+ * settings, whose names bhyve_config(5) does not have (loader, cpu, memory, passthruN, …; see
+ * vm-bhyve's sample-templates/config.sample, https://github.com/churchers/vm-bhyve).
+ */
+function foreignFormat(text: string): string | null {
+  if (/^\s*[{[]/.test(text)) return "JSON (a Hoster vm_config.json?)";
+  if (/^(loader|cpu|memory|guest|passthru\d+|network\d+_type|disk\d+_(type|name)|uefi|graphics)=/m.test(text)) return "a vm-bhyve config";
+  return null;
 }
 
 /** `is running (bhyve pid 4242)`: what holds a VM's instance, for assign's messages. */
@@ -71,7 +83,13 @@ function knownVms(inv: VmInventory): string {
 }
 
 /** A bhyve_config(5) file given with --config; `before` null when it does not exist yet. */
-export function configTarget(action: Action, path: string, before: string | null, devices: readonly PciDevice[]): Target {
+export function configTarget(action: Action, path: string, before: string | null, devices: readonly PciDevice[], inv: VmInventory): Target {
+  const known = [...inv.configs, ...inv.problems].find((c) => c.path === path && c.vm !== null);
+  if (known) {
+    throw new PptError(`${action}: ${path} is ${known.vm}'s ${known.layout === "hoster" ? "Hoster" : "vm-bhyve"} config, not a bhyve_config(5) file: use --vm ${shellWord(known.vm!)}`, 1);
+  }
+  const look = before === null ? null : foreignFormat(before);
+  if (look) throw new PptError(`${action}: ${path} looks like ${look}, not a bhyve_config(5) file, and its manager would never read pci.0.S.F lines: give the VM with --vm NAME (and its directory with --vms PATH)`, 1);
   const entries: string[] = [];
   if (before !== null) {
     const config = parseBhyveConfig(before);

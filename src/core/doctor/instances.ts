@@ -2,6 +2,7 @@ import type { HostModel } from "../model/model.ts";
 import { vmState } from "../vm/instances.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
+import { destroyCommand } from "../text/shell.ts";
 
 /**
  * VM instances in /dev/vmm that nothing runs any more: each holds its guest's wired memory and
@@ -22,7 +23,7 @@ export function instancesCheck(m: HostModel): Check {
       area,
       "warn",
       `${listSome(left.map((vm) => `/dev/vmm/${vm}`))} ${left.length === 1 ? "is" : "are"} left behind: no process runs, starts or supervises ${them}, and ${left.length === 1 ? "it holds" : "each holds"} its guest's memory and passthru devices`,
-      left.map((vm) => `bhyvectl --destroy --vm=${vm}`).join("; "),
+      left.map((vm) => destroyCommand(vm)).join("; "),
     );
   }
   const unsure = states.flatMap((x) => (x.s.kind === "unknown" ? [x.s.reason] : []));

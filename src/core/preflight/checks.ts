@@ -18,6 +18,7 @@ import { slotsCheck } from "./slots.ts";
 import { memoryCheck } from "./memory.ts";
 import type { StatResult } from "../snapshot.ts";
 import type { VmDevice, VmSpec } from "./spec.ts";
+import { destroyCommand, shellWord } from "../text/shell.ts";
 
 export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, StatResult>): Check[] {
   if (spec.problem !== null) return [check("vm.config", "config", "fail", `${spec.path}: ${spec.problem}`, configFix(spec))];
@@ -59,7 +60,7 @@ function configFix(spec: VmSpec): string {
   if (/permission denied|operation not permitted/i.test(p)) return "run pptctl as root";
   if (/both claim it/.test(p)) return "keep one config for the VM: remove or rename the other";
   if (/does not exist|not a regular file|FIFO|directory/i.test(p)) return `point pptctl at the VM's real config (${spec.path} is not a file it can read)`;
-  return `correct ${spec.path} as said above, then run 'pptctl doctor --vm ${spec.vm}' again`;
+  return `correct ${spec.path} as said above, then run 'pptctl doctor --vm ${shellWord(spec.vm)}' again`;
 }
 
 type On = { readonly v: VmDevice; readonly d: PciDevice | null };
@@ -96,7 +97,7 @@ function cardCheck(spec: VmSpec, on: readonly On[], devices: readonly PciDevice[
     }
   }
   if (split.length === 0) return check("vm.card", "card", "pass", "every card is passed whole where its functions go together");
-  const fix = spec.manager === "bhyve-config" ? `pptctl assign ${add.join(" ")} --config ${spec.path}` : `pptctl assign ${add.join(" ")} --vm ${spec.vm}`;
+  const fix = spec.manager === "bhyve-config" ? `pptctl assign ${add.join(" ")} --config ${shellWord(spec.path)}` : `pptctl assign ${add.join(" ")} --vm ${shellWord(spec.vm)}`;
   return check("vm.card", "card", "warn", listSome(split), fix);
 }
 
@@ -156,7 +157,7 @@ function instanceCheck(m: HostModel, spec: VmSpec): Check {
         "instance",
         "fail",
         `/dev/vmm/${vm} exists and no process runs, starts or supervises it: an instance left behind, which holds its devices and memory, and bhyve may fail with "Unable to setup memory (17)"`,
-        `bhyvectl --destroy --vm=${vm}`,
+        destroyCommand(vm),
       );
   }
 }

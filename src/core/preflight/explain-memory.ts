@@ -8,6 +8,7 @@
 import type { HostModel } from "../model/model.ts";
 import { processText, vmState } from "../vm/instances.ts";
 import { parseMemSize } from "./memory.ts";
+import { destroyCommand } from "../text/shell.ts";
 
 const MIB = 2 ** 20;
 
@@ -32,7 +33,7 @@ function existsCause(m: HostModel, vm: string | null): { cause: string; fix: str
     const s = vmState(m.vms, vm);
     switch (s.kind) {
       case "left-behind":
-        return { cause: `${EEXIST}: ${vm}'s instance is still there and no process names it, left behind by an earlier bhyve or made by a loader run without -S`, fix: `bhyvectl --destroy --vm=${vm}; if a loader (bhyveload, grub-bhyve) starts ${vm}, give it -S as bhyve gets` };
+        return { cause: `${EEXIST}: ${vm}'s instance is still there and no process names it, left behind by an earlier bhyve or made by a loader run without -S`, fix: `${destroyCommand(vm)}; if a loader (bhyveload, grub-bhyve) starts ${vm}, give it -S as bhyve gets` };
       case "stopped":
         return { cause: `${EEXIST}; there is no instance of ${vm} now (its manager destroyed it after bhyve stopped)`, fix: `if a loader (bhyveload, grub-bhyve) starts ${vm}, give it -S as bhyve gets; otherwise start ${vm} again` };
       case "running":
@@ -48,7 +49,7 @@ function existsCause(m: HostModel, vm: string | null): { cause: string; fix: str
   const shown = names.map((n) => `${n} (${describe(vmState(m.vms, n).kind)})`);
   return {
     cause: `${EEXIST}; bhyve's line does not name the VM. Instances now: ${shown.length > 0 ? shown.join(", ") : "none"}`,
-    fix: left.length > 0 ? left.map((n) => `if the VM that failed is ${n}: bhyvectl --destroy --vm=${n}`).join("; ") : "give the VM's name to see its instance: pptctl explain --vm NAME '…'",
+    fix: left.length > 0 ? left.map((n) => `if the VM that failed is ${n}: ${destroyCommand(n)}`).join("; ") : "give the VM's name to see its instance: pptctl explain --vm NAME '…'",
   };
 }
 

@@ -8,6 +8,7 @@ import { type PciAddress, addrKey, formatBhyve, sameAddr } from "../pci/address.
 import type { Assignments } from "./assignments.ts";
 import type { VmInventory } from "./configs.ts";
 import { type VmState, namesWithoutConfig, processText, vmState } from "./instances.ts";
+import { destroyCommand, shellWord } from "../text/shell.ts";
 
 export interface Holder {
   readonly vm: string;
@@ -46,7 +47,7 @@ export function holderWords(h: Holder, a: PciAddress): HolderWords {
       return {
         status: h.names ? "fail" : "warn",
         text: `${b} ${h.names ? "is in use by" : "may be in use by"} the running VM ${h.vm} (bhyve pid ${s.pid})${unnamed}`,
-        fix: h.names ? `stop ${h.vm} first, or give the device to one VM only ('pptctl unassign ${b} --vm ${h.vm}')` : `check what ${h.vm} was started with; point pptctl at its config with --vms PATH`,
+        fix: h.names ? `stop ${h.vm} first, or give the device to one VM only ('pptctl unassign ${b} --vm ${shellWord(h.vm)}')` : `check what ${h.vm} was started with; point pptctl at its config with --vms PATH`,
       };
     case "starting":
       return {
@@ -58,7 +59,7 @@ export function holderWords(h: Holder, a: PciAddress): HolderWords {
       return {
         status: h.names ? "fail" : "warn",
         text: `${h.vm}'s instance, left behind in /dev/vmm with no process naming it, ${verb} ${b}${unnamed}`,
-        fix: `bhyvectl --destroy --vm=${h.vm}`,
+        fix: destroyCommand(h.vm),
       };
     case "unknown":
     case "stopped":
