@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { vmTree } from "./vm-tree.ts";
 import { cli, host } from "./helpers.ts";
 
@@ -142,6 +142,33 @@ describe("assign refuses, in one line, and writes nothing", () => {
     expect(u.stdout).toContain('-  "passthru": ["0/13/0"],');
   });
 
+  test("--json entries have one shape for every manager (issue 32, finding 20)", async () => {
+    const t = tree();
+    t.write("/etc/rc.conf", `${t.read("/etc/rc.conf")}cbsd_workdir="/usr/jails"\n`);
+    mkdirSync(t.path("/usr/jails/jails-system/cb1"), { recursive: true });
+    t.write("/vm/plain.conf", "name=plain\n");
+    const runs = {
+      "vm-bhyve": ["--vm", "gw"],
+      hoster: ["--vm", "test-vm-2"],
+      "bhyve-config": ["--config", "/vm/plain.conf"],
+      cbsd: ["--vm", "cb1"],
+    } as const;
+    const shapes: Record<string, unknown> = {};
+    for (const [manager, target] of Object.entries(runs)) {
+      const r = await t.run("assign", "47/0/0", ...target, "--dry-run", "--json");
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { manager: string; entries: { bhyve: string; written: string; guest: string | null }[] };
+      expect(doc.manager).toBe(manager);
+      shapes[manager] = doc.entries;
+    }
+    expect(shapes).toEqual({
+      "vm-bhyve": [{ bhyve: "47/0/0", written: "47/0/0", guest: null }],
+      hoster: [{ bhyve: "47/0/0", written: "47/0/0", guest: null }],
+      "bhyve-config": [{ bhyve: "47/0/0", written: "pci.0.1.0", guest: "1:0" }],
+      cbsd: [{ bhyve: "47/0/0", written: "47/0/0", guest: null }],
+    });
+  });
+
   test("--force writes a running VM's config and says when it applies", async () => {
     const t = tree();
     t.write("/dev/vmm/gw", "");
@@ -169,7 +196,7 @@ describe("assign refuses, in one line, and writes nothing", () => {
     const d = await cli(["--from", host("list-vms"), "assign", "47/0/0", "--vm", "gw", "--dry-run", "--json"]);
     expect(d.code).toBe(0);
     const doc = JSON.parse(d.stdout);
-    expect(doc).toMatchObject({ format: "pptctl-assign/1", action: "assign", dryRun: true, vm: "gw", manager: "vm-bhyve", config: "/zroot/vm/gw/gw.conf", changed: true, entries: ["47/0/0"], backup: null });
+    expect(doc).toMatchObject({ format: "pptctl-assign/1", action: "assign", dryRun: true, vm: "gw", manager: "vm-bhyve", config: "/zroot/vm/gw/gw.conf", changed: true, entries: [{ bhyve: "47/0/0", written: "47/0/0", guest: null }], backup: null });
     expect(doc.devices).toEqual([{ bhyve: "47/0/0", selector: "pci0:47:0:0", name: "aq0", along: null, unchanged: false, onPpt: false, reserved: false }]);
     expect(doc.diff).toContain('+passthru2="47/0/0"');
   });

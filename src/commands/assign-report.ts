@@ -1,9 +1,17 @@
 import type { AssignPlan } from "../core/assign/plan.ts";
+import type { EditEntry } from "../core/assign/edit.ts";
 import { formatBhyve, formatSelector } from "../core/pci/address.ts";
 import type { Step } from "../core/runtime/devctl.ts";
 import type { Result } from "./runtime-steps.ts";
 
 const list = (xs: readonly string[]) => xs.join(" ");
+
+/** An entry for a person: as the file has it, and where it lands when the file fixes that. */
+function shown(plan: AssignPlan, e: EditEntry): string {
+  if (plan.target.manager === "bhyve-config" && e.guest) return `${formatBhyve(e.addr)} at guest ${e.guest.slot}:${e.guest.func}`;
+  // A pptN entry also says which device that is now.
+  return e.written.startsWith(formatBhyve(e.addr)) ? e.written : `${e.written} (${formatBhyve(e.addr)})`;
+}
 
 /** One line: what changed in which file, or why nothing did. */
 export function summaryLine(plan: AssignPlan, changed: boolean, dry: boolean): string {
@@ -12,7 +20,7 @@ export function summaryLine(plan: AssignPlan, changed: boolean, dry: boolean): s
   const unchanged = plan.picks.filter((p) => p.unchanged).map((p) => formatBhyve(p.addr));
   const done = plan.action === "assign" ? "added to" : "removed from";
   const verb = dry ? "would be" : plan.entries.length === 1 ? "is" : "are";
-  const head = changed ? `${list(plan.entries)} ${verb} ${plan.action === "assign" ? (dry ? "added to" : "now in") : dry ? "taken out of" : "out of"} ${whose}${t.path ? ` (${t.path})` : ""}` : "";
+  const head = changed ? `${list(plan.entries.map((e) => shown(plan, e)))} ${verb} ${plan.action === "assign" ? (dry ? "added to" : "now in") : dry ? "taken out of" : "out of"} ${whose}${t.path ? ` (${t.path})` : ""}` : "";
   if (t.manager === "cbsd" && plan.commands.length > 0) {
     return `CBSD keeps passthrough in its own database, which pptctl does not write: run the command${plan.commands.length === 1 ? "" : "s"} above (CBSD's bhyve-ppt takes only a device that is on ppt when it runs)`;
   }
@@ -60,7 +68,8 @@ export function assignJson(plan: AssignPlan, x: JsonExtra): string {
     config: t.path,
     running: t.running,
     changed: x.changed,
-    entries: plan.entries,
+    // One shape for every manager: the device, the entry as the file has it, the guest slot it fixes.
+    entries: plan.entries.map((e) => ({ bhyve: formatBhyve(e.addr), written: e.written, guest: e.guest ? `${e.guest.slot}:${e.guest.func}` : null })),
     devices: plan.picks.map((p) => ({
       bhyve: formatBhyve(p.addr),
       selector: formatSelector(p.addr),

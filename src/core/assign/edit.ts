@@ -12,11 +12,20 @@ import { LPC_SLOT, allocateSlots, slotConfig } from "../vm/slots.ts";
 import { addVmBhyveEntries, removeVmBhyveEntries } from "../vm/vm-bhyve-edit.ts";
 import type { Action, Target } from "./target.ts";
 
+/** One entry written or removed: the same shape whichever manager's file it is. */
+export interface EditEntry {
+  readonly addr: PciAddress;
+  /** As the file has it: vm-bhyve's value, Hoster's list element, a bhyve config's node (pci.0.6.0). */
+  readonly written: string;
+  /** The guest slot and function the file fixes (a vm-bhyve pin, a bhyve config node); null when the manager places it. */
+  readonly guest: { readonly slot: number; readonly func: number } | null;
+}
+
 export interface Edit {
   /** The file's new bytes; null when nothing is written. */
   readonly after: string | null;
-  /** The entries written or removed, as the file has them. */
-  readonly entries: readonly string[];
+  /** The entries written or removed. */
+  readonly entries: readonly EditEntry[];
   /** Commands for the admin to run (CBSD). */
   readonly commands: readonly (readonly string[])[];
   readonly warnings: readonly string[];
@@ -27,6 +36,12 @@ const IGD_SLOT = 2;
 
 export function editFor(action: Action, target: Target, before: string | null, addrs: readonly PciAddress[], igd: ReadonlySet<number>, devices: readonly PciDevice[]): Edit {
   const units = pptUnits(devices);
+  // An entry as a file holds it, read back for its device and pin (pptN entries included).
+  const entryOf = (written: string, fallback: PciAddress | null = null): EditEntry[] => {
+    const p = parsePassthruEntry(written, units);
+    if ("error" in p) return fallback ? [{ addr: fallback, written, guest: null }] : [];
+    return [{ addr: p.addr, written, guest: p.pin }];
+  };
   const none: Edit = { after: null, entries: [], commands: [], warnings: [] };
   if (addrs.length === 0) return none;
   const what = `${target.vm ?? target.path}`;
@@ -36,14 +51,14 @@ export function editFor(action: Action, target: Target, before: string | null, a
       // tools/bhyve-ppt: mode=attach|detach ppt=B/S/F jname=NAME (cbsd/cbsd on GitHub).
       const mode = action === "assign" ? "attach" : "detach";
       const commands = addrs.map((a) => ["cbsd", "bhyve-ppt", `mode=${mode}`, `ppt=${formatBhyve(a)}`, `jname=${target.vm}`]);
-      return { ...none, commands, entries: addrs.map(formatBhyve) };
+      return { ...none, commands, entries: addrs.map((a) => ({ addr: a, written: formatBhyve(a), guest: null })) };
     }
     case "vm-bhyve": {
       if (before === null) throw fail("does not exist any more");
       if (action === "unassign") {
         const r = removeVmBhyveEntries(before, addrs, units);
         if ("error" in r) throw fail(r.error);
-        return { ...none, after: r.text, entries: r.removed };
+        return { ...none, after: r.text, entries: r.removed.flatMap((e) => entryOf(e)) };
       }
       const pinned2 = target.entries.some((e) => {
         const p = parsePassthruEntry(e, units);
@@ -60,7 +75,7 @@ export function editFor(action: Action, target: Target, before: string | null, a
       });
       const r = addVmBhyveEntries(before, entries);
       if ("error" in r) throw fail(r.error);
-      return { ...none, after: r.text, entries, warnings };
+      return { ...none, after: r.text, entries: entries.flatMap((e) => entryOf(e)), warnings };
     }
     case "hoster": {
       if (before === null) throw fail("does not exist any more");
@@ -74,7 +89,7 @@ export function editFor(action: Action, target: Target, before: string | null, a
       const warnings = action === "assign" && addrs.some((a) => igd.has(addrKey(a)))
         ? [`${formatBhyve(addrs.find((a) => igd.has(addrKey(a)))!)} is Intel integrated graphics, which the GOP and Intel's guest drivers expect at guest slot 2; Hoster has no slot pins and keeps slot 2 for the VM's NIC, so the IGD lands at slot 5 or later and the guest may show no picture: for GVT-d, run that VM with vm-bhyve or plain bhyve (quirk intel-igd)`]
         : [];
-      return { ...none, after: r.text, entries: action === "assign" ? added : r.removed, warnings };
+      return { ...none, after: r.text, entries: (action === "assign" ? added : r.removed).flatMap((e) => entryOf(e)), warnings };
     }
     case "bhyve-config":
       return configEdit(action, before ?? "", addrs, igd, devices, fail);
@@ -87,7 +102,8 @@ function configEdit(action: Action, before: string, addrs: readonly PciAddress[]
   const byPpt = (name: string) => devices.find((d) => d.name === name)?.addr ?? null;
   if (action === "unassign") {
     const r = removeConfigDevices(before, config, addrs, byPpt);
-    return { after: r.text, entries: r.removed, commands: [], warnings: [] };
+    const entries = r.nodes.map((n) => ({ addr: n.host, written: `pci.${n.guest.bus}.${n.guest.slot}.${n.guest.func}`, guest: { slot: n.guest.slot, func: n.guest.func } }));
+    return { after: r.text, entries, commands: [], warnings: [] };
   }
   if (config.wired === false) throw fail(`line ${config.settings.get("memory.wired")?.line}: memory.wired is false, and bhyve refuses passthru without wired guest memory: set it to true`);
   const warnings: string[] = [];
@@ -110,6 +126,6 @@ function configEdit(action: Action, before: string, addrs: readonly PciAddress[]
   }
   const lines = slotConfig(plan, config.wired !== true);
   if (config.wired !== true) lines.splice(lines.indexOf("memory.wired=true"), 0, WIRED_MARK);
-  const at = plan.assignments.map((a) => `${formatBhyve(a.entry.addr)} at guest ${a.slot}:${a.func}`);
+  const at = plan.assignments.map((a) => ({ addr: a.entry.addr, written: `pci.0.${a.slot}.${a.func}`, guest: { slot: a.slot, func: a.func } }));
   return { after: appendConfigLines(before, lines), entries: at, commands: [], warnings: [...warnings, ...plan.notes] };
 }

@@ -110,7 +110,12 @@ export function appendConfigLines(text: string, lines: readonly string[]): strin
 }
 
 /** Drops every line of the passthru nodes that hold these host devices. */
-export function removeConfigDevices(text: string, config: BhyveConfig, hosts: readonly PciAddress[], resolve: (pptdev: string) => PciAddress | null): { text: string; removed: string[] } {
+export function removeConfigDevices(
+  text: string,
+  config: BhyveConfig,
+  hosts: readonly PciAddress[],
+  resolve: (pptdev: string) => PciAddress | null,
+): { text: string; removed: string[]; nodes: { guest: ConfigPassthru["guest"]; host: PciAddress }[] } {
   const gone = config.passthru.flatMap((p) => {
     const h = p.host ?? (p.pptdev ? resolve(p.pptdev) : null);
     return h !== null && hosts.some((a) => sameAddr(a, h)) ? [{ ...p, host: h }] : [];
@@ -130,5 +135,5 @@ export function removeConfigDevices(text: string, config: BhyveConfig, hosts: re
   const tail = lines.at(-1) ?? "";
   if (kept.length > 0 && tail !== "" && !tail.endsWith("\n") && kept.at(-1) !== tail) kept[kept.length - 1] = kept.at(-1)!.replace(/\r?\n$/, "");
   const removed = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func} (${formatBhyve(p.host)})`);
-  return { text: kept.join(""), removed };
+  return { text: kept.join(""), removed, nodes: gone.map((p) => ({ guest: p.guest, host: p.host })) };
 }
