@@ -62,6 +62,7 @@ function withTTY(io: Io, tty: boolean): Io {
     err: (s) => io.err(s),
     env: io.env,
     stdoutIsTTY: tty,
+    stderrIsTTY: io.stderrIsTTY,
     get columns() {
       return tty ? io.columns : 0;
     },

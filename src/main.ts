@@ -21,6 +21,7 @@ const code = await run(argv, {
     columns ??= terminalColumns();
     return columns;
   },
+  stderrIsTTY: () => isTerminal(2),
   platform: process.platform,
   now: () => new Date(),
   // A terminal would wait for ^D: explain asks for lines instead.

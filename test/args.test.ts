@@ -147,7 +147,7 @@ describe("--vm and --check read the host", () => {
     expect(r).toEqual({
       code: 1,
       stdout: "",
-      stderr: "pptctl: 0/2/0 is attached to vgapci0, not ppt; reserve it with 'pptctl plan 0/2/0 --write' and reboot, or 'devctl set driver -f pci0:0:2:0 ppt'\n",
+      stderr: "pptctl: 0/2/0 is attached to vgapci0, not ppt: move it and keep it there with 'pptctl attach 0/2/0 --persist'\n",
     });
   });
 });

@@ -81,7 +81,7 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
     const h = makeDevctlHost();
     await run(h.root, ["attach", "1/0/0", "1/0/1"]);
     const d = JSON.parse((await run(h.root, ["doctor", "--json"])).stdout).checks.find((c: { id: string }) => c.id === "runtime-only");
-    expect(d).toMatchObject({ status: "warn", fix: "keep them with 'pptctl attach 1/0/0 1/0/1 --persist' or 'pptctl plan 1/0/0 1/0/1 --write'" });
+    expect(d).toMatchObject({ status: "warn", fix: "keep them on ppt after a reboot with 'pptctl attach 1/0/0 1/0/1 --persist'" });
     const h2 = makeDevctlHost();
     await run(h2.root, ["attach", "1/0/0", "1/0/1", "--persist"]);
     const d2 = JSON.parse((await run(h2.root, ["doctor", "--json"])).stdout).checks.find((c: { id: string }) => c.id === "runtime-only");
@@ -135,6 +135,18 @@ describe("refused before anything runs", () => {
       expect(h.state().log.length).toBe(before);
     });
   }
+  test("attach --persist of a device already on ppt keeps it there and moves nothing (issue 33, one advice)", async () => {
+    const h = makeDevctlHost();
+    expect((await run(h.root, ["attach", "1/0/0"])).code).toBe(0);
+    const refused = await run(h.root, ["attach", "1/0/0"]);
+    expect(refused.stderr).toContain("nothing to do (add --persist to keep it there after a reboot)");
+    const r = await run(h.root, ["attach", "1/0/0", "--persist"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("attached");
+    expect(r.stderr).toContain("1/0/0: already on ppt; only loader.conf changes");
+    expect(readFileSync(join(h.root, "boot/loader.conf"), "utf8")).toMatch(/pptdevs="1\/0\/0"/);
+  });
+
   test("--force lets the default-route NIC go, with the danger said", async () => {
     const h = makeDevctlHost();
     const r = await run(h.root, ["attach", "em0", "--force"]);

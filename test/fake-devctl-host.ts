@@ -33,7 +33,7 @@ export function makeDevctlHost(
     from?: string;
     vmm?: boolean;
     runningVm?: string;
-    fail?: Record<string, "busy" | "vanish" | "hang" | "hang-child">;
+    fail?: Record<string, "busy" | "vanish" | "hang" | "hang-child" | "slow">;
     extra?: string;
     /** Host drivers of devices on ppt at boot, by address (pci0:2:0:0 -> em). */
     hosts?: Record<string, string>;

@@ -17,7 +17,8 @@
  * - `kenv` prints the environment, `kenv NAME=VALUE` sets, `kenv -u NAME` unsets.
  * Per-device test switches: `busy` (exit 1 "Device busy", nothing changes), `vanish` (the device
  * drops off the bus and devctl fails), `hang` (devctl sleeps past any timeout), `hang-child`
- * (as hang, with a child process that keeps devctl's output pipes open).
+ * (as hang, with a child process that keeps devctl's output pipes open), `slow` (set driver
+ * sleeps FAKE_DEVCTL_SLOW_MS, default 2.5 s, then moves the device).
  *
  * Usage: bun fake-devctl.ts STATE pciconf|devctl|kenv ARGS…
  */
@@ -37,7 +38,7 @@ export interface FakeDevice {
   rest: string;
   body: string[];
   gone?: boolean;
-  fail?: "busy" | "vanish" | "hang" | "hang-child";
+  fail?: "busy" | "vanish" | "hang" | "hang-child" | "slow";
 }
 
 export interface FakeState {
@@ -106,6 +107,8 @@ function main(statePath: string, tool: string, args: string[]): void {
     if (verb === "set") {
       if (!d || d.gone) fail(`Failed to set ${dev} driver to ${driver}: No such file or directory`);
       if (d!.fail === "hang") Bun.sleepSync(60_000);
+      // A driver that takes its time to let go (em(4) took 46-55 s on 14.0), then moves.
+      if (d!.fail === "slow") Bun.sleepSync(Number(process.env.FAKE_DEVCTL_SLOW_MS ?? 2500));
       // A child left holding devctl's output pipes: waiting for the pipes to close never ends.
       if (d!.fail === "hang-child") {
         Bun.spawn(["sleep", "60"], { stdin: "ignore", stdout: "inherit", stderr: "inherit" });

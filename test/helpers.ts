@@ -17,7 +17,7 @@ export interface CliResult {
 /** Runs pptctl in-process, as a pipe (no TTY) unless told otherwise. */
 export async function cli(
   argv: string[],
-  opts: { tty?: boolean; columns?: number; env?: Record<string, string>; platform?: string; stdin?: string } = {},
+  opts: { tty?: boolean; stderrTty?: boolean; columns?: number; env?: Record<string, string>; platform?: string; stdin?: string } = {},
 ): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
@@ -30,6 +30,7 @@ export async function cli(
     },
     env: { ...opts.env },
     stdoutIsTTY: opts.tty ?? false,
+    stderrIsTTY: async () => opts.stderrTty ?? false,
     columns: opts.columns ?? (opts.tty ? 120 : 0),
     platform: opts.platform ?? "linux",
     now: () => new Date("2026-11-24T12:00:00Z"),

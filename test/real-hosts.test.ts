@@ -173,10 +173,10 @@ describe("list, plan and args on the real captures", () => {
       stderr: "",
     });
   });
-  test("intel: args --check names the devctl command by address", async () => {
+  test("intel: args --check names the one command that moves and keeps the device", async () => {
     const r = await cli(["--from", real("qemu-14.0-intel"), "args", "1/0/0", "--check"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("devctl set driver -f pci0:1:0:0 ppt");
+    expect(r.stderr).toContain("move it and keep it there with 'pptctl attach 1/0/0 --persist'");
   });
 });
 

@@ -24,7 +24,7 @@ describe("release of a device the loader reserved", () => {
     const r = await run(h.root, ["release", "2/0/0"]);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: "released 2/0/0 (ppt0 → em2)\n" });
     expect(r.stderr).toContain(
-      "loader.conf still reserves 2/0/0: it goes back to ppt at the next boot; drop it there with 'pptctl plan --remove 2/0/0 --write' (release --persist does both at once)",
+      "loader.conf still reserves 2/0/0: it goes back to ppt at the next boot; keep it on the host for good with 'pptctl release 2/0/0 --persist'",
     );
     expect(h.state().log).toEqual(["kenv -u pptdevs", "kenv pptctl.released=2/0/0", "clear driver -f pci0:2:0:0", "detach pci0:2:0:0", "attach pci0:2:0:0"]);
     expect(h.state().kenv).toMatchObject({ "pptctl.released": "2/0/0" });
@@ -95,13 +95,13 @@ describe("doctor and list after a run-time release", () => {
     expect(c["pptdevs-bound"]).toMatchObject({
       status: "warn",
       summary: "2/0/0 (em2) was released at run time with 'pptctl release': on the host until the next boot, which reserves it again",
-      fix: "give it back to ppt with 'pptctl attach 2/0/0', or drop it from loader.conf with 'pptctl plan --remove 2/0/0 --write'",
+      fix: "give it back to ppt with 'pptctl attach 2/0/0 --persist', or keep it on the host for good with 'pptctl release 2/0/0 --persist'",
     });
     // Not "the running kernel has what loader.conf says": it does not (issue 31, finding 8).
     expect(c["reboot-pending"]).toMatchObject({
       status: "warn",
       summary: "loader.conf reserves 2/0/0, which was released at run time with 'pptctl release': the next boot gives it to ppt again",
-      fix: "back to ppt now: 'pptctl attach 2/0/0'; to keep it on the host: 'pptctl plan --remove 2/0/0 --write'",
+      fix: "back to ppt now: 'pptctl attach 2/0/0 --persist'; to keep it on the host for good: 'pptctl release 2/0/0 --persist'",
     });
     // (list exits 1 on this host for its vmm.ko that failed to initialise, not for the release.)
     const list = JSON.parse((await run(h.root, ["list", "--json"])).stdout);
@@ -120,6 +120,22 @@ describe("doctor and list after a run-time release", () => {
     expect(h.state().kenv["pptctl.released"]).toBeUndefined();
     const c = await checks(h.root);
     expect([c["pptdevs-bound"]!.status, c["reboot-pending"]!.status, c["runtime-only"]!.status]).toEqual(["pass", "pass", "pass"]);
+  });
+
+  test("the advice works as given: release --persist of a device already released only edits loader.conf (issue 33, one advice)", async () => {
+    const h = bootHost();
+    await run(h.root, ["release", "2/0/0"]);
+    const r = await run(h.root, ["release", "2/0/0", "--persist"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("2/0/0: not on ppt; only loader.conf changes");
+    expect(r.stdout).toContain('-pptdevs="2/0/0"');
+    expect(h.state().devices.find((d) => d.addr === "pci0:2:0:0")?.name).toBe("em2");
+    const c = await checks(h.root);
+    expect([c["pptdevs-bound"]?.status, c["reboot-pending"]?.status]).not.toContain("warn");
+    // Nothing to give back and --persist not asked: refused as before, with the way to ask.
+    const again = await run(h.root, ["release", "2/0/0"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("nothing to give back (add --persist to take it out of loader.conf too)");
   });
 
   test("the real 14.0 capture of that host replays as the real doctor printed it, but for what issue 31 corrected", async () => {

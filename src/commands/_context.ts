@@ -9,6 +9,8 @@ export interface Io {
   err(s: string): void;
   readonly env: Record<string, string | undefined>;
   readonly stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal, asked only by commands that show a long wait. */
+  readonly stderrIsTTY?: () => Promise<boolean>;
   /** When given, asked (once) instead of stdoutIsTTY, and only by commands that draw for a terminal. */
   readonly probeTTY?: () => Promise<boolean>;
   /** Terminal width for tables; 0 when not a terminal. */

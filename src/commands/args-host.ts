@@ -76,7 +76,7 @@ export async function checkBound(host: MemoHost, entries: readonly PassthruEntry
     if (!d) problems.push(`${b} is not on the PCI bus; check the address with 'pptctl list --all'`);
     else if (d.driver !== "ppt") {
       problems.push(
-        `${b} is ${d.driver === "none" ? "not attached to any driver" : `attached to ${d.name}`}, not ppt; reserve it with 'pptctl plan ${b} --write' and reboot, or 'devctl set driver -f ${formatSelector(d.addr)} ppt'`,
+        `${b} is ${d.driver === "none" ? "not attached to any driver" : `attached to ${d.name}`}, not ppt: move it and keep it there with 'pptctl attach ${b} --persist'`,
       );
     }
   }

@@ -41,7 +41,7 @@ export function hostSideLines(plan: AssignPlan): { ok: boolean; text: string }[]
       return { ok: true, text: `${b}: ${now}, ${boot}${p.onPpt || p.reserved ? `; if no other VM needs it, give it back to the host with 'pptctl release ${b} --persist'` : ""}` };
     }
     if (p.onPpt && p.reserved) return { ok: true, text: `${b}: ${now}, ${boot}: ready` };
-    const fix = p.onPpt ? `'pptctl plan ${b} --write' keeps it there after a reboot` : `'pptctl attach ${b} --persist' moves it now and keeps it (or run assign with --attach)`;
+    const fix = p.onPpt ? `'pptctl attach ${b} --persist' keeps it there after a reboot` : `'pptctl attach ${b} --persist' moves it now and keeps it (or run assign with --attach)`;
     return { ok: false, text: `${b}: ${now}, ${boot}: ${fix}` };
   });
 }

@@ -38,24 +38,33 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   const selectors = splitList(ctx.positionals).map(parseSelectorOrThrow);
   const host = await ctx.openHost(args.from);
   const model = await loadModelWithVms(host, []);
-  const plan = planRuntime(model, action, selectors, args.force === true);
+  const plan = planRuntime(model, action, selectors, args.force === true, { command: action, flag: "--force", persist: args.persist === true });
   for (const w of plan.warnings) ctx.log.warn(w);
+  if (plan.already.length > 0) {
+    const where = action === "attach" ? "already on ppt" : "not on ppt";
+    ctx.log.info(`${plan.already.map(formatBhyve).join(" ")}: ${where}; only loader.conf${plan.steps.length > 0 ? " changes for it" : " changes"}`);
+  }
 
   // --persist problems (a later loader file that would win, a read-only file) are found before
   // any device moves, not after.
-  const loader = args.persist ? await persistEdit(action, host, plan.steps.map((st) => st.addr), args) : null;
+  const loader = args.persist ? await persistEdit(action, host, [...plan.already, ...plan.steps.map((st) => st.addr)], args) : null;
   if (args["dry-run"]) return dryRun(action, plan.steps, model.kenv.ok ? model.kenv.value : new Map(), loader, args, ctx);
   if (loader) await checkEdit(loader.edit);
 
-  const { results, failed } = await runSteps(host, action, plan.steps, model.pci.ok ? model.pci.value.devices : [], ctx, args.json === true);
+  const { results, failed, interrupted } = await runSteps(host, action, plan.steps, model.pci.ok ? model.pci.value.devices : [], ctx, args.json === true);
   const untried = plan.steps.slice(results.length);
-  if (untried.length > 0) ctx.log.warn(`not tried after the failure: ${untried.map((st) => formatBhyve(st.addr)).join(" ")}`);
+  if (untried.length > 0) ctx.log.warn(`not tried after the ${interrupted ? interrupted.signal : "failure"}: ${untried.map((st) => formatBhyve(st.addr)).join(" ")}`);
   const done = results.filter((r) => r.outcome.kind === "done").map((r) => r.step.addr);
+  const keep = [...plan.already, ...done];
 
   let persisted: { path: string; backup: string | null; kenv: readonly KenvChange[] } | null = null;
-  if (args.persist && done.length > 0) persisted = await persist(action, host, done, args, ctx);
+  if (interrupted) {
+    // Stopped on request: loader.conf is not touched, and what to run to keep what moved is said.
+    if (args.persist && done.length > 0) ctx.log.info(`loader.conf was not changed; to keep what moved: pptctl ${action} ${done.map(formatBhyve).join(" ")} --persist`);
+  } else if (args.persist && keep.length > 0) persisted = await persist(action, host, keep, args, ctx);
   else if (done.length > 0) sayWhatLasts(action, done, readPptdevsConfig(model.loader).entries, ctx);
   if (args.json) ctx.io.out(runtimeJson(action, results, untried, persisted));
+  if (interrupted) return interrupted.exitCode;
   return failed ? 1 : 0;
 }
 
@@ -68,7 +77,7 @@ function sayWhatLasts(action: Action, done: readonly PciAddress[], reserved: rea
   }
   const inLoader = done.filter((a) => reserved.some((r) => sameAddr(r, a))).map(formatBhyve);
   if (inLoader.length > 0) {
-    ctx.log.info(`loader.conf still reserves ${inLoader.join(" ")}: ${inLoader.length === 1 ? "it goes" : "they go"} back to ppt at the next boot; drop ${them(inLoader.length)} there with 'pptctl plan --remove ${inLoader.join(" --remove ")} --write' (release --persist does both at once)`);
+    ctx.log.info(`loader.conf still reserves ${inLoader.join(" ")}: ${inLoader.length === 1 ? "it goes" : "they go"} back to ppt at the next boot; keep ${them(inLoader.length)} on the host for good with 'pptctl release ${inLoader.join(" ")} --persist'`);
   }
 }
 

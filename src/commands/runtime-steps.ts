@@ -7,6 +7,8 @@ import { type Action, type DevctlRun, type Outcome, type Step, devctlArgv, judge
 import { CMD } from "../core/snapshot.ts";
 import type { Ctx } from "./_context.ts";
 import type { MemoHost } from "../host/host.ts";
+import { type Interrupts, holdInterrupts } from "../io/interrupt.ts";
+import { waitLine } from "./progress.ts";
 
 /** Re-attaching a host driver took 46 s under emulation on 14.0 (corpus devctl-extra/). */
 const DEVCTL_TIMEOUT_MS = 120_000;
@@ -36,30 +38,67 @@ export async function runSteps(
   devicesBefore: readonly PciDevice[],
   ctx: Ctx,
   json: boolean,
-  /** Undoing a change tries every device, not only those before a failure. */
+  /** Undoing a change tries every device, not only those before a failure (or a Ctrl-C). */
   keepGoing = false,
-): Promise<{ results: Result[]; failed: boolean }> {
+): Promise<{ results: Result[]; failed: boolean; interrupted: Interrupts | null }> {
   const timeoutMs = positive(ctx.io.env.PPTCTL_DEVCTL_TIMEOUT_MS) ?? DEVCTL_TIMEOUT_MS;
   let before = devicesBefore;
   const results: Result[] = [];
   let failed = false;
-  for (const step of steps) {
-    const calls: Call[] = [];
-    const call = async (argv: readonly string[]) => {
-      const r = await runHostCommand(host, action, argv, timeoutMs);
-      calls.push({ argv, ...r });
-      return r;
-    };
-    const kenvFailed = await applyKenv(step.kenv, call);
-    let devctl: DevctlRun = { exit: null, stderr: "", timedOut: null };
-    let after = before;
-    let outcome: Outcome;
-    if (kenvFailed) {
-      outcome = { kind: "failed", after: before.find((d) => sameAddr(d.addr, step.addr)) ?? null, why: `${kenvFailed}; the device was not touched`, vanished: [] };
-    } else {
+  let current: Step | null = null;
+  const signals = holdInterrupts((sig) => {
+    const doing = current ? `the move of ${formatBhyve(current.addr)} finishes first, so it ends on one driver` : "nothing is moving";
+    ctx.io.err(`\r\x1b[Kpptctl: ${action}: ${sig}: ${doing}${keepGoing ? "; putting back what moved goes on" : ""}\n`);
+  });
+  try {
+    for (const step of steps) {
+      if (signals.signal !== null && !keepGoing) break;
+      current = step;
+      const r = await runStep(host, action, step, before, ctx, json, timeoutMs);
+      before = r.before;
+      results.push(r.result);
+      if (r.result.outcome.kind === "failed") {
+        failed = true;
+        if (!keepGoing) break;
+      }
+    }
+  } finally {
+    signals.release();
+  }
+  return { results, failed, interrupted: signals.signal !== null ? signals : null };
+}
+
+/** One device: kenv, devctl (with its fallback), pciconf read back, judged, said. */
+async function runStep(
+  host: MemoHost,
+  action: Action,
+  step: Step,
+  devicesBefore: readonly PciDevice[],
+  ctx: Ctx,
+  json: boolean,
+  timeoutMs: number,
+): Promise<{ result: Result; before: readonly PciDevice[] }> {
+  let before = devicesBefore;
+  const calls: Call[] = [];
+  const call = async (argv: readonly string[]) => {
+    const r = await runHostCommand(host, action, argv, timeoutMs);
+    calls.push({ argv, ...r });
+    return r;
+  };
+  const kenvFailed = await applyKenv(step.kenv, call);
+  let devctl: DevctlRun = { exit: null, stderr: "", timedOut: null };
+  let after = before;
+  let outcome: Outcome;
+  if (kenvFailed) {
+    outcome = { kind: "failed", after: before.find((d) => sameAddr(d.addr, step.addr)) ?? null, why: `${kenvFailed}; the device was not touched`, vanished: [] };
+  } else {
+    const from = step.before.driver === "none" ? "no driver" : step.before.name;
+    const done = await waitLine(ctx, json, `waiting for devctl to move ${formatBhyve(step.addr)} (${from} → ${action === "attach" ? "ppt" : "the host driver"}; a driver may take a minute, pptctl waits up to ${Math.round(timeoutMs / 1000)} s)`);
+    let last: DevctlRun;
+    try {
       devctl = await call(step.argv);
       after = await rereadPci(host, action);
-      let last = devctl;
+      last = devctl;
       // ppt took it by probing (pptdevs at boot): clear driver changed nothing, detach + attach re-probes.
       if (step.fallback.length > 0 && after.find((d) => sameAddr(d.addr, step.addr))?.driver === "ppt") {
         for (const argv of step.fallback) {
@@ -68,39 +107,36 @@ export async function runSteps(
         }
         after = await rereadPci(host, action);
       }
-      outcome = judge(action, step, last, before, after);
+    } finally {
+      done();
     }
-    let restored: string | null = null;
-    if (outcome.kind === "failed" && step.kenvUndo.length > 0 && !kenvFailed) {
-      // It stayed on ppt: the environment goes back to naming it, as it did.
-      await applyKenv(step.kenvUndo, call);
-    }
-    if (outcome.kind === "failed" && (outcome.vanished.length > 0 || outcome.after === null || (action === "attach" && outcome.after.driver !== step.before.driver))) {
-      // Left worse than before: give the device back to the kernel's choice of driver.
-      const undo = devctlArgv("release", step.addr);
-      const r = await call(undo);
-      const again = await rereadPci(host, action);
-      const back = before.every((b) => again.some((a) => sameAddr(a.addr, b.addr)));
-      restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => sameAddr(a.addr, b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
-      before = again;
-    } else {
-      before = after;
-    }
-    if (outcome.kind === "done") await applyKenv(step.kenvAfter, call);
-    results.push({ step, outcome, devctl, restored, calls });
-    const line = outcomeLine(action, step, outcome);
-    // Results on stdout; a failure is an error, on stderr (a script's $(…) keeps only results).
-    if (outcome.kind === "done") {
-      if (!json) ctx.io.out(`${line}\n`);
-    } else ctx.io.err(`pptctl: ${action}: ${line}\n`);
-    if (outcome.kind === "done" && outcome.note) ctx.log.warn(`${formatBhyve(step.addr)}: ${outcome.note}`);
-    if (restored) ctx.log.warn(`${formatBhyve(step.addr)}: restored with ${restored}`);
-    if (outcome.kind === "failed") {
-      failed = true;
-      if (!keepGoing) break;
-    }
+    outcome = judge(action, step, last, before, after);
   }
-  return { results, failed };
+  let restored: string | null = null;
+  if (outcome.kind === "failed" && step.kenvUndo.length > 0 && !kenvFailed) {
+    // It stayed on ppt: the environment goes back to naming it, as it did.
+    await applyKenv(step.kenvUndo, call);
+  }
+  if (outcome.kind === "failed" && (outcome.vanished.length > 0 || outcome.after === null || (action === "attach" && outcome.after.driver !== step.before.driver))) {
+    // Left worse than before: give the device back to the kernel's choice of driver.
+    const undo = devctlArgv("release", step.addr);
+    const r = await call(undo);
+    const again = await rereadPci(host, action);
+    const back = before.every((b) => again.some((a) => sameAddr(a.addr, b.addr)));
+    restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => sameAddr(a.addr, b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
+    before = again;
+  } else {
+    before = after;
+  }
+  if (outcome.kind === "done") await applyKenv(step.kenvAfter, call);
+  const line = outcomeLine(action, step, outcome);
+  // Results on stdout; a failure is an error, on stderr (a script's $(…) keeps only results).
+  if (outcome.kind === "done") {
+    if (!json) ctx.io.out(`${line}\n`);
+  } else ctx.io.err(`pptctl: ${action}: ${line}\n`);
+  if (outcome.kind === "done" && outcome.note) ctx.log.warn(`${formatBhyve(step.addr)}: ${outcome.note}`);
+  if (restored) ctx.log.warn(`${formatBhyve(step.addr)}: restored with ${restored}`);
+  return { result: { step, outcome, devctl, restored, calls }, before };
 }
 
 /** Runs kenv calls in order; the reason when one fails, else null. */

@@ -94,7 +94,7 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
       area,
       "warn",
       `${list(freed)} ${freed.length === 1 ? "was" : "were"} released at run time with 'pptctl release': on the host until the next boot, which reserves ${freed.length === 1 ? "it" : "them"} again`,
-      `give ${freed.length === 1 ? "it" : "them"} back to ppt with 'pptctl attach ${sels}', or drop ${freed.length === 1 ? "it" : "them"} from loader.conf with 'pptctl plan --remove ${sels.split(" ").join(" --remove ")} --write'`,
+      `give ${freed.length === 1 ? "it" : "them"} back to ppt with 'pptctl attach ${sels} --persist', or keep ${freed.length === 1 ? "it" : "them"} on the host for good with 'pptctl release ${sels} --persist'`,
     );
   }
   if (sysctl !== undefined && Number(sysctl) !== pptCount) {

@@ -33,7 +33,7 @@ export function runtimeOnlyCheck(m: HostModel, cfg: PptdevsConfig): Check {
       area,
       "warn",
       `${listSome(runtime.map((d) => `${d.name} (${formatBhyve(d.addr)})`))} ${runtime.length === 1 ? "is" : "are"} on ppt but in no pptdevs entry: back to host drivers at the next boot${byIov}`,
-      `keep ${runtime.length === 1 ? "it" : "them"} with 'pptctl attach ${sels} --persist' or 'pptctl plan ${sels} --write'`,
+      `keep ${runtime.length === 1 ? "it" : "them"} on ppt after a reboot with 'pptctl attach ${sels} --persist'`,
     );
   }
   return check(id, area, "pass", `every ppt device is in pptdevs${byIov}`);

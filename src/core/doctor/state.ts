@@ -37,7 +37,7 @@ export function rebootCheck(m: HostModel): Check {
       area,
       "warn",
       `loader.conf reserves ${sels.join(" ")}, which ${released.length === 1 ? "was" : "were"} released at run time with 'pptctl release': the next boot gives ${released.length === 1 ? "it" : "them"} to ppt again`,
-      `back to ppt now: 'pptctl attach ${sels.join(" ")}'; to keep ${released.length === 1 ? "it" : "them"} on the host: 'pptctl plan --remove ${sels.join(" --remove ")} --write'`,
+      `back to ppt now: 'pptctl attach ${sels.join(" ")} --persist'; to keep ${released.length === 1 ? "it" : "them"} on the host for good: 'pptctl release ${sels.join(" ")} --persist'`,
     );
   }
   return check("reboot-pending", area, "pass", "the running kernel has what loader.conf says");

@@ -111,7 +111,7 @@ function pptCheck(m: HostModel, on: readonly On[]): Check {
   }
   const loose = on.filter((x) => x.d && !reserved.some((r) => sameAddr(r, x.v.addr)));
   if (loose.length > 0) {
-    return check("vm.ppt", "ppt", "warn", `${loose.map(b).join(" ")} ${loose.length === 1 ? "is" : "are"} on ppt now but not in pptdevs: the next boot gives ${loose.length === 1 ? "it" : "them"} back to the host`, `pptctl plan ${loose.map(b).join(" ")} --write`);
+    return check("vm.ppt", "ppt", "warn", `${loose.map(b).join(" ")} ${loose.length === 1 ? "is" : "are"} on ppt now but not in pptdevs: the next boot gives ${loose.length === 1 ? "it" : "them"} back to the host`, `pptctl attach ${loose.map(b).join(" ")} --persist`);
   }
   return check("vm.ppt", "ppt", "pass", "every device is attached to ppt now and reserved in pptdevs");
 }

@@ -47,6 +47,8 @@ export interface RuntimePlan {
   readonly action: Action;
   readonly steps: readonly Step[];
   readonly warnings: readonly string[];
+  /** With --persist: devices already where the action puts them, for loader.conf only. */
+  readonly already: readonly PciAddress[];
 }
 
 export function devctlArgv(action: Action, a: PciAddress): string[] {
@@ -54,22 +56,30 @@ export function devctlArgv(action: Action, a: PciAddress): string[] {
   return action === "attach" ? [DEVCTL, "set", "driver", "-f", dev, "ppt"] : [DEVCTL, "clear", "driver", "-f", dev];
 }
 
-/** Every refusal happens here, before devctl runs at all. Usage problems exit 2, host state 1. */
-/** Who asks (assign --attach says so itself) and the flag that lifts the host-device guards. */
+/** Who asks (assign --attach says so itself), the flag that lifts the host-device guards, and --persist. */
 export interface Asker {
   readonly command: string;
   readonly flag: string;
+  /** With --persist a device already where it should be is kept in loader.conf, not refused. */
+  readonly persist?: boolean;
 }
 
+/** Every refusal happens here, before devctl runs at all. Usage problems exit 2, host state 1. */
 export function planRuntime(m: HostModel, action: Action, selectors: readonly Selector[], force: boolean, asker: Asker = { command: action, flag: "--force" }): RuntimePlan {
   if (selectors.length === 0) throw new PptError(`${action}: name at least one device, e.g. 'pptctl ${action} pci0:1:0:0'`);
   if (!m.pci.ok) throw new PptError(`${action}: cannot list PCI devices: ${m.pci.reason}`, 1);
   const devices = m.pci.value.devices;
   const picked: PciDevice[] = [];
+  const already: PciDevice[] = [];
   for (const s of selectors) {
     const d = resolveOne(s, devices);
-    if (!picked.some((p) => sameAddr(p.addr, d.addr))) picked.push(d);
+    if (picked.some((p) => sameAddr(p.addr, d.addr)) || already.some((p) => sameAddr(p.addr, d.addr))) continue;
+    // One advice for a device on ppt now but not kept, or kept but released: attach/release --persist.
+    const there = !isBridgeHeader(d) && (action === "attach" ? d.driver === "ppt" : d.driver !== "ppt");
+    if (there && asker.persist) already.push(d);
+    else picked.push(d);
   }
+  if (picked.length === 0) return { action, steps: [], warnings: [], already: already.map((d) => d.addr) };
   if (action === "attach") {
     if (!m.kld.ok) throw new PptError(`attach: cannot tell whether vmm.ko is loaded (${m.kld.reason}); run as root`, 1);
     if (!hasModule(m.kld.value, "vmm.ko")) {
@@ -82,9 +92,9 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
       // On 14.0 devctl detaches the bridge and every device behind it, then fails.
       throw new PptError(`${action}: ${describe(d)} is a bridge; ppt never claims bridges and devctl would detach everything behind it: name the devices behind it instead`);
     }
-    if (action === "attach" && d.driver === "ppt") throw new PptError(`attach: ${describe(d)} is already on ppt (${d.name}); nothing to do`, 1);
+    if (action === "attach" && d.driver === "ppt") throw new PptError(`attach: ${describe(d)} is already on ppt (${d.name}); nothing to do (add --persist to keep it there after a reboot)`, 1);
     if (action === "release" && d.driver !== "ppt") {
-      throw new PptError(`release: ${describe(d)} is not on ppt (it is ${d.driver === "none" ? "without a driver" : `on ${d.name}`}); nothing to give back`, 1);
+      throw new PptError(`release: ${describe(d)} is not on ppt (it is ${d.driver === "none" ? "without a driver" : `on ${d.name}`}); nothing to give back (add --persist to take it out of loader.conf too)`, 1);
     }
   }
   const busy = inUseByRunningVm(m, picked);
@@ -112,7 +122,7 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     const fallback = changes.length > 0 ? [[DEVCTL, "detach", dev], [DEVCTL, "attach", dev]] : [];
     return { addr: d.addr, before: d, argv, kenv: changes, kenvUndo: undo, fallback, kenvAfter: [] };
   });
-  return { action, steps, warnings };
+  return { action, steps, warnings, already: already.map((d) => d.addr) };
 }
 
 /**
