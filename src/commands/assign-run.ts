@@ -120,10 +120,10 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
   let attachResults = null;
   let persisted = null;
   if (attach) {
-    const run = attach.steps.length > 0 ? await runSteps(host, "attach", attach.steps, devices, ctx, args.json === true) : { results: [], failed: false };
+    const run = attach.steps.length > 0 ? await runSteps(host, "attach", attach.steps, devices, ctx, args.json === true) : { results: [], failed: false, interrupted: null };
     attachResults = run.results;
     // All or nothing: a device that did not move, or a loader.conf that cannot be written, undoes the rest.
-    let failure: string | null = run.failed ? "a device did not move to ppt" : null;
+    let failure: string | null = run.interrupted ? `${run.interrupted.signal} stopped it` : run.failed ? "a device did not move to ppt" : null;
     if (!failure && attach.reserve.length > 0) {
       try {
         persisted = await persist("attach", host, attach.reserve, { file: args.file, json: args.json }, ctx, `${action} --attach`);
@@ -139,7 +139,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
       const configBack = changed && where.local !== null ? await undoConfig(where.local, where.before, plan.after ?? "", shown, ctx, action, failure) : true;
       if (args.json) ctx.io.out(assignJson(plan, { dryRun: false, changed: !configBack, diff, backup, attach: attach.steps, attachResults, persisted: null, loaderDiff: null }));
       if (devicesBack && configBack) ctx.io.err(`pptctl: ${action}: nothing is left changed\n`);
-      return 1;
+      return run.interrupted?.exitCode ?? 1;
     }
   }
   if (args.json) ctx.io.out(assignJson(plan, { dryRun: false, changed, diff, backup, attach: attach?.steps ?? [], attachResults, persisted, loaderDiff: null }));
