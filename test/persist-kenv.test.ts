@@ -49,7 +49,7 @@ describe("--persist leaves the running kernel's environment saying what loader.c
     const h = boot();
     const r = await run(h.root, ["attach", "1/0/0", "--persist", "--dry-run"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toStartWith("/usr/sbin/devctl set driver -f pci0:1:0:0 ppt\n/bin/kenv pptdevs=2/0/0 1/0/0\n--- /boot/loader.conf\n+++ /boot/loader.conf\n");
+    expect(r.stdout).toStartWith("/usr/sbin/devctl set driver -f pci0:1:0:0 ppt\n/bin/kenv 'pptdevs=2/0/0 1/0/0'\n--- /boot/loader.conf\n+++ /boot/loader.conf\n");
     expect(r.stdout).toContain('-pptdevs="2/0/0"\n+pptdevs="1/0/0 2/0/0"');
     expect(h.state().log).toEqual([]);
     const j = JSON.parse((await run(h.root, ["attach", "1/0/0", "--persist", "--dry-run", "--json"])).stdout);

@@ -102,7 +102,7 @@ async function locked(action: Action, args: AssignArgs, ctx: Ctx, host: MemoHost
     else {
       ctx.io.out(displayText(diff));
       for (const c of plan.commands) ctx.io.out(`${shellLine(c)}\n`);
-      for (const st of attach?.steps ?? []) ctx.io.out(`${st.argv.join(" ")}\n`);
+      for (const st of attach?.steps ?? []) ctx.io.out(`${shellLine(st.argv)}\n`);
       if (attach?.loaderDiff) ctx.io.out(displayText(attach.loaderDiff));
       report(ctx, plan, changed, attach !== null, true);
     }

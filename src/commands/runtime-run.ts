@@ -1,3 +1,4 @@
+import { shellLine } from "../core/text/shell.ts";
 import { unifiedDiff } from "../core/text/diff.ts";
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model/model.ts";
@@ -90,7 +91,7 @@ function dryRun(action: Action, steps: readonly Step[], kenv: ReadonlyMap<string
   if (args.json) {
     const devices = steps.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, commands: calls(st) }));
     ctx.io.out(`${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: true, devices, loaderDiff: loader ? diff : null, after: late }, null, 2)}\n`);
-  } else ctx.io.out([...steps.flatMap(calls), ...late].map((c) => `${c.join(" ")}\n`).join("") + diff);
+  } else ctx.io.out([...steps.flatMap(calls), ...late].map((c) => `${shellLine(c)}\n`).join("") + diff);
   if (steps.some((st) => st.fallback.length > 0)) ctx.log.info("detach and attach run only when clear driver leaves the device on ppt (ppt took it at boot, not devctl)");
   if (loader && diff === "") ctx.log.info(`${loader.edit.path} already says this; nothing to change there`);
   return 0;
@@ -131,7 +132,7 @@ export async function persist(action: Action, host: MemoHost, done: readonly Pci
   const changes = kenv ? persistChanges(action, kenv, done, records) : [];
   for (const c of changes) {
     const r = await host.runFresh(kenvArgv(c));
-    if (r.kind !== "ran" || r.exit !== 0) ctx.log.warn(`${kenvArgv(c).join(" ")} failed; doctor will say a reboot is pending until the next boot, which applies loader.conf`);
+    if (r.kind !== "ran" || r.exit !== 0) ctx.log.warn(`${shellLine(kenvArgv(c))} failed; doctor will say a reboot is pending until the next boot, which applies loader.conf`);
   }
   if (!kenv) ctx.log.warn("kenv could not be read after the write; doctor may say a reboot is pending until the next boot");
   return { path: edit.path, backup, kenv: changes };

@@ -1,3 +1,4 @@
+import { shellLine } from "../core/text/shell.ts";
 import { PptError } from "../core/errors.ts";
 import { formatBhyve, sameAddr } from "../core/pci/address.ts";
 import type { PciDevice } from "../core/pci/device.ts";
@@ -123,7 +124,7 @@ async function runStep(
     const r = await call(undo);
     const again = await rereadPci(host, action);
     const back = before.every((b) => again.some((a) => sameAddr(a.addr, b.addr)));
-    restored = `${undo.join(" ")}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => sameAddr(a.addr, b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
+    restored = `${shellLine(undo)}: ${back ? "every device is back" : `still missing: ${before.filter((b) => !again.some((a) => sameAddr(a.addr, b.addr))).map((d) => formatBhyve(d.addr)).join(", ")}`}${r.exit !== 0 && r.exit !== null ? ` (devctl exit ${r.exit})` : ""}`;
     before = again;
   } else {
     before = after;
@@ -143,7 +144,7 @@ async function runStep(
 export async function applyKenv(changes: readonly KenvChange[], call: (argv: readonly string[]) => Promise<DevctlRun>): Promise<string | null> {
   for (const c of changes) {
     const r = await call(kenvArgv(c));
-    if (r.exit !== 0) return `${kenvArgv(c).join(" ")} failed (${r.timedOut !== null ? `no answer within ${r.timedOut} s` : `exit ${r.exit}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n")[0]}` : ""}`})`;
+    if (r.exit !== 0) return `${shellLine(kenvArgv(c))} failed (${r.timedOut !== null ? `no answer within ${r.timedOut} s` : `exit ${r.exit}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n")[0]}` : ""}`})`;
   }
   return null;
 }
