@@ -107,6 +107,15 @@ function stripAnsi(s: string): string {
   return s.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
+/**
+ * Every error names the command it comes from (`pptctl: args: passthru entry '1/0': …`): errors
+ * raised by shared code (selectors, entries, recordings) do not know it themselves.
+ */
+function withCommand(name: string | undefined, message: string): string {
+  if (name === undefined || !COMMANDS[name]) return message;
+  return message.startsWith(`${name}:`) || message.startsWith(`${name} `) ? message : `${name}: ${message}`;
+}
+
 /** Our own entry point: returns the exit code; never prints a stack trace unless PPTCTL_DEBUG. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let name: string | undefined;
@@ -129,7 +138,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         throw new PptError(`unknown option '${tok}' before the command; see 'pptctl --help'`);
       }
       pre.push(tok);
-      if (tok === "--from") pre.push(argv[++i] ?? "");
+      if (tok === "--from") {
+        const dir = argv[++i];
+        if (dir === undefined || dir === "") throw new PptError("--from needs a directory: a recording made by 'pptctl capture DIR' (e.g. --from examples/hosts/gpu-workstation)");
+        pre.push(dir);
+      }
     }
     name = argv[i];
     if (name === undefined) {
@@ -196,7 +209,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const err = e as Error;
     const message =
       e instanceof PptError
-        ? e.message
+        ? withCommand(name, e.message)
         : err?.name === "CLIError"
           ? `${name ?? ""}: ${stripAnsi(err.message)}; see 'pptctl ${name ?? ""} --help'`
           : `internal error: ${err?.message ?? String(e)} (please report it with a capture: 'pptctl capture DIR')`;

@@ -46,19 +46,19 @@ describe("slot arguments (table)", () => {
 
 describe("errors: one line on stderr, exit 2, nothing on stdout", () => {
   const rows: { name: string; argv: string[]; stderr: string }[] = [
-    { name: "malformed entry", argv: ["1/0"], stderr: "pptctl: passthru entry '1/0': '1/0' is not a device address; write B/S/F as pciconf shows it (1/0/0)\n" },
-    { name: "domain not 0", argv: ["pci1:2:0:0"], stderr: "pptctl: passthru entry 'pci1:2:0:0': domain 1: bhyve passthru and pptdevs reach only PCI domain 0\n" },
-    { name: "duplicate device", argv: ["1/0/0", "-1/0/0"], stderr: "pptctl: passthru entry '-1/0/0': device 1/0/0 is already listed as '1/0/0'; list each device once\n" },
+    { name: "malformed entry", argv: ["1/0"], stderr: "pptctl: args: passthru entry '1/0': '1/0' is not a device address; write B/S/F as pciconf shows it (1/0/0)\n" },
+    { name: "domain not 0", argv: ["pci1:2:0:0"], stderr: "pptctl: args: passthru entry 'pci1:2:0:0': domain 1: bhyve passthru and pptdevs reach only PCI domain 0\n" },
+    { name: "duplicate device", argv: ["1/0/0", "-1/0/0"], stderr: "pptctl: args: passthru entry '-1/0/0': device 1/0/0 is already listed as '1/0/0'; list each device once\n" },
     { name: "slot out of range", argv: ["--first-slot", "32", "1/0/0"], stderr: "pptctl: args: --first-slot '32' is not a guest slot; slots are 0-31\n" },
     // Issue 22, fault 13: --first-slot 0 gave "-s 0:0,passthru,1/0/0", the hostbridge's slot.
     { name: "--first-slot 0 (hostbridge)", argv: ["--first-slot", "0", "1/0/0"], stderr: "pptctl: args: --first-slot 0 is the hostbridge's slot; give a slot from 1 to 30 (default 6)\n" },
     { name: "--first-slot 31 (LPC)", argv: ["--first-slot", "31", "1/0/0"], stderr: "pptctl: args: --first-slot 31 is the LPC bridge's slot; give a slot from 1 to 30 (default 6)\n" },
-    { name: "a bus number past any integer", argv: ["99999999999999999999/0/0"], stderr: "pptctl: passthru entry '99999999999999999999/0/0': bus 99999999999999999999 is above 255\n" },
+    { name: "a bus number past any integer", argv: ["99999999999999999999/0/0"], stderr: "pptctl: args: passthru entry '99999999999999999999/0/0': bus 99999999999999999999 is above 255\n" },
     { name: "bad reserved list", argv: ["--reserved", "6,x", "1/0/0"], stderr: "pptctl: args: --reserved 'x' is not a guest slot; slots are 0-31\n" },
-    { name: "out of range slot number in entry", argv: ["1/32/0"], stderr: "pptctl: passthru entry '1/32/0': slot 32 is above 31\n" },
-    { name: "option without a value", argv: ["1/0/0,rom"], stderr: "pptctl: passthru entry '1/0/0,rom': option 'rom' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)\n" },
-    { name: "no free slot before 31", argv: ["--first-slot", "30", "-1/0/0", "-2/0/0"], stderr: "pptctl: no free guest slot left for 2/0/0: slot 30 is used or reserved and 31 is the LPC bridge; free some with fewer --reserved slots or a lower --first-slot\n" },
-    { name: "a ppt unit without the host", argv: ["ppt0"], stderr: "pptctl: passthru entry 'ppt0': 'ppt0' names a device by its ppt unit, which only the host knows: give its B/S/F address (pciconf -l shows ppt0@pci0:B:S:F), or use --vm\n" },
+    { name: "out of range slot number in entry", argv: ["1/32/0"], stderr: "pptctl: args: passthru entry '1/32/0': slot 32 is above 31\n" },
+    { name: "option without a value", argv: ["1/0/0,rom"], stderr: "pptctl: args: passthru entry '1/0/0,rom': option 'rom' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)\n" },
+    { name: "no free slot before 31", argv: ["--first-slot", "30", "-1/0/0", "-2/0/0"], stderr: "pptctl: args: no free guest slot left for 2/0/0: slot 30 is used or reserved and 31 is the LPC bridge; free some with fewer --reserved slots or a lower --first-slot\n" },
+    { name: "a ppt unit without the host", argv: ["ppt0"], stderr: "pptctl: args: passthru entry 'ppt0': 'ppt0' names a device by its ppt unit, which only the host knows: give its B/S/F address (pciconf -l shows ppt0@pci0:B:S:F), or use --vm\n" },
     { name: "no entries", argv: [], stderr: "pptctl: args: no passthru entries; give B/S/F entries (pptctl args 1/0/0 1/0/1) or --vm NAME\n" },
     { name: "unknown flag", argv: ["--slot", "6", "1/0/0"], stderr: "pptctl: args: unknown option '--slot'; see 'pptctl args --help'\n" },
     { name: "bad format", argv: ["--format", "yaml", "1/0/0"], stderr: "pptctl: args: option '--format' must be one of shell, json, config, not 'yaml'\n" },

@@ -86,7 +86,7 @@ describe("assign refuses, in one line, and writes nothing", () => {
       const r = await t.run(...c.argv);
       expect(r.stderr).toContain(c.err);
       // A selector or option mistake is a usage error (2), like everywhere in pptctl; the host's state 1.
-      expect(r.code).toBe(c.code ?? (c.name.startsWith("neither") || c.name.includes("not on the bus") ? 2 : 1));
+      expect(r.code).toBe(c.code ?? (c.name.startsWith("neither") || c.name.includes("not on the bus") || c.name.startsWith("an unknown VM") ? 2 : 1));
       expect(r.stderr).not.toContain("or write another file with --file");
       expect(r.stdout).toBe("");
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

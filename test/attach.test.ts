@@ -94,7 +94,8 @@ describe("refused before anything runs", () => {
     { name: "vmm.ko not loaded", argv: ["attach", "em1"], opts: { vmm: false }, code: 1, err: "attach: vmm.ko is not loaded, so there is no ppt driver to attach to" },
     { name: "a bridge", argv: ["attach", "pcib1"], code: 2, err: "attach: pcib1 (pci0:0:28:0, QEMU PCIe Root port) is a bridge; ppt never claims bridges and devctl would detach everything behind it" },
     { name: "already on ppt", argv: ["attach", "em1", "em1"], code: 0, err: "" },
-    { name: "not on ppt", argv: ["release", "em1"], code: 1, err: "release: em1 (pci0:0:4:0, 82540EM Gigabit Ethernet Controller) is not on ppt (it is on em1); nothing to give back" },
+    // Issue 33: nothing to do is exit 0 in every command, as assign's "already assigned" is.
+    { name: "not on ppt", argv: ["release", "em1"], code: 0, err: "0/4/0: not on ppt (em1); nothing to do" },
     { name: "a storage controller", argv: ["attach", "0/31/2"], code: 2, err: "is a storage controller: if the host boots from it, it will not come back; add --force" },
     { name: "the NIC of the default route", argv: ["attach", "em0"], code: 2, err: "em0 (pci0:0:3:0, 82540EM Gigabit Ethernet Controller) carries the default route: the host loses its network as soon as it moves; add --force" },
     { name: "the only display device", argv: ["attach", "vgapci0"], code: 2, err: "is the host's only display device: the local console goes away as soon as it moves; add --force" },
@@ -121,11 +122,12 @@ describe("refused before anything runs", () => {
       const before = h.state().log.length;
       const res = await run(h.root, r.argv);
       if (r.name === "already on ppt") {
-        // The same device twice is one device; a second call then refuses.
+        // The same device twice is one device; a second call has nothing to do (exit 0).
         expect(res.code).toBe(0);
         const again = await run(h.root, ["attach", "0/4/0"]);
-        expect(again.code).toBe(1);
-        expect(again.stderr).toContain("is already on ppt (ppt0); nothing to do");
+        expect(again.code).toBe(0);
+        expect(again.stderr).toBe("pptctl: 0/4/0: already on ppt (ppt0); nothing to do; add --persist to keep it there after a reboot\n");
+        expect(again.stdout).toBe("");
         return;
       }
       expect(res.code).toBe(r.code);
@@ -138,12 +140,13 @@ describe("refused before anything runs", () => {
   test("attach --persist of a device already on ppt keeps it there and moves nothing (issue 33, one advice)", async () => {
     const h = makeDevctlHost();
     expect((await run(h.root, ["attach", "1/0/0"])).code).toBe(0);
-    const refused = await run(h.root, ["attach", "1/0/0"]);
-    expect(refused.stderr).toContain("nothing to do (add --persist to keep it there after a reboot)");
+    const again = await run(h.root, ["attach", "1/0/0"]);
+    expect(again).toMatchObject({ code: 0, stdout: "" });
+    expect(again.stderr).toContain("1/0/0: already on ppt (ppt0); nothing to do; add --persist to keep it there after a reboot");
     const r = await run(h.root, ["attach", "1/0/0", "--persist"]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("attached");
-    expect(r.stderr).toContain("1/0/0: already on ppt; only loader.conf changes");
+    expect(r.stderr).toContain("1/0/0: already on ppt (ppt0); only loader.conf changes for it");
     expect(readFileSync(join(h.root, "boot/loader.conf"), "utf8")).toMatch(/pptdevs="1\/0\/0"/);
   });
 

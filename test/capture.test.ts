@@ -67,7 +67,7 @@ describe("capture and replay", () => {
   test("without --from on a non-FreeBSD system: one clear line", async () => {
     const r = await cli(["capture", join(tempDir(), "x")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^pptctl: this is linux, not FreeBSD: .* --from DIR .*\n$/);
+    expect(r.stderr).toMatch(/^pptctl: capture: this is linux, not FreeBSD: .* --from DIR .*\n$/);
   });
 });
 
@@ -80,12 +80,12 @@ describe("broken recordings: one line naming the input, exit 2", () => {
   test("not JSON", async () => {
     const { dir, r } = await broken({ "host.json": "{ nope" });
     expect(r.code).toBe(2);
-    expect(r.stderr).toStartWith(`pptctl: ${dir}/host.json: not valid JSON (`);
+    expect(r.stderr).toStartWith(`pptctl: capture: ${dir}/host.json: not valid JSON (`);
     expect(r.stderr.split("\n")).toHaveLength(2);
   });
   test("wrong format", async () => {
     const { dir, r } = await broken({ "host.json": JSON.stringify({ format: "pptctl-host/9", commands: [], files: [], dirs: [] }) });
-    expect(r.stderr).toStartWith(`pptctl: ${dir}/host.json: not a pptctl-host/1 recording (format: `);
+    expect(r.stderr).toStartWith(`pptctl: capture: ${dir}/host.json: not a pptctl-host/1 recording (format: `);
   });
   test("a path escaping the folder", async () => {
     const { r } = await broken({
@@ -98,11 +98,11 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     const { dir, r } = await broken({
       "host.json": JSON.stringify({ format: "pptctl-host/1", commands: [{ argv: ["/bin/kenv"], exit: 0, stdout: "kenv.txt", stderr: null }], files: [], dirs: [] }),
     });
-    expect(r.stderr).toBe(`pptctl: ${dir}/host.json names kenv.txt, which is missing from ${dir}; copy the whole folder\n`);
+    expect(r.stderr).toBe(`pptctl: capture: ${dir}/host.json names kenv.txt, which is missing from ${dir}; copy the whole folder\n`);
   });
   test("no host.json at all", async () => {
     const r = await cli(["--from", "/nonexistent/dir", "capture", "/tmp/x"]);
-    expect(r.stderr).toBe("pptctl: /nonexistent/dir is not a recorded host: no such directory; make one with 'pptctl capture DIR' on the FreeBSD host\n");
+    expect(r.stderr).toBe("pptctl: capture: /nonexistent/dir is not a recorded host: no such directory; make one with 'pptctl capture DIR' on the FreeBSD host\n");
   });
   test("a recording missing commands gives unknowns, not a crash", async () => {
     const dir = tempDir();
@@ -129,7 +129,7 @@ describe("broken recordings: one line naming the input, exit 2", () => {
     writeFileSync(join(dir, "host.json"), JSON.stringify({ format: "pptctl-host/1", commands: [{ argv: ["/bin/kenv"], exit: 0, stdout: "kenv.txt", stderr: null }], files: [], dirs: [] }));
     const r = await cli(["--from", dir, "doctor"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`pptctl: ${join(dir, "kenv.txt")}: is a directory, not a regular file; a recording holds only regular files: re-capture the host\n`);
+    expect(r.stderr).toBe(`pptctl: doctor: ${join(dir, "kenv.txt")}: is a directory, not a regular file; a recording holds only regular files: re-capture the host\n`);
   });
   test("the sample host loads", async () => {
     expect((await RecordedHost.load(SAMPLE)).label).toBe(`recorded host ${SAMPLE}`);

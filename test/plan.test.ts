@@ -60,11 +60,11 @@ describe("pptctl plan", () => {
   });
   const refusals: [string, string[], RegExp][] = [
     ["bridge", ["0/28/0"], /^pptctl: plan: pcib6 \(pci0:0:28:0, .*\) is a bridge \(header type 0x01\); ppt never claims bridges/],
-    ["unknown selector", ["vgapci9"], /^pptctl: selector 'vgapci9' matches no PCI device on this host; close matches: vgapci0 /],
-    ["unparseable selector", ["the-gpu"], /^pptctl: selector 'the-gpu': not understood; give a device name/],
+    ["unknown selector", ["vgapci9"], /^pptctl: plan: selector 'vgapci9' matches no PCI device on this host; close matches: vgapci0 /],
+    ["unparseable selector", ["the-gpu"], /^pptctl: plan: selector 'the-gpu': not understood; give a device name/],
     ["NIC of the default route", ["igc0"], /carries the default route: the host loses its network after the reboot; add --force if that is what you want\n$/],
     ["storage controller", ["nvme1"], /is a storage controller: if the host boots from it, it will not come back; add --force/],
-    ["domain", ["pci1:0:0:0"], /^pptctl: selector 'pci1:0:0:0' matches no PCI device/],
+    ["domain", ["pci1:0:0:0"], /^pptctl: plan: selector 'pci1:0:0:0' matches no PCI device/],
   ];
   for (const [name, argv, msg] of refusals) {
     test(`refuses: ${name}`, async () => {

@@ -108,7 +108,7 @@ describe("a recording never leads outside its folder (fault 4)", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).not.toContain("secret-hash");
     expect(r.stderr).toBe(
-      `pptctl: ${dir}/files/boot/loader.conf: is a symbolic link; a recording holds only regular files and folders (capture writes no links), so pptctl does not follow it out of ${dir}: re-capture the host, or remove the link\n`,
+      `pptctl: plan: ${dir}/files/boot/loader.conf: is a symbolic link; a recording holds only regular files and folders (capture writes no links), so pptctl does not follow it out of ${dir}: re-capture the host, or remove the link\n`,
     );
     const capture = await cli(["--from", dir, "capture", join(tempDir(), "out")]);
     expect(capture.code).toBe(2);

@@ -41,14 +41,16 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   const model = await loadModelWithVms(host, []);
   const plan = planRuntime(model, action, selectors, args.force === true, { command: action, flag: "--force", persist: args.persist === true });
   for (const w of plan.warnings) ctx.log.warn(w);
-  if (plan.already.length > 0) {
-    const where = action === "attach" ? "already on ppt" : "not on ppt";
-    ctx.log.info(`${plan.already.map(formatBhyve).join(" ")}: ${where}; only loader.conf${plan.steps.length > 0 ? " changes for it" : " changes"}`);
+  for (const d of plan.already) {
+    const where = action === "attach" ? `already on ppt (${d.name})` : `not on ppt (${d.driver === "none" ? "no driver" : d.name})`;
+    const reserved = readPptdevsConfig(model.loader).entries.some((r) => sameAddr(r, d.addr));
+    const hint = reserved === (action === "attach") ? "" : `; add --persist to ${action === "attach" ? "keep it there after a reboot" : "take it out of loader.conf too"}`;
+    ctx.log.info(`${formatBhyve(d.addr)}: ${where}; ${args.persist ? "only loader.conf changes for it" : `nothing to do${hint}`}`);
   }
 
   // --persist problems (a later loader file that would win, a read-only file) are found before
   // any device moves, not after.
-  const loader = args.persist ? await persistEdit(action, host, [...plan.already, ...plan.steps.map((st) => st.addr)], args) : null;
+  const loader = args.persist ? await persistEdit(action, host, [...plan.already.map((d) => d.addr), ...plan.steps.map((st) => st.addr)], args) : null;
   if (args["dry-run"]) return dryRun(action, plan.steps, model.kenv.ok ? model.kenv.value : new Map(), loader, args, ctx);
   if (loader) await checkEdit(loader.edit);
 
@@ -56,7 +58,7 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
   const untried = plan.steps.slice(results.length);
   if (untried.length > 0) ctx.log.warn(`not tried after the ${interrupted ? interrupted.signal : "failure"}: ${untried.map((st) => formatBhyve(st.addr)).join(" ")}`);
   const done = results.filter((r) => r.outcome.kind === "done").map((r) => r.step.addr);
-  const keep = [...plan.already, ...done];
+  const keep = [...plan.already.map((d) => d.addr), ...done];
 
   let persisted: { path: string; backup: string | null; kenv: readonly KenvChange[] } | null = null;
   if (interrupted) {

@@ -34,8 +34,9 @@ export class RecordedHost implements Host {
     const jsonPath = join(dir, "host.json");
     // Loaded here, not at the top: a bundle loads every statically imported node:* module at
     // start-up, for every command (+2 ms for args, which never reads a recording).
-    const folder = new Folder(dir, await import("node:fs"));
-    const raw = folder.read("host.json", OUTPUT_LIMIT, `${dir} is not a recorded host: no host.json in it; make one with 'pptctl capture DIR' on the FreeBSD host`);
+    const fs = await import("node:fs");
+    const folder = new Folder(dir, fs);
+    const raw = folder.read("host.json", OUTPUT_LIMIT, `${dir} is not a recorded host: no host.json in it; ${recordingsIn(dir, fs) ?? "make one with 'pptctl capture DIR' on the FreeBSD host"}`);
     let data: unknown;
     try {
       data = JSON.parse(raw.toString("utf8"));
@@ -84,6 +85,18 @@ export class RecordedHost implements Host {
 }
 
 /** The recording's folder: reads that stay inside it, through no symbolic link. */
+/** A folder of recordings given instead of one: the sub-folders that are recordings, named. */
+function recordingsIn(dir: string, fs: typeof import("node:fs")): string | null {
+  try {
+    const subs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(join(dir, e.name, "host.json")));
+    if (subs.length === 0) return null;
+    const shown = subs.slice(0, 6).map((e) => join(dir, e.name));
+    return `the recordings in it are ${shown.join(", ")}${subs.length > 6 ? ", …" : ""}: give one of them`;
+  } catch {
+    return null;
+  }
+}
+
 class Folder {
   private readonly root: string;
   /** Sub-folders already checked. */

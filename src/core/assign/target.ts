@@ -45,7 +45,7 @@ export function findTarget(m: HostModel, action: Action, vm: string, force: bool
   } else if (inv.cbsd?.names.includes(vm)) {
     target = { manager: "cbsd", vm, path: null, entries: [], running };
   } else {
-    throw new PptError(`${action}: no VM named '${vm}': ${knownVms(inv)}`, 1);
+    throw new PptError(`${action}: no VM named '${vm}': ${knownVms(inv)}`);
   }
   if (state.kind === "unknown" && target.manager !== "cbsd") {
     throw new PptError(`${action}: pptctl cannot tell whether ${vm} is running (${state.reason}); run it as root`, 1);

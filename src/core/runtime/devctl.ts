@@ -47,8 +47,8 @@ export interface RuntimePlan {
   readonly action: Action;
   readonly steps: readonly Step[];
   readonly warnings: readonly string[];
-  /** With --persist: devices already where the action puts them, for loader.conf only. */
-  readonly already: readonly PciAddress[];
+  /** Devices already where the action puts them: nothing to move (with --persist, loader.conf only). */
+  readonly already: readonly PciDevice[];
 }
 
 export function devctlArgv(action: Action, a: PciAddress): string[] {
@@ -60,7 +60,7 @@ export function devctlArgv(action: Action, a: PciAddress): string[] {
 export interface Asker {
   readonly command: string;
   readonly flag: string;
-  /** With --persist a device already where it should be is kept in loader.conf, not refused. */
+  /** With --persist a device already where it should be still gets its loader.conf change. */
   readonly persist?: boolean;
 }
 
@@ -74,12 +74,12 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
   for (const s of selectors) {
     const d = resolveOne(s, devices);
     if (picked.some((p) => sameAddr(p.addr, d.addr)) || already.some((p) => sameAddr(p.addr, d.addr))) continue;
-    // One advice for a device on ppt now but not kept, or kept but released: attach/release --persist.
+    // Already where asked: nothing to do (exit 0, as assign does), or with --persist loader.conf only.
     const there = !isBridgeHeader(d) && (action === "attach" ? d.driver === "ppt" : d.driver !== "ppt");
-    if (there && asker.persist) already.push(d);
+    if (there) already.push(d);
     else picked.push(d);
   }
-  if (picked.length === 0) return { action, steps: [], warnings: [], already: already.map((d) => d.addr) };
+  if (picked.length === 0) return { action, steps: [], warnings: [], already };
   if (action === "attach") {
     if (!m.kld.ok) throw new PptError(`attach: cannot tell whether vmm.ko is loaded (${m.kld.reason}); run as root`, 1);
     if (!hasModule(m.kld.value, "vmm.ko")) {
@@ -91,10 +91,6 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     if (isBridgeHeader(d)) {
       // On 14.0 devctl detaches the bridge and every device behind it, then fails.
       throw new PptError(`${action}: ${describe(d)} is a bridge; ppt never claims bridges and devctl would detach everything behind it: name the devices behind it instead`);
-    }
-    if (action === "attach" && d.driver === "ppt") throw new PptError(`attach: ${describe(d)} is already on ppt (${d.name}); nothing to do (add --persist to keep it there after a reboot)`, 1);
-    if (action === "release" && d.driver !== "ppt") {
-      throw new PptError(`release: ${describe(d)} is not on ppt (it is ${d.driver === "none" ? "without a driver" : `on ${d.name}`}); nothing to give back (add --persist to take it out of loader.conf too)`, 1);
     }
   }
   const busy = inUseByRunningVm(m, picked);
@@ -122,7 +118,7 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     const fallback = changes.length > 0 ? [[DEVCTL, "detach", dev], [DEVCTL, "attach", dev]] : [];
     return { addr: d.addr, before: d, argv, kenv: changes, kenvUndo: undo, fallback, kenvAfter: [] };
   });
-  return { action, steps, warnings, already: already.map((d) => d.addr) };
+  return { action, steps, warnings, already };
 }
 
 /**
