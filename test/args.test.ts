@@ -84,7 +84,7 @@ describe("formats", () => {
     expect(doc).toEqual({
       format: "pptctl-args/1",
       wired: true,
-      slots: [{ slot: 6, function: 0, host: "1/0/1", selector: "pci0:1:0:1", options: [], renumbered: true }],
+      slots: [{ slot: 6, function: 0, bhyve: "1/0/1", selector: "pci0:1:0:1", options: [], renumbered: true }],
       nextSlot: 7,
       argv: ["-S", "-s", "6:0,passthru,1/0/1"],
       notes: ["1/0/1: no function 0, so a guest would not see it; renumbered from guest function 0"],

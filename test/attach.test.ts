@@ -36,7 +36,7 @@ describe("attach / release on a fake tree that behaves like FreeBSD 14.0's devct
     expect(h.state().log).toEqual([]);
     const j = JSON.parse((await run(h.root, ["attach", "1/0/0", "--dry-run", "--json"])).stdout);
     const setPpt = ["/usr/sbin/devctl", "set", "driver", "-f", "pci0:1:0:0", "ppt"];
-    expect(j).toEqual({ format: "pptctl-runtime/1", action: "attach", dryRun: true, devices: [{ bhyve: "1/0/0", selector: "pci0:1:0:0", before: "none2", commands: [setPpt] }], loaderDiff: null, after: [] });
+    expect(j).toEqual({ format: "pptctl-runtime/1", action: "attach", dryRun: true, devices: [{ bhyve: "1/0/0", selector: "pci0:1:0:0", before: "none2", commands: [{ argv: setPpt }] }], loaderDiff: null, after: [] });
     expect(h.state().log).toEqual([]);
   });
 

@@ -70,7 +70,7 @@ export default defineCommand({
         slots: plan.assignments.map((a) => ({
           slot: a.slot,
           function: a.func,
-          host: formatBhyve(a.entry.addr),
+          bhyve: formatBhyve(a.entry.addr),
           selector: formatSelector(a.entry.addr),
           options: a.entry.options,
           renumbered: a.renumbered,

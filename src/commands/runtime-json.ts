@@ -5,7 +5,13 @@ import type { Action, Step } from "../core/runtime/devctl.ts";
 import type { Result } from "./runtime-steps.ts";
 
 /** `pptctl-runtime/1` of a real run: each device's before/after, every call made, what was restored. */
-export function runtimeJson(action: Action, results: readonly Result[], untried: readonly Step[], persisted: { path: string; backup: string | null; kenv: readonly KenvChange[] } | null): string {
+export function runtimeJson(
+  action: Action,
+  results: readonly Result[],
+  untried: readonly Step[],
+  persisted: { path: string; backup: string | null; kenv: readonly KenvChange[] } | null,
+  signal: string | null = null,
+): string {
   const devices = [
     ...results.map((r) => ({
       bhyve: formatBhyve(r.step.addr),
@@ -18,8 +24,8 @@ export function runtimeJson(action: Action, results: readonly Result[], untried:
       commands: r.calls,
       restored: r.restored,
     })),
-    ...untried.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, after: st.before.name, ok: false, note: "not tried after an earlier failure", devctl: null, commands: [], restored: null })),
+    ...untried.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, after: st.before.name, ok: false, note: signal ? `not tried after ${signal}` : "not tried after an earlier failure", devctl: null, commands: [], restored: null })),
   ];
   const loader = persisted ? { path: persisted.path, backup: persisted.backup, kenv: persisted.kenv.map(kenvArgv) } : null;
-  return `${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: false, devices, persisted: loader }, null, 2)}\n`;
+  return `${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: false, interrupted: signal, devices, persisted: loader }, null, 2)}\n`;
 }

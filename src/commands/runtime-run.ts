@@ -66,7 +66,7 @@ export async function runRuntime(action: Action, args: RuntimeArgs, ctx: Ctx): P
     if (args.persist && done.length > 0) ctx.log.info(`loader.conf was not changed; to keep what moved: pptctl ${action} ${done.map(formatBhyve).join(" ")} --persist`);
   } else if (args.persist && keep.length > 0) persisted = await persist(action, host, keep, args, ctx);
   else if (done.length > 0) sayWhatLasts(action, done, readPptdevsConfig(model.loader).entries, ctx);
-  if (args.json) ctx.io.out(runtimeJson(action, results, untried, persisted));
+  if (args.json) ctx.io.out(runtimeJson(action, results, untried, persisted, interrupted?.signal ?? null));
   if (interrupted) return interrupted.exitCode;
   return failed ? 1 : 0;
 }
@@ -91,7 +91,8 @@ function dryRun(action: Action, steps: readonly Step[], kenv: ReadonlyMap<string
   const late = loader ? persistChanges(action, after, steps.map((st) => st.addr), loader.records).map(kenvArgv) : [];
   const diff = loader ? unifiedDiff(loader.edit.before ?? "", loader.edit.after, loader.edit.path, loader.edit.path) : "";
   if (args.json) {
-    const devices = steps.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, commands: calls(st) }));
+    // The shape of a real run's devices, without what only running tells (after, ok, exit codes).
+    const devices = steps.map((st) => ({ bhyve: formatBhyve(st.addr), selector: formatSelector(st.addr), before: st.before.name, commands: calls(st).map((argv) => ({ argv })) }));
     ctx.io.out(`${JSON.stringify({ format: "pptctl-runtime/1", action, dryRun: true, devices, loaderDiff: loader ? diff : null, after: late }, null, 2)}\n`);
   } else ctx.io.out([...steps.flatMap(calls), ...late].map((c) => `${shellLine(c)}\n`).join("") + diff);
   if (steps.some((st) => st.fallback.length > 0)) ctx.log.info("detach and attach run only when clear driver leaves the device on ppt (ppt took it at boot, not devctl)");

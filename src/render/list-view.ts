@@ -44,7 +44,8 @@ export function deviceJson(r: InventoryRow) {
   return {
     ppt: r.device?.driver === "ppt" ? r.device.name : null,
     name: r.device?.name ?? null,
-    selector: r.selector,
+    // The same form args, attach and assign print: a selector as pptctl takes it, without pciconf's colon.
+    selector: r.selector.replace(/:$/, ""),
     type: r.type,
     bhyve: r.bhyve,
     vendor: r.vendor,
