@@ -172,11 +172,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (opts.includes("--help") || opts.includes("-h")) {
-      // Loaded only for --help: the rest of citty is not needed to run a command.
-      const { renderUsage } = await import("citty");
-      const usage = await renderUsage(cmd, { meta: { name: "pptctl" } });
-      const color = wantColor({ isTTY: io.probeTTY ? await io.probeTTY() : io.stdoutIsTTY, env: io.env, noColorFlag: opts.includes("--no-color") || pre.includes("--no-color") });
-      io.out(`${color ? usage : stripAnsi(usage)}\n`);
+      const { renderHelp } = await import("./render/help.ts");
+      const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
+      const meta = typeof cmd.meta === "function" ? await cmd.meta() : await cmd.meta;
+      io.out(renderHelp(name, meta?.description ?? entry.summary, (def ?? {}) as ArgsDef));
       return 0;
     }
     const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;

@@ -11,7 +11,7 @@ const TEXT: Record<Action, string> = {
 /** assign and unassign take the same options but --attach (moving devices is assign's side). */
 export function assignCommand(action: Action) {
   const args = {
-    selectors: { type: "positional", description: "Devices: vgapci0, pci0:1:0:0, 1:0:0, 1/0/0 or 10de:1cb2", required: false },
+    selectors: { type: "positional", description: "Devices: vgapci0, pci0:1:0:0, 1:0:0, 1/0/0 or 10de:1cb2", required: true },
     vm: { type: "string", description: "The VM, as its manager names it (Hoster, vm-bhyve, CBSD)", valueHint: "NAME" },
     config: { type: "string", description: "Instead of --vm: a bhyve configuration file (bhyve -k FILE, bhyve_config(5))", valueHint: "FILE" },
     vms: vmsArg,

@@ -10,7 +10,7 @@ export default defineCommand({
       "Record this host's command outputs and files into DIR (pptctl-host/1) for --from and bug reports. Redacts by default: VM config and loader/rc.conf keys named password/passphrase/secret/token, kenv SMBIOS serials/UUIDs/asset tags, MAC addresses and disk serial numbers. DIR is created 0700 (or must be empty, yours, not group/other-writable); files are 0600",
   },
   args: {
-    dir: { type: "positional", description: "New directory (created 0700), or an empty one you own that only you can write", required: false },
+    dir: { type: "positional", description: "New directory (created 0700), or an empty one you own that only you can write", required: true },
     "no-redact": { type: "boolean", description: "Keep secrets and machine identifiers (redacted by default): for a capture that stays in-house" },
     vms: vmsArg,
     from: commonArgs.from,

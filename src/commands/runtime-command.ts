@@ -17,7 +17,7 @@ const TEXT: Record<Action, { description: string; persist: string }> = {
 /** attach and release take the same options but --force (only moving a device to ppt is risky). */
 export function runtimeCommand(action: Action) {
   const args = {
-    selectors: { type: "positional", description: "Devices: vgapci0, pci0:1:0:0, 1:0:0, 1/0/0 or 10de:1cb2", required: false },
+    selectors: { type: "positional", description: "Devices: vgapci0, pci0:1:0:0, 1:0:0, 1/0/0 or 10de:1cb2", required: true },
     "dry-run": { type: "boolean", description: "Print the exact devctl commands and change nothing" },
     persist: { type: "boolean", description: TEXT[action].persist },
     file: { type: "string", description: "With --persist: the loader file to edit (default /boot/loader.conf)", valueHint: "PATH" },
