@@ -37,9 +37,26 @@ describe("the seed's table", () => {
   test("a narrow terminal truncates with … instead of wrapping", async () => {
     const r = await list(SAMPLE, [], { tty: true, columns: 120, env: { NO_COLOR: "1" } });
     for (const line of r.stdout.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(120);
-    // The Model column gives way first; the status is never cut.
-    expect(r.stdout).toContain("│ NVIDIA Corporation │ GP107GL [Qua… │ In use by: test-vm-1 │");
-    expect(r.stdout).toContain("│ NVIDIA Corporation │ GP107GL High… │ In use by: test-vm-1 │");
+    // The Model column gives way first, then the raw selector goes and Model takes the room back; the status is never cut.
+    expect(r.stdout).toContain("│ NVIDIA Corporation │ GP107GL [Quadro P600]       │ In use by: test-vm-1 │");
+    expect(r.stdout).toContain("│ NVIDIA Corporation │ GP107GL High Definition Au… │ In use by: test-vm-1 │");
+    expect(r.stdout).not.toContain("PCI ID Raw");
+  });
+  test("every table fits 80 columns: list and list --all, on a terminal and piped with COLUMNS (issue 33, finding 8)", async () => {
+    for (const args of [[], ["--all"]]) {
+      for (const dir of [SAMPLE, host("list-vms")]) {
+        const tty = await list(dir, args, { tty: true, columns: 80, env: { NO_COLOR: "1" } });
+        const piped = await list(dir, args, { env: { COLUMNS: "80" } });
+        for (const out of [tty.stdout, piped.stdout]) {
+          expect(out.trimEnd().split("\n").filter((l) => l.length > 80)).toEqual([]);
+          expect(out).toContain("Status");
+        }
+      }
+    }
+    // Piped without COLUMNS: every column, whole (scripts that want fields read --json or tsv).
+    const whole = await list(SAMPLE, ["--all"]);
+    expect(whole.stdout).toContain("PCI ID Raw");
+    expect(whole.stdout).toContain("11th Gen Core Processor Host Bridge/DRAM Registers");
   });
   test("status is coloured on a terminal only", async () => {
     expect((await list(SAMPLE, [], { tty: true, columns: 200 })).stdout).toContain("\u001b[36mIn use by: test-vm-1");

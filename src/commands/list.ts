@@ -50,11 +50,13 @@ export default defineCommand({
       ctx.io.out(
         renderTable(header, rows, ctx.color, {
           box,
-          width: ctx.io.stdoutIsTTY ? ctx.io.columns : 0,
+          // A terminal's width; in a pipe only a COLUMNS the user set (scripts read --json or tsv).
+          width: ctx.io.stdoutIsTTY ? ctx.io.columns : Number(ctx.io.env.COLUMNS) || 0,
           // Model, then Vendor, then Type give way first on a narrow terminal; then the raw
-          // selector goes (the bhyve B/S/F beside it says the same).
+          // selector goes (the bhyve B/S/F beside it says the same), then what --all adds.
           shrink: [5, 4, 2],
-          drop: [1],
+          shrinkTo: 16,
+          drop: all ? [1, 8, 7, 4, 2] : [1, 4, 2],
           paint: (ri, ci, text) => (ci === statusCol ? paint(ctx.color, severity(inv.rows[ri]!.status), text) : text),
         }),
       );

@@ -6,8 +6,10 @@ export interface TableOptions {
   readonly box: boolean;
   /** Terminal width; 0 = never truncate. */
   readonly width: number;
-  /** Columns that may shrink, most expendable first. */
+  /** Columns that may shrink, most expendable first, before any is left out. */
   readonly shrink: readonly number[];
+  /** How narrow those may get before columns are left out (default 6). */
+  readonly shrinkTo?: number;
   /** Columns left out, most expendable first, when shrinking alone does not fit the width. */
   readonly drop?: readonly number[];
   /** Colours a cell after padding (only the status column, on a terminal). */
@@ -23,7 +25,8 @@ function fit(text: string, width: number): string {
 
 /** Column widths that fit `opts.width`, shrinking the listed columns (never below 6); 0: left out. */
 function widths(header: readonly string[], rows: readonly string[][], opts: TableOptions): number[] {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const natural = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const w = [...natural];
   if (opts.width <= 0) return w;
   const total = () => {
     const kept = w.filter((x) => x > 0);
@@ -32,12 +35,30 @@ function widths(header: readonly string[], rows: readonly string[][], opts: Tabl
   for (const col of opts.shrink) {
     const excess = total() - opts.width;
     if (excess <= 0) break;
-    const min = Math.max(6, (header[col] ?? "").length);
+    const min = Math.max(opts.shrinkTo ?? 6, (header[col] ?? "").length);
     w[col] = (w[col] ?? 0) - Math.min(excess, Math.max(0, (w[col] ?? 0) - min));
   }
+  let dropped = false;
   for (const col of opts.drop ?? []) {
     if (total() <= opts.width) break;
     w[col] = 0;
+    dropped = true;
+  }
+  // A column left out may leave room: the shrunk ones take it back, most wanted first.
+  if (dropped) {
+    for (const col of [...opts.shrink].reverse()) {
+      const spare = opts.width - total();
+      if (spare <= 0 || (w[col] ?? 0) === 0) continue;
+      w[col] = Math.min(natural[col] ?? 0, (w[col] ?? 0) + spare);
+    }
+  }
+  // Still too wide: the widest column gives way, down to 6, until the table fits or none can.
+  for (;;) {
+    const excess = total() - opts.width;
+    if (excess <= 0) break;
+    const widest = w.reduce((best, x, i) => (x > (w[best] ?? 0) ? i : best), 0);
+    if ((w[widest] ?? 0) <= 6) break;
+    w[widest] = Math.max(6, (w[widest] ?? 0) - excess);
   }
   return w;
 }
