@@ -100,7 +100,8 @@ describe("assign / unassign with Hoster", () => {
     expect(r.code).toBe(0);
     expect(t.read(VM2)).toBe(written.replace('"0/13/0"\n', '"0/13/0",\n      "47/0/0"\n'));
     expect(parseHosterVm(t.read(VM2))).toMatchObject({ entries: ["0/13/0", "47/0/0"] });
-    expect(r.stderr).toContain("47/0/0: not on ppt (aq0), not reserved in pptdevs: 'pptctl attach 47/0/0 --persist'");
+    expect(r.stderr).toContain("47/0/0: not on ppt (aq0), not reserved in pptdevs\n");
+    expect(r.stderr).toContain("move it to ppt now and keep it there: pptctl attach 47/0/0 --persist (or run assign with --attach)");
   });
 
   test("a whole card: unassign takes the GPU's audio too, assign brings it along and says why", async () => {

@@ -30,20 +30,31 @@ export function summaryLine(plan: AssignPlan, changed: boolean, dry: boolean): s
   return head ? `${head}; ${rest}` : rest;
 }
 
-/** Whether each device can reach the guest at the next start: on ppt now, reserved for the next boot. */
+/**
+ * Whether each device can reach the guest at the next start (on ppt now, reserved for the next
+ * boot), and then one command for all that need it: the same advice doctor and args give.
+ */
 export function hostSideLines(plan: AssignPlan): { ok: boolean; text: string }[] {
-  return plan.picks.map((p) => {
+  const lines = plan.picks.map((p) => {
     const b = formatBhyve(p.addr);
     const name = p.device?.name ?? "not on the bus";
     const now = p.onPpt ? `on ppt now (${name})` : `not on ppt (${p.device?.driver === "none" ? "no driver" : name})`;
     const boot = p.reserved ? "reserved in pptdevs" : "not reserved in pptdevs";
-    if (plan.action === "unassign") {
-      return { ok: true, text: `${b}: ${now}, ${boot}${p.onPpt || p.reserved ? `; if no other VM needs it, give it back to the host with 'pptctl release ${b} --persist'` : ""}` };
-    }
-    if (p.onPpt && p.reserved) return { ok: true, text: `${b}: ${now}, ${boot}: ready` };
-    const fix = p.onPpt ? `'pptctl attach ${b} --persist' keeps it there after a reboot` : `'pptctl attach ${b} --persist' moves it now and keeps it (or run assign with --attach)`;
-    return { ok: false, text: `${b}: ${now}, ${boot}: ${fix}` };
+    const ready = plan.action === "unassign" || (p.onPpt && p.reserved);
+    return { ok: ready, text: `${b}: ${now}, ${boot}${plan.action === "assign" && ready ? ": ready" : ""}` };
   });
+  const sels = (ps: typeof plan.picks) => ps.map((p) => formatBhyve(p.addr)).join(" ");
+  if (plan.action === "unassign") {
+    const held = plan.picks.filter((p) => p.device !== null && (p.onPpt || p.reserved));
+    if (held.length > 0) lines.push({ ok: true, text: `if no other VM needs ${held.length === 1 ? "it" : "them"}, give ${held.length === 1 ? "it" : "them"} back to the host for good: pptctl release ${sels(held)} --persist` });
+    return lines;
+  }
+  const loose = plan.picks.filter((p) => p.device !== null && !(p.onPpt && p.reserved));
+  if (loose.length > 0) {
+    const moves = loose.some((p) => !p.onPpt);
+    lines.push({ ok: false, text: `${moves ? "move them to ppt now and keep them there" : "keep them on ppt after a reboot"}: pptctl attach ${sels(loose)} --persist${moves ? " (or run assign with --attach)" : ""}`.replace(/them/g, loose.length === 1 ? "it" : "them") });
+  }
+  return lines;
 }
 
 interface JsonExtra {
