@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeFakeHost } from "./fake-host.ts";
+import { makeDevctlHost } from "./fake-devctl-host.ts";
 import { cli, host, tempDir } from "./helpers.ts";
 
 describe("pptctl plan", () => {
@@ -21,10 +22,26 @@ describe("pptctl plan", () => {
     expect(r.stdout).toBe('pptdevs="1/0/0 1/0/1 1/0/2 1/0/3"\n');
     expect(r.stderr).toBe("");
   });
-  test("sibling functions left behind are a warning", async () => {
+  test("a GPU's other functions come along and are named, as assign brings them (issue 33)", async () => {
     const r = await cli(["--from", host("gpu-audio-left"), "plan", "1/0/0"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("pptctl: warning: hdac0 (1/0/1), xhci0 (1/0/2), none5 (1/0/3) stay on the host beside the reserved functions; add them or use --with-functions\n");
+    expect(r.stdout).toContain('pptdevs="1/0/0 1/0/1 1/0/2 1/0/3"');
+    expect(r.stderr).toContain("pptctl: warning: hdac0 (1/0/1) comes along: GPU with an HDMI/DisplayPort audio function on the same card\n");
+    expect(r.stderr).toContain("none5 (1/0/3) comes along");
+  });
+  test("--class display on a host with two GPUs does not call one of them the only one (issue 33, finding 10)", async () => {
+    const gpu = "vgapci1@pci0:5:0:0:\tclass=0x030000 rev=0xa1 hdr=0x00 vendor=0x10de device=0x1cb2 subvendor=0x10de subdevice=0x11bd\n    cap 05[68] = MSI supports 1 message, 64 bit\n";
+    const h = makeDevctlHost({ extra: gpu });
+    const r = await cli(["plan", "--class", "display"], { env: { PPTCTL_ROOT: h.root } });
+    expect(r.stderr).toContain("this reserves every display device of the host (vgapci0, vgapci1)");
+    expect(r.stderr).not.toContain("only display device");
+  });
+  test("sibling functions of other cards left behind are a warning", async () => {
+    const nic = (f: number) => `igb${f}@pci0:3:0:${f}:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n`;
+    const h = makeDevctlHost({ extra: `${nic(0)}${nic(1)}` });
+    const r = await cli(["plan", "igb0"], { env: { PPTCTL_ROOT: h.root } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("igb1 (3/0/1) stays on the host beside the reserved functions; add it or use --with-functions");
   });
   test("--class display", async () => {
     const r = await cli(["--from", host("supermicro-igpu-xhci"), "plan", "--class", "display"]);

@@ -1,6 +1,6 @@
 import { PptError } from "../core/errors.ts";
 import { buildModel } from "../core/model/model.ts";
-import { type PciAddress, formatBhyve, formatSelector, sameAddr } from "../core/pci/address.ts";
+import { type PciAddress, formatBhyve, sameAddr } from "../core/pci/address.ts";
 import { indexListing, quirksFor } from "../core/knowledge/quirks.ts";
 import { resetMethod } from "../core/knowledge/reset.ts";
 import type { PassthruEntry } from "../core/vm/passthru-entry.ts";

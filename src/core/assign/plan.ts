@@ -14,6 +14,7 @@ import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type Selector, describe, resolveOne } from "../pci/selector.ts";
 import { isActive } from "../vm/instances.ts";
 import { dangersOf } from "../model/guards.ts";
+import { wholeCardCompanions } from "../knowledge/whole-card.ts";
 import { assignmentsOf } from "../vm/assignments.ts";
 import { parsePassthruEntry } from "../vm/passthru-entry.ts";
 import { type Edit, editFor } from "./edit.ts";
@@ -68,13 +69,8 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
     if (a && !asked.some((x) => sameAddr(x.addr, a))) asked.push({ addr: a, device: d });
   }
   const picked: { addr: PciAddress; device: PciDevice | null; along: string | null }[] = asked.map((x) => ({ ...x, along: null }));
-  for (const x of asked) {
-    if (!x.device || x.addr.bus === 0) continue;
-    const card = devices.filter((d) => sameDevice(d.addr, x.addr) && !isBridgeHeader(d));
-    const whole = card.flatMap((d) => quirksFor(d, index, resetMethod(d, listed))).find((q) => q.wholeCard);
-    if (!whole) continue;
-    for (const d of card) if (!picked.some((p) => sameAddr(p.addr, d.addr))) picked.push({ addr: d.addr, device: d, along: whole.title });
-  }
+  const present = asked.flatMap((x) => (x.device ? [x.addr] : []));
+  for (const c of wholeCardCompanions(devices, present)) picked.push({ addr: c.device.addr, device: c.device, along: c.why });
   picked.sort((a, b) => compareAddr(a.addr, b.addr));
 
   if (action === "assign") for (const p of picked) refuseDevice(p.device!, listed, warnings);

@@ -7,6 +7,7 @@ import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { baseClassName } from "../pci/classes.ts";
 import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
+import { wholeCardCompanions } from "../knowledge/whole-card.ts";
 import { type PciDevice, baseClass, capsListed, isBridgeHeader, leftBehind } from "../pci/device.ts";
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
 import { MANAGED_NAMES, readPptdevsConfig, replaceCommand } from "./pptdevs-config.ts";
@@ -63,6 +64,9 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     const more = devices.filter((d) => !isBridgeHeader(d) && picked.some((p) => p.addr.bus !== 0 && sameDevice(p.addr, d.addr)));
     picked = [...picked, ...more];
   }
+  // A card whose functions go to one guest together comes whole, as assign brings it (and says so).
+  const along = wholeCardCompanions(devices, picked.map((d) => d.addr)).filter((c) => !start.some((s) => sameAddr(s, c.device.addr)));
+  picked = [...picked, ...along.map((c) => c.device)];
   const removedAddrs = req.remove.map((s) => removalAddr(s, devices));
   const wanted = normalizeEntries([...start, ...picked.map((d) => d.addr)]).filter((a) => !removedAddrs.some((r) => sameAddr(r, a)));
 
@@ -78,7 +82,8 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
 
   const added = wanted.filter((a) => !current.entries.some((c) => sameAddr(c, a)));
   const removed = current.entries.filter((c) => !wanted.some((a) => sameAddr(a, c)));
-  const warnings = [...footGuns(m, devices, added, req.force), ...addedWarnings(devices, added, wanted, req.withFunctions)];
+  const alongNotes = along.filter((c) => added.some((a) => sameAddr(a, c.device.addr))).map((c) => `${c.device.name} (${formatBhyve(c.device.addr)}) comes along: ${c.why}`);
+  const warnings = [...footGuns(m, devices, added, req.force), ...alongNotes, ...addedWarnings(devices, added, wanted, req.withFunctions)];
 
   const packed = packPptdevs(wanted);
   if (!packed.ok) {
@@ -151,7 +156,8 @@ function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress
   const displays = devices.filter((d) => baseClass(d) === 0x03);
   const keys = new Set(wanted.map(addrKey));
   if (displays.length > 0 && displays.every((d) => keys.has(addrKey(d.addr))) && addedDevices.some((d) => baseClass(d) === 0x03)) {
-    warnings.push("this reserves the host's only display device: the local console goes away after the reboot (fine on a headless host)");
+    const which = displays.length === 1 ? "the host's only display device" : `every display device of the host (${displays.map((d) => d.name).join(", ")})`;
+    warnings.push(`this reserves ${which}: the local console goes away after the reboot (fine on a headless host)`);
   }
   return warnings;
 }
