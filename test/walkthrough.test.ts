@@ -38,6 +38,79 @@ export function matches(actual: readonly string[], expected: readonly string[]):
   return actual[0] === e && matches(actual.slice(1), rest);
 }
 
+/** Words of a command line as sh would split it: blanks, double and single quotes; `# …` ends it. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "#" && word === null) break;
+    if (c === " " || c === "\t") {
+      if (word !== null) words.push(word);
+      word = null;
+    } else if (c === '"' || c === "'") {
+      const end = line.indexOf(c, i + 1);
+      word = (word ?? "") + line.slice(i + 1, end < 0 ? line.length : end);
+      i = end < 0 ? line.length : end;
+    } else word = (word ?? "") + c;
+  }
+  if (word !== null) words.push(word);
+  return words;
+}
+
+/** Blocks of the README marked `<!-- sample: DIR [tty=COLUMNS] -->`: each `$ pptctl …` line with what it prints. */
+export function sampleBlocks(readme: string): { dir: string; tty: number | null; argv: string[]; expected: string[] }[] {
+  const out: { dir: string; tty: number | null; argv: string[]; expected: string[] }[] = [];
+  for (const m of readme.matchAll(/<!-- sample: (\S+)(?: tty=(\d+))? -->\n```\n([\s\S]*?)```/g)) {
+    let current: { dir: string; tty: number | null; argv: string[]; expected: string[] } | null = null;
+    for (const line of (m[3] ?? "").replace(/\n$/, "").split("\n")) {
+      if (line.startsWith("$ ")) {
+        // A pipeline or a command substitution is for a real host; only plain pptctl lines are run.
+        const plain = line.startsWith("$ pptctl ") && !/&&|\||\$\(|;/.test(line.replace(/#.*$/, ""));
+        current = plain ? { dir: m[1]!, tty: m[2] ? Number(m[2]) : null, argv: shellWords(line.slice(9)), expected: [] } : null;
+        if (current) out.push(current);
+      } else current?.expected.push(line);
+    }
+  }
+  return out;
+}
+
+async function shownBy(argv: readonly string[], env: Record<string, string>, tty: number | null): Promise<string> {
+  let shown = "";
+  await run(argv, {
+    out: (s) => {
+      shown += s;
+    },
+    err: (s) => {
+      shown += s;
+    },
+    env: tty ? { ...env, NO_COLOR: "1" } : env,
+    stdoutIsTTY: tty !== null,
+    columns: tty ?? 0,
+    platform: "freebsd",
+    now: () => new Date("2026-11-24T12:00:00Z"),
+  });
+  return shown;
+}
+
+describe("the README's examples are what pptctl prints on the sample hosts (issue 33, finding 10)", () => {
+  const blocks = sampleBlocks(readFileSync(join(ROOT, "README.md"), "utf8"));
+  test("the marked blocks are there", () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+  });
+  for (const b of blocks) {
+    test(`pptctl ${b.argv.join(" ")} (${b.dir.split("/").pop()})`, async () => {
+      const argv = b.argv.includes("--from") ? b.argv : ["--from", join(ROOT, b.dir), ...b.argv];
+      const lines = (await shownBy(argv, {}, b.tty)).replace(/\n$/, "").split("\n");
+      if (!matches(lines, b.expected)) expect(lines).toEqual(b.expected);
+    });
+  }
+  test("shellWords splits as sh does for the README's lines", () => {
+    expect(shellWords(`explain "PCI device at 0/20/0 is not using the ppt(4) driver"   # a comment`)).toEqual(["explain", "PCI device at 0/20/0 is not using the ppt(4) driver"]);
+    expect(shellWords("args -- -1/0/0 -1/0/1        # or simply")).toEqual(["args", "--", "-1/0/0", "-1/0/1"]);
+  });
+});
+
 describe("the README's first hour on the vm-bhyve sample host (issue 33, finding 9)", () => {
   const steps = walkthroughSteps(readFileSync(join(ROOT, "README.md"), "utf8"));
 
@@ -48,20 +121,7 @@ describe("the README's first hour on the vm-bhyve sample host (issue 33, finding
   test("every step prints what the README shows", async () => {
     const h = makeDevctlHost({ from: SAMPLE });
     for (const step of steps) {
-      let shown = "";
-      await run(step.argv, {
-        out: (s) => {
-          shown += s;
-        },
-        err: (s) => {
-          shown += s;
-        },
-        env: { PPTCTL_ROOT: h.root, COLUMNS: "80" },
-        stdoutIsTTY: false,
-        columns: 0,
-        platform: "freebsd",
-        now: () => new Date("2026-11-24T12:00:00Z"),
-      });
+      const shown = await shownBy(step.argv, { PPTCTL_ROOT: h.root, COLUMNS: "80" }, null);
       const lines = shown.replaceAll(h.root, "").replace(/\n$/, "").split("\n");
       if (!matches(lines, step.expected)) expect({ step: step.argv.join(" "), lines }).toEqual({ step: step.argv.join(" "), lines: step.expected });
     }
