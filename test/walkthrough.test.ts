@@ -11,7 +11,8 @@ import { makeDevctlHost } from "./fake-devctl-host.ts";
  * what the README shows under it. A line that is only `…` stands for lines left out.
  */
 const ROOT = join(import.meta.dir, "..");
-const SAMPLE = join(ROOT, "examples", "hosts", "vm-bhyve-desktop");
+const DESKTOP = join(ROOT, "examples", "hosts", "vm-bhyve-desktop");
+const SAMPLE = join(ROOT, "examples", "hosts", "gpu-workstation");
 
 export function walkthroughSteps(readme: string): { argv: string[]; expected: string[] }[] {
   const start = readme.indexOf("<!-- first-hour -->");
@@ -119,7 +120,7 @@ describe("the README's first hour on the vm-bhyve sample host (issue 33, finding
   });
 
   test("every step prints what the README shows", async () => {
-    const h = makeDevctlHost({ from: SAMPLE });
+    const h = makeDevctlHost({ from: DESKTOP });
     for (const step of steps) {
       const shown = await shownBy(step.argv, { PPTCTL_ROOT: h.root, COLUMNS: "80" }, null);
       const lines = shown.replaceAll(h.root, "").replace(/\n$/, "").split("\n");
@@ -133,4 +134,31 @@ describe("the README's first hour on the vm-bhyve sample host (issue 33, finding
     expect(matches(["a", "b", "c"], ["a", "c"])).toBe(false);
     expect(matches(["a", "b"], ["a", "b", "c"])).toBe(false);
   });
+});
+
+describe("the README's JSON table names every key each document has (issue 33, finding 6)", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const row = (format: string) => readme.split("\n").find((l) => l.startsWith(`| \`${format}\``)) ?? "";
+  const docs: [string, string[]][] = [
+    ["pptctl-doctor/1", ["--from", SAMPLE, "doctor", "--json"]],
+    ["pptctl-list/1", ["--from", SAMPLE, "list", "--json"]],
+    ["pptctl-plan/1", ["--from", SAMPLE, "plan", "0/20/0", "--json"]],
+    ["pptctl-args/1", ["args", "1/0/0", "--json"]],
+    ["pptctl-runtime/1", ["--from", SAMPLE, "attach", "0/20/0", "--persist", "--dry-run", "--json"]],
+    ["pptctl-assign/1", ["--from", SAMPLE, "assign", "0/20/0", "--vm", "test-vm-2", "--dry-run", "--json"]],
+    ["pptctl-explain/1", ["--from", SAMPLE, "explain", "PCI device at 0/20/0 is not using the ppt(4) driver", "--json"]],
+  ];
+  for (const [format, argv] of docs) {
+    test(format, async () => {
+      let out = "";
+      await run(argv, { out: (s) => (out += s), err: () => undefined, env: {}, stdoutIsTTY: false, columns: 0, platform: "freebsd", now: () => new Date() });
+      const doc = JSON.parse(out) as Record<string, unknown>;
+      expect(doc.format).toBe(format);
+      const keys = (o: unknown): string[] => (o && typeof o === "object" && !Array.isArray(o) ? Object.keys(o) : []);
+      const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+      // Top-level keys, and the keys of the first element of each list or object.
+      const named = [...keys(doc), ...keys(doc).flatMap((k) => keys(first(doc[k])))].filter((k) => k !== "format");
+      expect(named.filter((k) => !row(format).includes(`\`${k}\``) && !row(format).includes(`\`${k}[]\``))).toEqual([]);
+    });
+  }
 });
