@@ -43,3 +43,14 @@ describe("the man page cannot drift from --help", () => {
     for (const x of ["bhyve 8", "vmm 4", "pciconf 8", "acpidump 8", "devctl 8", "loader.conf 5", "periodic 8"]) expect(source).toContain(`.Xr ${x}`);
   });
 });
+
+describe("both man formatters read the page without a warning (issue 33, finding 11)", () => {
+  test.skipIf(!Bun.which("groff"))("groff -man -ww", () => {
+    const r = Bun.spawnSync(["groff", "-man", "-Tutf8", "-ww", PAGE], { stdout: "ignore", stderr: "pipe" });
+    expect(r.stderr.toString()).toBe("");
+  });
+  test.skipIf(!Bun.which("mandoc"))("mandoc -T lint, errors and warnings", () => {
+    const r = Bun.spawnSync(["mandoc", "-T", "lint", "-W", "warning", PAGE], { stdout: "pipe", stderr: "pipe" });
+    expect(`${r.stdout}${r.stderr}`.split("\n").filter((l) => / (WARNING|ERROR|UNSUPP):/.test(l))).toEqual([]);
+  });
+});
