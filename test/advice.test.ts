@@ -107,7 +107,7 @@ describe("every command pptctl advises runs as advised (issue 33, finding 2)", (
       const results = await followEach(s.make, s.setup);
       expect(results.length).toBeGreaterThanOrEqual(s.min);
       for (const r of results) expect({ advice: r.advice, code: r.code, stderr: r.code === 0 ? "" : r.stderr }).toEqual({ advice: r.advice, code: 0, stderr: "" });
-    });
+    }, 30_000);
   }
   test("advised() finds the commands in quotes, after a colon, in parentheses", () => {
     expect(advised("fix: 'pptctl attach 1/0/0 --persist'; or pptctl release 2/0/0 --persist (x)")).toEqual(["attach 1/0/0 --persist", "release 2/0/0 --persist"]);

@@ -16,7 +16,7 @@ const RANK: [RegExp, number][] = [
   [/^src\/core\/(errors|snapshot)\.ts$/, 0],
   [/^src\/core\/text\//, 0],
   [/^src\/core\/pci\//, 1],
-  [/^src\/core\/(parse|knowledge)\//, 2],
+  [/^src\/core\/(parse|knowledge|compat)\//, 2],
   [/^src\/core\/vm\//, 3],
   [/^src\/core\/model\//, 4],
   [/^src\/core\/loader\//, 5],

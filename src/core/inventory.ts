@@ -11,6 +11,7 @@ import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "./runtime/kenv.ts";
 import { destroyCommand } from "./text/shell.ts";
+import { platformFunction } from "./pci/platform.ts";
 
 export type DeviceStatus =
   | { readonly kind: "available" }
@@ -67,24 +68,11 @@ export function deviceType(d: PciDevice | null): string {
   return sub ? `${cls}/${sub}` : cls;
 }
 
-/**
- * Platform functions that are never passthrough candidates, by class code, with the reason an
- * admin needs. The host bridge and LPC/ISA bridge are the chipset itself (type-0 headers, so the
- * bridge rule misses them); the SMBus controller is the chipset's sensor/SPD bus; the IOMMU is
- * what isolates passthrough devices (PCI Code and ID Assignment spec, base class 06/0C/08).
- */
-const PLATFORM: Record<number, [string, string]> = {
-  0x0600: ["host bridge", "the host bridge is the CPU's own root complex, not a device to give away"],
-  0x0601: ["ISA/LPC bridge", "the ISA/LPC bridge carries the host's legacy devices (timers, keyboard controller, TPM)"],
-  0x0c05: ["SMBus", "the SMBus controller is the chipset's sensor and memory-SPD bus"],
-  0x0806: ["IOMMU", "this is the IOMMU itself: the host needs it to isolate passthrough devices"],
-};
-
 /** Whether `d` can be a ppt device; `capsListed` says the listing was made with -c. */
 export function eligibility(d: PciDevice, capsListed = true): Eligibility {
   if (d.addr.domain !== 0) return { ok: false, text: `no (domain ${d.addr.domain})` };
   if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)" };
-  const platform = d.classCode === null ? undefined : PLATFORM[(d.classCode >> 8) & 0xffff];
+  const platform = platformFunction(d);
   if (platform) return { ok: false, text: `no (${platform[0]})`, reason: platform[1] };
   if (looksWedged(d)) return { ok: false, text: "no (not answering)", reason: "its config header reads all ones: the device does not answer" };
   if (!d.hasCapInfo && !capsListed) return { ok: null, text: "maybe (no capability list)", reason: "the listing was made without pciconf -c, so MSI/MSI-X support is unknown" };

@@ -15,6 +15,7 @@ import { type Selector, describe, resolveOne } from "../pci/selector.ts";
 import { isActive } from "../vm/instances.ts";
 import { dangersOf } from "../model/guards.ts";
 import { wholeCardCompanions } from "../knowledge/whole-card.ts";
+import { platformFunction } from "../pci/platform.ts";
 import { assignmentsOf } from "../vm/assignments.ts";
 import { parsePassthruEntry } from "../vm/passthru-entry.ts";
 import { type Edit, editFor } from "./edit.ts";
@@ -125,6 +126,8 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
 function refuseDevice(d: PciDevice, listed: boolean, warnings: string[]): void {
   if (d.addr.domain !== 0) throw new PptError(`assign: ${describe(d)} is in PCI domain ${d.addr.domain}; bhyve passthru reaches only domain 0`, 1);
   if (isBridgeHeader(d)) throw new PptError(`assign: ${describe(d)} is a bridge; bhyve cannot pass a bridge: assign the devices behind it`, 1);
+  const platform = platformFunction(d);
+  if (platform) throw new PptError(`assign: ${describe(d)} is the ${platform[0]}: ${platform[1]}`, 1);
   const irq = interruptsOf(d, listed);
   if (irq === "none") throw new PptError(`assign: ${describe(d)} ${NO_CAPS_WORDS}; it cannot go to a guest`, 1);
   if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);

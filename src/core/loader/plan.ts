@@ -12,6 +12,7 @@ import { type PciDevice, baseClass, capsListed, isBridgeHeader, leftBehind } fro
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
 import { MANAGED_NAMES, readPptdevsConfig, replaceCommand } from "./pptdevs-config.ts";
 import { type Selector, describe, resolveOne } from "../pci/selector.ts";
+import { platformFunction } from "../pci/platform.ts";
 
 export interface PlanRequest {
   readonly select: readonly Selector[];
@@ -78,6 +79,8 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     if (d && isBridgeHeader(d)) {
       throw new PptError(`plan: ${describe(d)} is a bridge (header type 0x${(d.hdr ?? 0).toString(16).padStart(2, "0")}); ppt never claims bridges, reserve the devices behind it${hint}`);
     }
+    const platform = d ? platformFunction(d) : null;
+    if (d && platform) throw new PptError(`plan: ${describe(d)} is the ${platform[0]}: ${platform[1]}${hint}`);
   }
 
   const added = wanted.filter((a) => !current.entries.some((c) => sameAddr(c, a)));
@@ -113,7 +116,8 @@ function describeAddr(a: PciAddress, d: PciDevice | undefined): string {
 function byClass(c: string, devices: readonly PciDevice[]): PciDevice[] {
   const code = /^(0x)?[0-9a-f]{2}$/i.test(c) ? parseInt(c.replace(/^0x/i, ""), 16) : null;
   const found = devices.filter((d) => {
-    if (isBridgeHeader(d) || d.classCode === null) return false;
+    // A class names the devices to give away: never a bridge or the platform's own functions.
+    if (isBridgeHeader(d) || d.classCode === null || platformFunction(d)) return false;
     if (code !== null) return baseClass(d) === code;
     const name = (d.className ?? baseClassName(d.classCode) ?? "").toLowerCase();
     return name === c.toLowerCase();
@@ -153,7 +157,8 @@ function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress
   if (left.length > 0 && !withFunctions) {
     warnings.push(`${left.map((d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ")} stay${left.length === 1 ? "s" : ""} on the host beside the reserved functions; add ${left.length === 1 ? "it" : "them"} or use --with-functions`);
   }
-  const displays = devices.filter((d) => baseClass(d) === 0x03);
+  // The host's own displays: one already on ppt shows nothing on the host's console.
+  const displays = devices.filter((d) => baseClass(d) === 0x03 && d.driver !== "ppt");
   const keys = new Set(wanted.map(addrKey));
   if (displays.length > 0 && displays.every((d) => keys.has(addrKey(d.addr))) && addedDevices.some((d) => baseClass(d) === 0x03)) {
     const which = displays.length === 1 ? "the host's only display device" : `every display device of the host (${displays.map((d) => d.name).join(", ")})`;

@@ -23,6 +23,7 @@ import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from 
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type KenvChange, reattachChanges, releaseChanges } from "./kenv.ts";
 import { type Selector, describe, resolveOne } from "../pci/selector.ts";
+import { platformFunction } from "../pci/platform.ts";
 
 export const DEVCTL = "/usr/sbin/devctl";
 
@@ -92,6 +93,8 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
       // On 14.0 devctl detaches the bridge and every device behind it, then fails.
       throw new PptError(`${action}: ${describe(d)} is a bridge; ppt never claims bridges and devctl would detach everything behind it: name the devices behind it instead`);
     }
+    const platform = platformFunction(d);
+    if (platform && action === "attach") throw new PptError(`attach: ${describe(d)} is the ${platform[0]}: ${platform[1]}`);
   }
   const busy = inUseByRunningVm(m, picked);
   if (busy.length > 0) throw new PptError(`${action}: ${busy.join("; ")}; nothing was changed`, 1);

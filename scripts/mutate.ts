@@ -1,0 +1,88 @@
+/**
+ * `npm run mutate [MODULE…]`: mutation testing with StrykerJS on the modules where a silent bug
+ * hurts users. Stryker's own runners do not know bun:test, so each module runs its command
+ * runner (`bun test` on that module's own test files only, so a mutant costs well under a
+ * second) with mutation switching: one instrumented sandbox, each mutant switched on by an
+ * environment variable. Prints the score per module; the JSON reports (every survivor with its
+ * place) go to reports/mutation/MODULE.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+
+interface Module {
+  readonly name: string;
+  readonly mutate: readonly string[];
+  readonly tests: readonly string[];
+  /** Tests too slow to run for every mutant (bun test -t takes a regular expression). */
+  readonly skip?: string;
+}
+
+export const MODULES: readonly Module[] = [
+  { name: "loader", mutate: ["src/core/loader/**/*.ts"], tests: ["plan", "loader", "loader-lines", "properties", "mutants"] },
+  { name: "vm", mutate: ["src/core/vm/**/*.ts"], tests: ["vm-edit", "args", "properties", "vm-truth", "list", "assign"] },
+  { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["writer", "mutants"], skip: "70 rounds" },
+  { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["capture", "capture-safety", "untrusted-input"] },
+  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight", "vm-doctor", "explain", "mutants"] },
+  { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor", "knowledge", "release-bootppt", "real-hosts", "mutants"] },
+  { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign", "assign-refusals", "advice"] },
+];
+
+function config(m: Module): object {
+  const files = m.tests.map((t) => `test/${t}.test.ts`).join(" ");
+  const filter = m.skip ? ` -t '^(?!.*${m.skip})'` : "";
+  return {
+    testRunner: "command",
+    commandRunner: { command: `${BUN} test ${files}${filter}` },
+    mutate: m.mutate,
+    coverageAnalysis: "off",
+    reporters: ["clear-text", "json"],
+    clearTextReporter: { reportMutants: false, reportScoreTable: true },
+    jsonReporter: { fileName: `reports/mutation/${m.name}.json` },
+    tempDirName: ".stryker-tmp",
+    cleanTempDir: "always",
+    concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 4),
+    timeoutMS: 30_000,
+  };
+}
+
+/** killed + timeout over every mutant that ran, as Stryker counts its mutation score. */
+export function score(report: { files: Record<string, { mutants: { status: string }[] }> }): { killed: number; survived: string[]; total: number } {
+  let killed = 0;
+  let total = 0;
+  const survived: string[] = [];
+  for (const [file, f] of Object.entries(report.files)) {
+    for (const mu of f.mutants as { status: string; mutatorName: string; location: { start: { line: number } } }[]) {
+      if (mu.status === "Ignored" || mu.status === "CompileError") continue;
+      total++;
+      if (mu.status === "Killed" || mu.status === "Timeout") killed++;
+      else survived.push(`${file}:${mu.location.start.line} ${mu.mutatorName}`);
+    }
+  }
+  return { killed, survived, total };
+}
+
+if (import.meta.main) {
+  const asked = process.argv.slice(2);
+  const chosen = asked.length > 0 ? MODULES.filter((m) => asked.includes(m.name)) : MODULES;
+  if (chosen.length === 0) {
+    console.error(`mutate: modules are ${MODULES.map((m) => m.name).join(", ")}`);
+    process.exit(2);
+  }
+  mkdirSync(join(ROOT, ".stryker-tmp"), { recursive: true });
+  const rows: string[] = [];
+  for (const m of chosen) {
+    const file = join(ROOT, ".stryker-tmp", `${m.name}.conf.json`);
+    writeFileSync(file, JSON.stringify(config(m), null, 2));
+    const r = Bun.spawnSync(["npx", "stryker", "run", file], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+    if (r.exitCode !== 0) {
+      console.error(`mutate: stryker failed on ${m.name} (exit ${r.exitCode})`);
+      process.exit(1);
+    }
+    const s = score(JSON.parse(readFileSync(join(ROOT, "reports", "mutation", `${m.name}.json`), "utf8")));
+    rows.push(`${m.name.padEnd(10)} ${((100 * s.killed) / Math.max(1, s.total)).toFixed(1).padStart(5)} %  ${String(s.killed).padStart(5)} killed of ${s.total}`);
+  }
+  console.log(`\nmodule     score    mutants\n${rows.join("\n")}`);
+}

@@ -1,0 +1,47 @@
+/**
+ * Which reports are about a device on this host. A report names the device by vendor:device
+ * (and, where its source gave them, the subsystem IDs, which tell one maker's board from
+ * another's): those are this device's reports. Reports of the same vendor and device class that
+ * name another chip are only related — shown as such, never as this device's.
+ */
+import type { PciDevice } from "../pci/device.ts";
+import type { Report, ReportResult } from "./schema.ts";
+
+const hex = (n: number | null) => (n === null ? null : `0x${n.toString(16).padStart(4, "0")}`);
+
+export interface Matched {
+  readonly exact: readonly Report[];
+  readonly related: readonly Report[];
+}
+
+export function reportsFor(d: PciDevice, reports: readonly Report[]): Matched {
+  const vendor = hex(d.vendorId);
+  const device = hex(d.deviceId);
+  const base = d.classCode === null ? null : d.classCode >> 16;
+  const exact: Report[] = [];
+  const related: Report[] = [];
+  for (const r of reports) {
+    for (const dev of [r.device, ...r.with]) {
+      if (dev.vendor !== vendor) continue;
+      const sameChip = dev.device !== null && dev.device === device;
+      const sameBoard = (dev.subvendor === null || dev.subvendor === hex(d.subvendorId)) && (dev.subdevice === null || dev.subdevice === hex(d.subdeviceId));
+      if (sameChip && sameBoard) {
+        exact.push(r);
+        break;
+      }
+      const reportBase = dev.class === null ? null : Number.parseInt(dev.class.slice(2, 4), 16);
+      if (dev === r.device && base !== null && reportBase === base && !related.includes(r)) related.push(r);
+    }
+  }
+  return { exact, related: related.filter((r) => !exact.includes(r)) };
+}
+
+/** `works ×3, fails ×1`: what list shows for a device's own reports. */
+export function tally(reports: readonly Report[]): string {
+  const order: ReportResult[] = ["works", "partial", "fails"];
+  return order
+    .map((res) => [res, reports.filter((r) => r.result === res).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([res, n]) => `${res} ×${n}`)
+    .join(", ");
+}
