@@ -21,13 +21,17 @@ interface Module {
 }
 
 export const MODULES: readonly Module[] = [
-  { name: "loader", mutate: ["src/core/loader/**/*.ts"], tests: ["plan", "loader", "loader-lines", "properties", "mutants"] },
-  { name: "vm", mutate: ["src/core/vm/**/*.ts"], tests: ["vm-edit", "args", "properties", "vm-truth", "list", "assign"] },
+  { name: "loader", mutate: ["src/core/loader/**/*.ts"], tests: ["loader-units", "plan-units", "loader", "properties", "plan", "mutants"] },
+  {
+    name: "vm",
+    mutate: ["src/core/vm/{slots,vm-bhyve,vm-bhyve-edit,hoster,hoster-edit,bhyve-config,passthru-entry}.ts"],
+    tests: ["vm-units", "vm-edit", "args", "properties"],
+  },
   { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["writer", "mutants"], skip: "70 rounds" },
-  { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["capture", "capture-safety", "untrusted-input"] },
-  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight", "vm-doctor", "explain", "mutants"] },
-  { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor", "knowledge", "release-bootppt", "real-hosts", "mutants"] },
-  { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign", "assign-refusals", "advice"] },
+  { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["redact-units", "capture-safety", "untrusted-input"] },
+  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "preflight", "vm-doctor", "explain", "mutants"] },
+  { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor-units", "doctor", "knowledge", "real-hosts", "mutants"] },
+  { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign-units"] },
 ];
 
 function config(m: Module): object {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { REAL } from "./bhyve-lines.ts";
 import { run } from "../src/cli.ts";
 import { CATALOGUE } from "../src/core/preflight/explain-catalogue.ts";
 import { cli, host } from "./helpers.ts";
@@ -9,39 +10,6 @@ const ex = (...argv: string[]) => cli(["--from", PF, "explain", ...argv]);
 type Line = { line: string; passthrough: boolean; known: boolean; id: string | null; source: { file: string; func: string; seen: string; url: string } | null; cause: string | null; fix: string | null };
 const json = async (...argv: string[]) => JSON.parse((await ex("--json", ...argv)).stdout) as { format: string; vm: string | null; lines: Line[] };
 
-/** Lines as bhyve, vmm and vm-bhyve print them (the sources' format strings filled in), one per catalogue entry. */
-const REAL: Record<string, string> = {
-  "not-ppt": "bhyve: PCI device at 89/0/0 is not using the ppt(4) driver",
-  "assign-errno": "vm_assign_pptdev: Device busy",
-  "not-wired": "bhyve: passthru requires guest memory to be wired",
-  "msi-init": "bhyve: failed to initialize MSI for PCI 0/20/0",
-  "bar-align": "bhyve: passthru device 0/20/0 BAR 0: base 0x6001100000 or size 0x100 not page aligned",
-  "bar-64": "bhyve: passthru device 0/20/0 has an invalid 64-bit BAR at index 5",
-  "bar-init": "bhyve: failed to initialize BARs for PCI 0/20/0",
-  "msix-table": "bhyve: failed to initialize MSI-X table for PCI 1/0/0: -1",
-  "msix-map": "bhyve: Failed to map MSI-X table BAR on 1/0/0: Invalid argument",
-  "pba-map": "bhyve: Failed to map PBA page for MSI-X on 1/0/0: Permission denied",
-  "rom-empty": 'bhyve: passthru_init_rom: romfile "/zroot/vm/.config/p600-audio.rom" is empty',
-  "rom-open": 'bhyve: passthru_init_rom: can\'t open romfile "/zroot/vm/.config/p600-audio.rom"',
-  "rom-read": 'bhyve: passthru_init_rom: unable to mmap romfile "/zroot/vm/.config/p600-audio.rom" (22)',
-  "rom-alloc": "bhyve: passthru_init_rom: failed to alloc rom segment",
-  "pptdev-not-found": "Passthru device ppt7 not found",
-  "pptdev-name": "Invalid passthru device name 0/20/0",
-  "pptdev-getconf": "ioctl(PCIOCGETCONF): Operation not permitted",
-  "unsupported-domain": "Passthru device ppt0 on unsupported domain",
-  "invalid-options": 'passthru: invalid options "1:0:0"',
-  "missing-setting": "passthru: missing required func setting",
-  "dev-open": "bhyve: failed to open /dev/pci: Permission denied",
-  "msi-setup": "bhyve: vm_setup_pptdev_msi: Invalid argument",
-  "setup-memory": "Unable to setup memory (17)",
-  "vm-create": "vm_create: Device not configured",
-  "device-init": "Device emulation initialization error: Device busy",
-  "slot-occupied": "pci slot 6:0:0 already occupied!",
-  "slot-invalid": 'Invalid PCI slot info field "6:9"',
-  "invalid-config-option": "/vm/w.conf line 3: invalid config option 'memory.wired'",
-  "vm-bhyve-no-iommu": "Dec 07 10:00:00: fatal; pci passthrough not supported on this system (no VT-d or amdvi)",
-  "vm-bhyve-missing-config": "Dec 07 10:00:00: fatal; unable to start - missing required configuration",
-};
 
 describe("explain's catalogue (issue 31, finding 3)", () => {
   test("every entry has a real line, is known with its source, a cause and a fix", async () => {

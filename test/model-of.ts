@@ -11,12 +11,17 @@ const cache = new Map<string, HostSnapshot>();
  * can then be tested case by case without a process or a tree (fast enough to run for every
  * mutant of a mutation test).
  */
-export async function modelOf(dir: string, change: { files?: Record<string, string | null>; pciconf?: string; commands?: Record<string, CommandResult> } = {}): Promise<HostModel> {
+export async function recordedSnapshot(dir: string): Promise<HostSnapshot> {
   let snap = cache.get(dir);
   if (!snap) {
     snap = await gather(new MemoHost(await RecordedHost.load(dir)), { vms: true });
     cache.set(dir, snap);
   }
+  return snap;
+}
+
+export async function modelOf(dir: string, change: { files?: Record<string, string | null>; pciconf?: string; commands?: Record<string, CommandResult> } = {}): Promise<HostModel> {
+  const snap = await recordedSnapshot(dir);
   const files = new Map(snap.files);
   for (const [p, text] of Object.entries(change.files ?? {})) files.set(p, text === null ? { kind: "absent" } : { kind: "file", text });
   const commands = new Map(snap.commands);

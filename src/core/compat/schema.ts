@@ -16,7 +16,8 @@ const TEXT = (max: number) => v.pipe(v.string(), v.minLength(1, "empty"), v.maxL
 const OPTION = v.pipe(v.string(), v.regex(/^(?:rom=[^/\s]+|bootindex=\d+|[a-z]+=[^/\s]*)$/, "an option as name=value, a ROM by its file name only (rom=gpu.rom)"));
 
 const DEVICE = v.strictObject({
-  vendor: HEX4,
+  /** Null where the source names the device without its IDs or its maker. */
+  vendor: v.nullable(HEX4),
   device: v.nullable(HEX4),
   subvendor: v.nullable(HEX4),
   subdevice: v.nullable(HEX4),

@@ -58,6 +58,9 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const released = m.kenv.ok ? releasedAtRuntime(m.kenv.value) : [];
   const freed: string[] = [];
   const fails: string[] = [];
+  /** Entries on the bus with a host driver (movable now), and entries that are not on the bus at all. */
+  const onHost: string[] = [];
+  const gone: string[] = [];
   const pending: string[] = [];
   const attached: string[] = [];
   const bridges: string[] = [];
@@ -79,12 +82,21 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
     }
     const notYet = applied !== null && !applied.some((x) => sameAddr(x, a));
     const what = d ? (d.driver === "none" ? `${b} has no driver` : `${b} is still ${d.name}`) : `${b} is not on the PCI bus`;
-    (notYet && d ? pending : fails).push(what);
+    if (notYet && d) pending.push(what);
+    else {
+      fails.push(what);
+      (d ? onHost : gone).push(b);
+    }
   }
   const pptCount = devices.filter((d) => d.driver === "ppt").length;
   const sysctl = m.vmm.ok ? m.vmm.value.get("hw.vmm.ppt.devices") : undefined;
   if (fails.length > 0) {
-    return check("pptdevs-bound", area, "fail", list(fails), "check each address with 'pptctl list --all'; a device on a host driver can be moved with 'devctl set driver -f <dev> ppt' when nothing uses it");
+    // The same two commands doctor gives everywhere; each works for the state it is given for.
+    const fixes = [
+      ...(onHost.length > 0 ? [`move ${onHost.length === 1 ? "it" : "them"} to ppt now with 'pptctl attach ${onHost.join(" ")} --persist' (nothing on the host may be using ${onHost.length === 1 ? "it" : "them"})`] : []),
+      ...(gone.length > 0 ? [`take what is not on the bus out of pptdevs with 'pptctl plan --remove ${gone.join(" --remove ")} --write'`] : []),
+    ];
+    return check("pptdevs-bound", area, "fail", list(fails), fixes.join("; "));
   }
   if (pending.length > 0) return check("pptdevs-bound", area, "warn", `${list(pending)} (configured, not yet applied)`, "reboot to apply pptdevs");
   if (freed.length > 0) {

@@ -1,0 +1,33 @@
+import { describe, expect, test } from "bun:test";
+import { REDACTED, kindOfCommand, kindOfFile, redact } from "../src/core/text/redact.ts";
+
+/**
+ * What capture removes, rule by rule, whole outputs compared (issue 36): every secret goes, and
+ * every byte pptctl's own commands read stays.
+ */
+describe("redact", () => {
+  const rows: [string, Parameters<typeof redact>[0], string, { text: string; items: string[] }][] = [
+    ["kenv: SMBIOS serials, UUIDs and tags go; the rest stays", "kenv", 'smbios.system.serial="ABC123"\nsmbios.system.uuid="4c4c-1"\nsmbios.chassis.tag="T1"\nsmbios.bios.vendor="Intel"\npptdevs="1/0/0"\n',
+      { text: `smbios.system.serial="${REDACTED}"\nsmbios.system.uuid="${REDACTED}"\nsmbios.chassis.tag="${REDACTED}"\nsmbios.bios.vendor="Intel"\npptdevs="1/0/0"\n`, items: ["smbios.system.serial", "smbios.system.uuid", "smbios.chassis.tag"] }],
+    ["kenv: a secret key, bare or single-quoted, and an empty one left alone", "kenv", "my_password=hunter2\napi_token='x y'\nsecret_key=\"\"\n",
+      { text: `my_password="${REDACTED}"\napi_token='${REDACTED}'\nsecret_key=""\n`, items: ["my_password", "api_token"] }],
+    ["config: commented-out secrets too, CRs kept, passthru kept", "config", '# vnc_password="abc"\r\npassthru0="1/0/0"\r\nPassPhrase = "x" # note\n',
+      { text: `# vnc_password="${REDACTED}"\r\npassthru0="1/0/0"\r\nPassPhrase = "${REDACTED}" # note\n`, items: ["vnc_password", "PassPhrase"] }],
+    ["config: JSON members whose name says secret, whatever the value", "config", '{"vnc_password": "abc", "token": 12, "secret": {"a": [1]}, "passthru": ["1/0/0"], "x": "y"}',
+      { text: `{"vnc_password": "${REDACTED}", "token": "${REDACTED}", "secret": "${REDACTED}", "passthru": ["1/0/0"], "x": "y"}`, items: ["vnc_password", "token", "secret"] }],
+    ["config: an already redacted value is not counted again", "config", `{"vnc_password": "${REDACTED}"}\nsecret="${REDACTED}"\n`, { text: `{"vnc_password": "${REDACTED}"}\nsecret="${REDACTED}"\n`, items: [] }],
+    ["config: broken JSON is redacted to its end", "config", '{"vnc_password": "abc', { text: `{"vnc_password": "${REDACTED}"`, items: ["vnc_password"] }],
+    ["dmesg: serial numbers and MACs", "dmesg", "ada0: Serial Number S4EWNX0R123456\nnvme0: Serial Number: 123ABC\nem0: Ethernet address: 52:54:00:12:34:56\n",
+      { text: `ada0: Serial Number ${REDACTED}\nnvme0: Serial Number: ${REDACTED}\nem0: Ethernet address: xx:xx:xx:xx:xx:xx\n`, items: ["2 serial numbers", "1 MAC address"] }],
+    ["MACs in any kind, counted", "config", 'network0_mac="58:9C:FC:0B:7E:21"\nmac2=58:9c:fc:0b:7e:22\n', { text: 'network0_mac="xx:xx:xx:xx:xx:xx"\nmac2=xx:xx:xx:xx:xx:xx\n', items: ["2 MAC addresses"] }],
+    ["a run.lock holds the host's name", "lock", "myhost.example.org\n", { text: `${REDACTED}\n`, items: ["the host name in vm-bhyve's run.lock"] }],
+    ["an empty run.lock stays empty", "lock", "", { text: "", items: [] }],
+    ["nothing to redact", "dmesg", "pci0: <ACPI PCI bus> on pcib0\n", { text: "pci0: <ACPI PCI bus> on pcib0\n", items: [] }],
+  ];
+  for (const [name, kind, input, want] of rows) test(name, () => expect(redact(kind, input)).toEqual(want));
+
+  test("which rules a file and a command get", () => {
+    expect(["/var/run/dmesg.boot", "/zroot/vm/gw/run.lock", "/boot/loader.conf", "/etc/rc.conf"].map(kindOfFile)).toEqual(["dmesg", "lock", "config", "config"]);
+    expect([["/bin/kenv"], ["/sbin/dmesg"], ["/bin/ps", "-axww"], ["/usr/sbin/pciconf", "-lvc"], []].map(kindOfCommand)).toEqual(["kenv", "dmesg", "ps", null, null]);
+  });
+});
