@@ -103,3 +103,24 @@ describe("parseBhyveConfig", () => {
     });
   }
 });
+
+describe("the guest and its firmware, as the config says them (compat, issue 34)", () => {
+  const conf = (lines: string) => parseVmBhyveConf(`cpu=1\nmemory=1G\n${lines}`);
+  const rows: [string, string | null, string | null][] = [
+    ['guest="windows"\nloader="uefi"\n', "windows", "uefi"],
+    ['loader="uefi"\nuefi="csm"\n', null, "bios"],
+    ['loader="uefi-csm"\n', null, "bios"],
+    ['guest="freebsd"\nloader="bhyveload"\n', "freebsd", "bhyveload"],
+    ['guest="linux"\nloader="grub"\n', "linux", "grub"],
+    ['uefi="yes"\n', null, "uefi"],
+    ['uefi="csm"\n', null, "bios"],
+    ['guest=""\nloader="something"\n', null, null],
+  ];
+  for (const [lines, guest, firmware] of rows) {
+    test(JSON.stringify(lines), () => expect(conf(lines)).toMatchObject({ guest, firmware }));
+  }
+  test("Hoster: os_type and loader, by Go's rules for keys", () => {
+    expect(parseHosterVm('{"OS_Type": "win11", "loader": "bios"}')).toMatchObject({ guest: "win11", firmware: "bios" });
+    expect(parseHosterVm('{"os_type": 7, "loader": "grub"}')).toMatchObject({ guest: null, firmware: null });
+  });
+});

@@ -6,6 +6,7 @@
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addr } from "../pci/address.ts";
 import type { BhyveConfig } from "../vm/bhyve-config.ts";
+import type { VmConfig } from "../vm/configs.ts";
 import { parseBhyveConfig } from "../vm/bhyve-config.ts";
 import { type PassthruEntry, parsePassthruEntry } from "../vm/passthru-entry.ts";
 
@@ -35,6 +36,9 @@ export interface VmSpec {
   readonly config: BhyveConfig | null;
   /** Settings the manager needs to start the VM and the config lacks (vm-bhyve: loader, cpu, memory). */
   readonly missing: readonly string[];
+  /** The guest OS as the config names it (vm-bhyve guest=, Hoster os_type); a bhyve config has none. */
+  readonly guest: string | null;
+  readonly firmware: VmConfig["firmware"];
 }
 
 const romOf = (e: PassthruEntry) => e.options.find((o) => o.startsWith("rom="))?.slice(4) ?? null;
@@ -47,7 +51,7 @@ export function specOfVm(m: HostModel, vm: string): VmSpec | null {
   if (!cfg && !broken) return null;
   const path = cfg?.path ?? broken?.path ?? "";
   const manager: SpecManager = cfg?.layout ?? broken?.layout ?? "vm-bhyve";
-  const base = { vm, manager, path, hoster: cfg?.hoster ?? null, config: null, memory: cfg?.memory ?? null, missing: cfg?.missing ?? [] };
+  const base = { vm, manager, path, hoster: cfg?.hoster ?? null, config: null, memory: cfg?.memory ?? null, missing: cfg?.missing ?? [], guest: cfg?.guest ?? null, firmware: cfg?.firmware ?? null };
   const wired = { ok: true, how: manager === "hoster" ? "Hoster adds -S when the VM has passthru entries" : "vm-bhyve adds -S when passthru0 is set" };
   if (broken) return { ...base, problem: broken.problem, devices: [], wired };
   if (found.length > 1) return { ...base, problem: `configs in ${found.map((c) => c.path).join(" and ")} both claim it`, devices: [], wired };
@@ -62,7 +66,7 @@ export function specOfVm(m: HostModel, vm: string): VmSpec | null {
 
 /** A bhyve -k configuration file; `text` null when it cannot be read (the reason in `why`). */
 export function specOfConfig(path: string, text: string | null, why: string, m: HostModel): VmSpec {
-  const base = { vm: path, manager: "bhyve-config" as const, path, hoster: null, missing: [] };
+  const base = { vm: path, manager: "bhyve-config" as const, path, hoster: null, missing: [], guest: null, firmware: null };
   const noWire = { ok: false, how: "memory.wired is not set" };
   if (text === null) return { ...base, problem: why, devices: [], memory: null, wired: noWire, config: null };
   const config = parseBhyveConfig(text);

@@ -19,6 +19,10 @@ export interface VmConfig {
   readonly memory: string | null;
   /** vm-bhyve settings it needs to start the VM and the config lacks; null for Hoster. */
   readonly missing: readonly string[] | null;
+  /** The guest OS as the config names it: vm-bhyve's guest= (`windows`), Hoster's os_type (`debian12`). */
+  readonly guest: string | null;
+  /** How the guest boots, where the config says it plainly. */
+  readonly firmware: "uefi" | "bios" | "bhyveload" | "grub" | null;
   /** Hoster's slot layout: the first passthru slot and whether an xHCI tablet follows. */
   readonly hoster: { readonly firstSlot: number; readonly xhci: boolean } | null;
 }
@@ -131,7 +135,7 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
         }
         const parsed = layout === "hoster" ? parseHosterVm(f.text) : parseVmBhyveConf(f.text);
         if ("error" in parsed) problems.push({ path, vm: name, layout, problem: parsed.error, text: f.text });
-        else configs.push({ vm: name, manager, path, layout, entries: parsed.entries, memory: parsed.memory, missing: "missing" in parsed ? parsed.missing : null, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
+        else configs.push({ vm: name, manager, path, layout, entries: parsed.entries, memory: parsed.memory, guest: parsed.guest, firmware: parsed.firmware, missing: "missing" in parsed ? parsed.missing : null, hoster: "firstSlot" in parsed ? { firstSlot: parsed.firstSlot, xhci: parsed.xhci } : null });
       }
     }
   };

@@ -18,6 +18,8 @@ function hosterSchemas() {
       disks: v.optional(v.unknown()),
       "9p_shares": v.optional(v.unknown()),
       disable_xhci: v.optional(v.unknown()),
+      os_type: v.optional(v.unknown()),
+      loader: v.optional(v.unknown()),
     }),
   };
 }
@@ -60,10 +62,14 @@ export interface HosterVm {
   readonly firstSlot: number;
   /** Hoster adds an xHCI tablet in the slot after the passthru devices unless disable_xhci. */
   readonly xhci: boolean;
+  /** os_type, e.g. `windows10`, `debian12` (Hoster's own names: utils/generate_os_comment.go). */
+  readonly guest: string | null;
+  /** loader: `uefi` or `bios` (HosterCore's VmConfig.Loader). */
+  readonly firmware: "uefi" | "bios" | null;
 }
 
 /** VmConfig's fields pptctl reads, by their json tags (get_config.go). */
-const VM_FIELDS = ["passthru", "memory", "networks", "disks", "9p_shares", "disable_xhci"] as const;
+const VM_FIELDS = ["passthru", "memory", "networks", "disks", "9p_shares", "disable_xhci", "os_type", "loader"] as const;
 
 export function parseHosterVm(text: string): HosterVm | { error: string } {
   let data: unknown;
@@ -101,10 +107,10 @@ export function parseHosterVm(text: string): HosterVm | { error: string } {
   }
   if (problems.length > 0) return { error: problems.join("; ") };
   const count = (x: unknown) => (Array.isArray(x) ? x.length : 0);
-  const { networks, disks, "9p_shares": shares, memory, disable_xhci } = r.value;
+  const { networks, disks, "9p_shares": shares, memory, disable_xhci, os_type, loader } = r.value;
   // NICs from slot 2 (the first at 2, each next +1), then a slot per disk and per 9p share, one
   // for VNC, and the passthru groups after it.
   const firstSlot = 2 + Math.max(count(networks) - 1, 0) + count(disks) + count(shares) + 2;
-  return { entries, memory: typeof memory === "string" ? memory : null, firstSlot, xhci: disable_xhci !== true };
+  return { entries, memory: typeof memory === "string" ? memory : null, firstSlot, xhci: disable_xhci !== true, guest: typeof os_type === "string" && os_type !== "" ? os_type : null, firmware: loader === "uefi" || loader === "bios" ? loader : null };
 }
 

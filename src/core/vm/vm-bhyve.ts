@@ -26,7 +26,7 @@ const GREP_PROBE = 32 * 1024;
  */
 export const VM_BHYVE_REQUIRED = ["loader", "cpu", "memory"] as const;
 
-export function parseVmBhyveConf(text: string): { entries: string[]; memory: string | null; missing: string[] } | { error: string } {
+export function parseVmBhyveConf(text: string): { entries: string[]; memory: string | null; missing: string[]; guest: string | null; firmware: Firmware | null } | { error: string } {
   const nul = text.indexOf("\0");
   if (nul >= 0) {
     return {
@@ -86,7 +86,23 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
   }
   if (problems.length > 0) return { error: problems.join("; ") };
   const missing = VM_BHYVE_REQUIRED.filter((k) => (settings.get(k)?.value ?? "") === "");
-  return { entries, memory: settings.get("memory")?.value ?? null, missing };
+  return { entries, memory: settings.get("memory")?.value ?? null, missing, guest: settings.get("guest")?.value || null, firmware: firmwareOf(settings.get("loader")?.value ?? "", settings.get("uefi")?.value ?? "") };
+}
+
+/** How the guest boots: what a report records as `passed.loader`. */
+export type Firmware = "uefi" | "bios" | "bhyveload" | "grub";
+
+/**
+ * vm-bhyve's loader= (bhyveload, grub, uefi) and its older uefi= (yes, or csm for the BIOS
+ * firmware BHYVE_UEFI_CSM.fd: lib/vm-run vm::run). Anything else is not guessed at.
+ */
+function firmwareOf(loader: string, uefi: string): Firmware | null {
+  const csm = uefi.toLowerCase() === "csm";
+  if (loader === "uefi") return csm ? "bios" : "uefi";
+  if (loader === "uefi-csm") return "bios";
+  if (loader === "bhyveload" || loader === "grub") return loader;
+  if (csm) return "bios";
+  return /^(?:yes|true|on|1)$/i.test(uefi) ? "uefi" : null;
 }
 
 function entryProblem(value: string, options: string): string | null {
