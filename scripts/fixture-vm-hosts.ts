@@ -44,5 +44,34 @@ export function vmHosts(base: (note: string) => Spec, sample: (f: string) => str
   pf.files["/zroot/vm/.config/p600-audio.rom"] = null;
   h["vm-preflight"] = pf;
 
+  h["reported-devices"] = reportedDevices(base, sample, loaderConf);
   return h;
+}
+
+/**
+ * Devices others reported on (compat, issue 34): the sample host with its Quadro's IDs swapped
+ * for the GTX 750 + audio of a shipped "fails in Windows" report (in Hoster's windows10 VM), and
+ * its Aquantia NIC's for the ConnectX-4 Lx of a "works"/"fails" pair (in a vm-bhyve linux VM).
+ * The IDs are changed, the listing's shape is the sample's.
+ */
+function reportedDevices(base: (note: string) => Spec, sample: (f: string) => string, loaderConf: (pptdevs: string, extra?: string) => string): Spec {
+  const s = base("The sample host with reported devices: a GTX 750 + audio (10de:1381, 3842:2751) on ppt0-1 in Hoster's test-vm-1 (os_type windows10), a ConnectX-4 Lx (15b3:1015, 1590:00d4) on ppt2 in vm-bhyve's router (guest=linux). IDs swapped into the sample's listing.");
+  s.commands.pciconf = {
+    stdout: sample("pciconf-lvc.txt")
+      .replace("rev=0xa1 hdr=0x00 vendor=0x10de device=0x1cb2 subvendor=0x10de subdevice=0x11bd", "rev=0xa2 hdr=0x00 vendor=0x10de device=0x1381 subvendor=0x3842 subdevice=0x2751")
+      .replace("GP107GL [Quadro P600]", "GM107 [GeForce GTX 750]")
+      .replace("vendor=0x10de device=0x0fb9 subvendor=0x10de subdevice=0x11bd", "vendor=0x10de device=0x0fbc subvendor=0x3842 subdevice=0x2751")
+      .replace("GP107GL High Definition Audio Controller", "GM107 High Definition Audio Controller")
+      .replace("aq0@pci0:47:0:0:\tclass=0x020000 rev=0x02 hdr=0x00 vendor=0x1d6a device=0x87b1 subvendor=0x1d6a subdevice=0x0001", "ppt2@pci0:47:0:0:\tclass=0x020000 rev=0x00 hdr=0x00 vendor=0x15b3 device=0x1015 subvendor=0x1590 subdevice=0x00d4")
+      .replace("'Aquantia Corp.'", "'Mellanox Technologies'")
+      .replace("AQC107 NBase-T/IEEE 802.3bz Ethernet Controller [AQtion]", "MT27710 Family [ConnectX-4 Lx]"),
+  };
+  const pptdevs = "1/0/0 1/0/1 47/0/0";
+  s.files["/boot/loader.conf"] = loaderConf(`pptdevs="${pptdevs}"`);
+  s.commands.kenv = { stdout: withKenv(sample("kenv.txt"), { pptdevs }) };
+  s.commands.vmm = { stdout: sample("sysctl-hw.vmm.txt").replace("hw.vmm.ppt.devices: 2", "hw.vmm.ppt.devices: 3") };
+  s.files["/etc/rc.conf"] += 'vm_enable="YES"\nvm_dir="/vm"\n';
+  s.dirs["/vm"] = ["router"];
+  s.files["/vm/router/router.conf"] = 'guest="linux"\nloader="grub"\ncpu=2\nmemory=2G\npassthru0="47/0/0"\n';
+  return s;
 }

@@ -22,6 +22,8 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
   assign: { load: () => import("./commands/assign.ts").then((m) => m.default), summary: "Add devices to a VM's own config (vm-bhyve, Hoster, bhyve config; CBSD's command)" },
   unassign: { load: () => import("./commands/unassign.ts").then((m) => m.default), summary: "Take devices out of a VM's own config" },
   explain: { load: () => import("./commands/explain.ts").then((m) => m.default), summary: "Explain bhyve's passthrough error lines with their real cause on this host" },
+  compat: { load: () => import("./commands/compat.ts").then((m) => m.default), summary: "Which devices work in which guest: reports with their sources" },
+  report: { load: () => import("./commands/report.ts").then((m) => m.default), summary: "Write a report for a VM's devices (JSON or Markdown), or check one (--check)" },
   capture: { load: () => import("./commands/capture.ts").then((m) => m.default), summary: "Record this host's outputs into a folder (for --from and bug reports)" },
 };
 

@@ -55,7 +55,7 @@ describe("the CLI edge", () => {
     expect(await cli(["frobnicate"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: "pptctl: unknown command 'frobnicate'; commands: doctor, plan, list, args, attach, release, assign, unassign, explain, capture (see 'pptctl --help')\n",
+      stderr: "pptctl: unknown command 'frobnicate'; commands: doctor, plan, list, args, attach, release, assign, unassign, explain, compat, report, capture (see 'pptctl --help')\n",
     });
   });
   test("unknown flags, missing values and repeated single flags are errors", async () => {

@@ -131,8 +131,8 @@ describe("list: reset and quirks on every device object", () => {
   });
   test("list --all shows Reset and Notes; list shows Notes on a wide terminal only", async () => {
     const all = (await cli(["--from", host("gpu-quirks"), "list", "--all", "--format", "tsv"])).stdout.split("\n");
-    expect(all[0]!.split("\t")).toEqual(["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"]);
-    expect(all.find((l) => l.startsWith("ppt1\t"))).toContain("\tD3→D0\tamd-gpu-reset, gpu-audio\t");
+    expect(all[0]!.split("\t")).toEqual(["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Reported", "Notes", "Status"]);
+    expect(all.find((l) => l.startsWith("ppt1\t"))).toContain("\tD3→D0\t-\tamd-gpu-reset, gpu-audio\t");
     const wide = await cli(["--from", host("gpu-quirks"), "list"], { tty: true, columns: 240, env: { NO_COLOR: "1" } });
     expect(wide.stdout).toContain("│ Notes ");
     const narrow = await cli(["--from", host("gpu-quirks"), "list"], { tty: true, columns: 120, env: { NO_COLOR: "1" } });

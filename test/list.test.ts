@@ -130,12 +130,12 @@ describe("--all", () => {
   test("every PCI device with its eligibility", async () => {
     const r = await list(SAMPLE, ["--all", "--format", "tsv"]);
     const rows = r.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
-    expect(rows[0]).toEqual(["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"]);
+    expect(rows[0]).toEqual(["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Reported", "Notes", "Status"]);
     expect(rows).toHaveLength(34);
     const by = (b: string) => rows.find((c) => c[3] === b)!;
-    expect(by("0/2/0")).toEqual(["vgapci0", "pci0:0:2:0:", "display/VGA", "0/2/0", "Intel Corporation", "TigerLake-LP GT2 [Iris Xe Graphics]", "yes (MSI)", "FLR", "intel-igd", "Host: vgapci0"]);
+    expect(by("0/2/0")).toEqual(["vgapci0", "pci0:0:2:0:", "display/VGA", "0/2/0", "Intel Corporation", "TigerLake-LP GT2 [Iris Xe Graphics]", "yes (MSI)", "FLR", "-", "intel-igd", "Host: vgapci0"]);
     expect(by("0/28/0")?.[6]).toBe("no (bridge)");
-    expect(by("1/0/0")?.slice(6)).toEqual(["yes (MSI)", "D3→D0", "gpu-audio", "In use by: test-vm-1"]);
+    expect(by("1/0/0")?.slice(6)).toEqual(["yes (MSI)", "D3→D0", "-", "gpu-audio", "In use by: test-vm-1"]);
   });
 });
 

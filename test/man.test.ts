@@ -22,7 +22,7 @@ function rendered(): string | null {
 
 describe("the man page cannot drift from --help", () => {
   test("the command list is read from the CLI", () => {
-    expect(commands).toEqual(["doctor", "plan", "list", "args", "attach", "release", "assign", "unassign", "explain", "capture"]);
+    expect(commands).toEqual(["doctor", "plan", "list", "args", "attach", "release", "assign", "unassign", "explain", "compat", "report", "capture"]);
   });
   const text = rendered();
   for (const cmd of commands) {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { shippedReports } from "../src/core/compat/known.ts";
 import { preflight } from "../src/core/preflight/checks.ts";
 import { explainLine } from "../src/core/preflight/explain.ts";
 import { parseMemSize } from "../src/core/preflight/memory.ts";
@@ -21,7 +22,7 @@ describe("doctor --vm on every VM of every recorded host", () => {
       const out: Record<string, string[]> = {};
       for (const vm of vms) {
         const spec = specOfVm(m, vm);
-        out[vm] = spec ? preflight(m, spec, new Map()).map(line) : ["no spec"];
+        out[vm] = spec ? preflight(m, spec, new Map(), shippedReports()).map(line) : ["no spec"];
       }
       expect(out).toMatchSnapshot();
     });
@@ -30,8 +31,8 @@ describe("doctor --vm on every VM of every recorded host", () => {
     const m = await modelOf(recordedHosts().find((h) => h.name === "vm-preflight")!.dir);
     const text = "pci.0.6.0.device=passthru\npci.0.6.0.bus=0\npci.0.6.0.slot=20\npci.0.6.0.func=0\npci.0.6.0.rom=/gop.rom\npci.0.7.1.device=passthru\npci.0.7.1.pptdev=ppt3\nmemory.size=2G\n";
     const roms = new Map([["/gop.rom", { kind: "file" as const, size: 0 }]]);
-    expect(preflight(m, specOfConfig("/vm/x.conf", text, "", m), roms).map(line)).toMatchSnapshot();
-    expect(preflight(m, specOfConfig("/vm/y.conf", null, "no such file", m), new Map()).map(line)).toMatchSnapshot();
+    expect(preflight(m, specOfConfig("/vm/x.conf", text, "", m), roms, shippedReports()).map(line)).toMatchSnapshot();
+    expect(preflight(m, specOfConfig("/vm/y.conf", null, "no such file", m), new Map(), shippedReports()).map(line)).toMatchSnapshot();
   });
 });
 

@@ -4,6 +4,7 @@ import { type Check, overall } from "../core/doctor/types.ts";
 import { PptError } from "../core/errors.ts";
 import { readPptdevsConfig } from "../core/loader/pptdevs-config.ts";
 import type { HostModel } from "../core/model/model.ts";
+import { shippedReports } from "../core/compat/known.ts";
 import { preflight } from "../core/preflight/checks.ts";
 import { type VmSpec, specOfConfig, specOfVm } from "../core/preflight/spec.ts";
 import type { MemoHost } from "../host/host.ts";
@@ -52,7 +53,7 @@ export async function preflightReport(host: MemoHost, model: HostModel, t: VmTar
   const checks: Check[] = [iommuCheck(model), vmmCheck(model, cfg.records.length > 0)];
   for (const spec of specs) {
     const label = spec.manager === "bhyve-config" ? spec.path : spec.vm;
-    for (const c of preflight(model, spec, roms)) checks.push({ ...c, id: `${c.id}.${label}`, area: `${label}: ${c.area}` });
+    for (const c of preflight(model, spec, roms, shippedReports())) checks.push({ ...c, id: `${c.id}.${label}`, area: `${label}: ${c.area}` });
   }
   return { status: overall(checks), checks, pptDevices: model.pci.ok ? model.pci.value.devices.filter((d) => d.driver === "ppt").length : null, pciUnparsed: 0, notes: [] };
 }

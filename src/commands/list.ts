@@ -1,3 +1,4 @@
+import { shippedReports } from "../core/compat/known.ts";
 import { buildInventory, severity } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { printable } from "../core/text/printable.ts";
@@ -34,13 +35,13 @@ export default defineCommand({
     const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = formatOf("list", args, "table");
     if (format === "json") {
-      ctx.io.out(`${JSON.stringify({ format: "pptctl-list/1", devices: inv.rows.map(deviceJson), problems: inv.problems, warnings }, null, 2)}\n`);
+      ctx.io.out(`${JSON.stringify({ format: "pptctl-list/1", devices: inv.rows.map((r) => deviceJson(r, shippedReports())), problems: inv.problems, warnings }, null, 2)}\n`);
       return code;
     }
 
     const all = args.all === true;
     const box = ctx.io.stdoutIsTTY && args.plain !== true;
-    const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns });
+    const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns }, all ? shippedReports() : []);
     if (format === "tsv") {
       ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => printable(c.replace(/[\t\n]/g, " "))).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {
@@ -56,7 +57,7 @@ export default defineCommand({
           // selector goes (the bhyve B/S/F beside it says the same), then what --all adds.
           shrink: [5, 4, 2],
           shrinkTo: 16,
-          drop: all ? [1, 8, 7, 4, 2] : [1, 4, 2],
+          drop: all ? [1, 9, 8, 7, 4, 2] : [1, 4, 2],
           paint: (ri, ci, text) => (ci === statusCol ? paint(ctx.color, severity(inv.rows[ri]!.status), text) : text),
         }),
       );

@@ -1,4 +1,7 @@
 import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
+import { sourceUrl } from "../core/compat/known.ts";
+import { reportsFor, tally } from "../core/compat/match.ts";
+import type { Report } from "../core/compat/schema.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import type { HostModel } from "../core/model/model.ts";
 import { pciNotes, unparsedLines } from "../core/parse/pciconf.ts";
@@ -6,10 +9,10 @@ import { vmmInit } from "../core/model/virt.ts";
 import { namesWithoutConfig } from "../core/vm/instances.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
-const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Notes", "Status"];
+const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Reported", "Notes", "Status"];
 
 /** The cells of `list`'s table (and its TSV): the Notes column only with --all, or on a terminal wide enough for it. */
-export function listTable(inv: Inventory, all: boolean, term: { tty: boolean; box: boolean; columns: number }): { header: string[]; rows: string[][] } {
+export function listTable(inv: Inventory, all: boolean, term: { tty: boolean; box: boolean; columns: number }, reports: readonly Report[] = []): { header: string[]; rows: string[][] } {
   const wideNotes =
     !all &&
     term.tty &&
@@ -23,7 +26,7 @@ export function listTable(inv: Inventory, all: boolean, term: { tty: boolean; bo
     r.bhyve,
     r.vendor,
     r.model,
-    ...(all ? [r.eligibility.text, RESET_TEXT[r.reset], notes(r)] : []),
+    ...(all ? [r.eligibility.text, RESET_TEXT[r.reset], tally(reportsOf(r, reports)) || "-", notes(r)] : []),
     ...(!all && wideNotes ? [notes(r)] : []),
     statusText(r.status),
   ]);
@@ -39,8 +42,13 @@ function notes(r: { quirks: readonly { id: string }[] }): string {
   return r.quirks.map((q) => q.id).join(", ") || "-";
 }
 
+/** The reports about this very device (compat's exact matches). */
+function reportsOf(r: InventoryRow, reports: readonly Report[]): readonly Report[] {
+  return r.device && reports.length > 0 ? reportsFor(r.device, reports).exact : [];
+}
+
 /** One device of `list --json` (pptctl-list/1). */
-export function deviceJson(r: InventoryRow) {
+export function deviceJson(r: InventoryRow, reports: readonly Report[] = []) {
   return {
     ppt: r.device?.driver === "ppt" ? r.device.name : null,
     name: r.device?.name ?? null,
@@ -56,6 +64,7 @@ export function deviceJson(r: InventoryRow) {
     eligibilityReason: r.eligibility.reason ?? null,
     reset: r.reset,
     quirks: r.quirks.map(({ id, title, advice, source }) => ({ id, title, advice, source })),
+    reports: reportsOf(r, reports).map((x) => ({ id: x.id, result: x.result, guest: x.guest, source: sourceUrl(x) ?? "contributed" })),
     status: r.status,
     statusText: statusText(r.status),
   };

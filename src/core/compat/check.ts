@@ -45,12 +45,13 @@ export function checkReport(text: string, name: string | null): { report: Report
   const problems = r.success
     ? []
     : r.issues.map((i) => {
-        const where = i.path?.map((p) => String(p.key)).join(".") ?? "";
+        const where = (i.path ?? []).map((p, n) => (typeof p.key === "number" ? `[${p.key}]` : `${n > 0 ? "." : ""}${String(p.key)}`)).join("");
         if (/^Invalid key: Expected ".*" but received undefined$/.test(i.message)) return `${where}: missing`;
         if (/^Invalid key: Expected never/.test(i.message)) return `${where}: not a field of pptctl-report/1: remove it`;
         return `${where || "the report"}: ${i.message}`;
       });
-  problems.push(...leaksIn(data));
+  // A field the schema refused already has its line; a leak in it needs no second one.
+  problems.push(...leaksIn(data).filter((l) => !problems.some((p) => p.startsWith(`${l.slice(0, l.indexOf(" holds "))}: `))));
   if (r.success && name !== null && name !== `${r.output.id}.json`) problems.push(`id is "${r.output.id}", so the file must be named ${r.output.id}.json`);
   return problems.length > 0 || !r.success ? { problems } : { report: r.output };
 }

@@ -15,12 +15,14 @@ import { assignmentsOf } from "../vm/assignments.ts";
 import { holderWords, holdersOf } from "../vm/holders.ts";
 import { processText, vmState } from "../vm/instances.ts";
 import { slotsCheck } from "./slots.ts";
+import { reportChecks } from "./reports-check.ts";
+import type { Report } from "../compat/schema.ts";
 import { memoryCheck } from "./memory.ts";
 import type { StatResult } from "../snapshot.ts";
 import type { VmDevice, VmSpec } from "./spec.ts";
 import { destroyCommand, shellWord } from "../text/shell.ts";
 
-export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, StatResult>): Check[] {
+export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, StatResult>, reports: readonly Report[]): Check[] {
   if (spec.problem !== null) return [check("vm.config", "config", "fail", `${spec.path}: ${spec.problem}`, configFix(spec))];
   const n = spec.devices.length;
   const checks = [configCheck(spec)];
@@ -41,6 +43,7 @@ export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, 
     romCheck(spec.devices, roms),
     memoryCheck(m, spec),
     resetCheck(on, devices),
+    ...reportChecks(spec, devices, reports),
   ];
 }
 
