@@ -3,11 +3,20 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { BUILD_FLAGS, HOST_OUT, TARGETS } from "./targets.ts";
 import { checkElf } from "./elf.ts";
+import { checkReport } from "../src/core/compat/check.ts";
+import { REPORT_FILES } from "../src/core/compat/reports/index.ts";
 import { installEntries, tarballName, writeTarball } from "./package.ts";
 import { buildPkg, pkgName } from "./pkg.ts";
 import { VERSION } from "../src/version.ts";
 
 mkdirSync("dist", { recursive: true });
+
+// The binary trusts the reports it embeds (core/compat/known.ts): a report that fails
+// `pptctl report --check` stops the build here.
+for (const { file, data } of REPORT_FILES) {
+  const r = checkReport(JSON.stringify(data), file);
+  if ("problems" in r) throw new Error(`src/core/compat/reports/${file}: ${r.problems.join("; ")}`);
+}
 const only = process.argv[2];
 
 async function compile(target: string | null, outfile: string): Promise<void> {
