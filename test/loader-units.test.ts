@@ -50,6 +50,12 @@ describe("the records the kernel reads, and the ones it never does", () => {
     expect(packPptdevs([...FITS, addr(25, 0, 0)])).toEqual({ ok: true, records: [{ name: "pptdevs", value: EXACT }, { name: "pptdevs2", value: "25/0/0" }] });
   });
 
+  test("packPptdevs: three full records still fit", () => {
+    const many = Array.from({ length: 48 }, (_, i) => addr(100 + i, 0, 0));
+    const r = packPptdevs(many);
+    expect(r.ok && r.records.map((x) => x.name)).toEqual(["pptdevs", "pptdevs2", "pptdevs3"]);
+  });
+
   test("packPptdevs past three records names what fits and what does not", () => {
     const many = Array.from({ length: 70 }, (_, i) => addr(100 + i, 0, 0));
     const r = packPptdevs(many);
@@ -380,6 +386,15 @@ describe("readPptdevsConfig and replaceCommand: what the loader hands the kernel
       expect(got).toEqual(row.want as typeof got);
     });
   }
+  test("managed settings the loader reads inexactly, or cannot read: vmm_load and amdvi too, other settings never", () => {
+    const r = readPptdevsConfig(cfg('hw.vmm.amdvi.enable="$AMDVI"\nfoo_load="YES\nkern.x=$Y\nvmm_load="YES\n'));
+    expect(r.unreadable.map((u) => `${u.line} ${u.name} ${u.text}`)).toEqual(["1 hw.vmm.amdvi.enable hw.vmm.amdvi.enable=\"$AMDVI\"", "4 vmm_load vmm_load=\"YES"]);
+    expect(r.errors).toEqual(["/boot/loader.conf:1: hw.vmm.amdvi.enable: the value uses $NAME, which the loader expands from its own environment, so pptctl cannot tell what it holds"]);
+  });
+  test("entries of an unreadable line: only addresses that can exist (ARI functions up to 255), numbers of any width", () => {
+    const r = readPptdevsConfig(cfg('pptdevs="12/3/0 2/31/1 2/40/0 300/0/0 1/0/12\n'));
+    expect(r.intended.map(b)).toEqual(["1/0/12", "2/31/1", "12/3/0"]);
+  });
   test("replaceCommand adds what the caller also wants, in order, once", () => {
     const r = readPptdevsConfig(cfg('pptdevs="2/0/0\n'));
     expect(replaceCommand(r, [addr(1, 0, 0), addr(2, 0, 0)])).toBe("pptctl plan --replace 1/0/0 2/0/0 --write");
@@ -408,6 +423,11 @@ describe("editLoaderConf: every byte but the managed lines stays", () => {
     { name: "takeOver keeps a CR on the replaced line", text: 'pptdevs="1/0/0\r\nb="2"\r\n', settings: [set("pptdevs", "1/0/0")], takeOver: ["pptdevs"], want: 'pptdevs="1/0/0"\r\nb="2"\r\n' },
     { name: "without takeOver an unreadable line stays and the setting is added", text: 'pptdevs="1/0/0\n', settings: [set("pptdevs", "1/0/0")], want: 'pptdevs="1/0/0\npptdevs="1/0/0"\n' },
     { name: "takeOver of a name not asked for leaves its line", text: 'vmm_load="YES\n', settings: [set("pptdevs", "1/0/0")], takeOver: ["pptdevs"], want: 'vmm_load="YES\npptdevs="1/0/0"\n' },
+    { name: "takeOver of a name no longer wanted drops its lines", text: 'a="1"\npptdevs2="4/0/0 \\\n5/0/0"\nb="2"\n', settings: [set("pptdevs", "1/0/0")], takeOver: ["pptdevs", "pptdevs2"], want: 'a="1"\nb="2"\npptdevs="1/0/0"\n' },
+    { name: "CRLF: a quoted value's comment and CR stay", text: '  pptdevs = "1/0/0"  # GPU\r\nx="y"\r\n', settings: [set("pptdevs", "2/0/0")], want: '  pptdevs = "2/0/0"  # GPU\r\nx="y"\r\n' },
+    { name: "CRLF: a bare value's comment and CR stay", text: "vmm_load=NO # later\r\n", settings: [set("vmm_load", "YES")], want: 'vmm_load="YES" # later\r\n' },
+    { name: "CRLF file without a final newline, nothing added: still none", text: 'a="1"\r\npptdevs="1/0/0"', settings: [set("pptdevs", "2/0/0")], want: 'a="1"\r\npptdevs="2/0/0"' },
+    { name: "blank lines and a final blank line stay", text: 'a="1"\n\npptdevs="1/0/0"\n\n', settings: [set("pptdevs", "2/0/0")], want: 'a="1"\n\npptdevs="2/0/0"\n\n' },
   ];
   for (const r of rows) {
     test(r.name, () => expect(editLoaderConf(r.text, r.settings, r.remove ?? [], { takeOver: r.takeOver })).toBe(r.want));
@@ -418,5 +438,8 @@ describe("editLoaderConf: every byte but the managed lines stays", () => {
     expect(majorityEol("a\r\nb\n")).toBe("\n");
     expect(majorityEol("\nb\r\n")).toBe("\n");
     expect(majorityEol("\r\n")).toBe("\r\n");
+    // A newline as the very first byte still counts.
+    expect(majorityEol("\na\r\nb\r\n")).toBe("\r\n");
+    expect(majorityEol("\n\na\r\n")).toBe("\n");
   });
 });

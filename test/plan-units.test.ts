@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { makePlan, sysrcCommands } from "../src/core/loader/plan.ts";
 import { PptError } from "../src/core/errors.ts";
 import { parseSelectorOrThrow } from "../src/core/pci/selector.ts";
+import { CMD, type CommandResult, type FileResult, commandKey } from "../src/core/snapshot.ts";
 import { modelOf } from "./model-of.ts";
 
 /**
@@ -14,12 +15,14 @@ const ROOT = join(import.meta.dir, "..");
 type Opts = { select?: string[]; classes?: string[]; remove?: string[]; replace?: boolean; withFunctions?: boolean; force?: boolean };
 const req = (o: Opts) => ({ select: (o.select ?? []).map(parseSelectorOrThrow), classes: o.classes ?? [], remove: (o.remove ?? []).map(parseSelectorOrThrow), replace: !!o.replace, withFunctions: !!o.withFunctions, force: !!o.force });
 const b = (a: { bus: number; slot: number; func: number }) => `${a.bus}/${a.slot}/${a.func}`;
-const HOSTS = { S: "examples/hosts/gpu-workstation", D: "examples/hosts/vm-bhyve-desktop", A: "test/fixtures/hosts/amd-no-amdvi", L: "test/fixtures/hosts/gpu-audio-left" } as const;
+const HOSTS = { S: "examples/hosts/gpu-workstation", D: "examples/hosts/vm-bhyve-desktop", A: "test/fixtures/hosts/amd-no-amdvi", L: "test/fixtures/hosts/gpu-audio-left", Q: "test/fixtures/hosts/gpu-quirks", P: "test/fixtures/hosts/supermicro-igpu-xhci" } as const;
 
-async function outcome(host: keyof typeof HOSTS, o: Opts, change: { files?: Record<string, string | null>; pciconfExtra?: string } = {}) {
+type Change = { files?: Record<string, string | null | FileResult>; pciconfExtra?: string; commands?: Record<string, CommandResult> };
+
+async function outcome(host: keyof typeof HOSTS, o: Opts, change: Change = {}) {
   const dir = join(ROOT, HOSTS[host]);
   const pciconf = change.pciconfExtra ? readFileSync(join(dir, "pciconf-lvc.txt"), "utf8") + change.pciconfExtra : undefined;
-  const m = await modelOf(dir, { files: change.files, pciconf });
+  const m = await modelOf(dir, { files: change.files, pciconf, commands: change.commands });
   try {
     const p = makePlan(m, req(o));
     return { entries: p.entries.map(b), added: p.added.map(b), removed: p.removed.map(b), settings: p.settings, unset: p.unset, warnings: p.warnings, inSync: p.inSync, sysrc: sysrcCommands(p, "/boot/loader.conf") };
@@ -602,7 +605,7 @@ describe("makePlan, case by case", () => {
       }
     },
     {
-      "name": "a loader.conf pptctl cannot read",
+      "name": "no loader.conf at all",
       "host": "S",
       "o": {},
       "change": {
@@ -723,5 +726,76 @@ describe("makePlan, case by case", () => {
     expect(await outcome("D", { select: ["hostb0"] })).toEqual({ error: "plan: hostb0 (pci0:0:0:0, 11th Gen Core Processor Host Bridge/DRAM Registers) is the host bridge: the host bridge is the CPU's own root complex, not a device to give away", exit: 2 });
     expect(await outcome("D", { select: ["isab0"] })).toMatchObject({ error: expect.stringContaining("is the ISA/LPC bridge: the ISA/LPC bridge carries the host's legacy devices") });
     expect(await outcome("D", { classes: ["0x0c"] })).toMatchObject({ entries: expect.not.arrayContaining(["0/31/4"]) });
+  });
+});
+
+describe("makePlan: the paths the first mutation run found untested (issue 36)", () => {
+  const LOADER = "/boot/loader.conf";
+  const conf = (text: string) => ({ files: { [LOADER]: text } });
+  const warnings = async (host: keyof typeof HOSTS, o: Opts, change: Change = {}) => {
+    const r = await outcome(host, o, change);
+    if ("error" in r) throw new Error(r.error);
+    return r.warnings;
+  };
+
+  test("no PCI listing: one line, exit 1", async () => {
+    const failed = { [commandKey(CMD.pciconf)]: { kind: "ran" as const, exit: 1, stdout: "", stderr: "pciconf: /dev/pci: Permission denied\n" } };
+    expect(await outcome("S", { select: ["1/0/0"] }, { commands: failed })).toEqual({ error: expect.stringMatching(/^plan: cannot list PCI devices: .*Permission denied/), exit: 1 });
+  });
+  test("loader files root cannot read: named, all of them, and nothing is merged", async () => {
+    const unknown = (reason: string): FileResult => ({ kind: "unknown", reason });
+    const r = await outcome("S", { select: ["1/0/0"] }, { files: { [LOADER]: unknown("permission denied"), "/boot/loader.conf.local": unknown("permission denied") } });
+    expect(r).toEqual({
+      error: "plan: cannot read /boot/loader.conf (permission denied), /boot/loader.conf.local (permission denied), so the configured pptdevs are unknown; run pptctl as root (with --from, give the host's loader.conf as --file PATH)",
+      exit: 1,
+    });
+  });
+  test("a pptdevs line the loader cannot read: refused with the --replace that keeps every entry, the new one too", async () => {
+    const broken = conf('pptdevs="1/0/0 1/0/1\n');
+    expect(await outcome("S", { select: ["47/0/0"] }, broken)).toEqual({
+      error: expect.stringMatching(/^plan: \/boot\/loader\.conf:1: pptdevs="1\/0\/0 1\/0\/1: .*; pptctl does not merge with a line the loader cannot read, so nothing was changed: fix the line, or rewrite the list with 'pptctl plan --replace 1\/0\/0 1\/0\/1 47\/0\/0 --write'$/),
+      exit: 1,
+    });
+    expect(await outcome("S", { select: ["1/0/0", "1/0/1", "47/0/0"], replace: true }, broken)).toMatchObject({ entries: ["1/0/0", "1/0/1", "47/0/0"] });
+  });
+  test("a device in another PCI domain", async () => {
+    const extra = "em9@pci1:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x10d3 subvendor=0x8086 subdevice=0xa01f\n    cap 05[c8] = MSI supports 1 message, 64 bit\n";
+    expect(await outcome("S", { select: ["pci1:3:0:0"] }, { pciconfExtra: extra })).toEqual({ error: "plan: em9 (pci1:3:0:0, 8086:10d3) is in PCI domain 1; pptdevs reaches only domain 0", exit: 2 });
+  });
+  test("--with-functions takes the functions of each picked card, whichever bus the others are on", async () => {
+    const extra = "igb0@pci0:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb1@pci0:3:0:1:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n";
+    expect(await outcome("S", { select: ["0/20/3", "3/0/0"], withFunctions: true }, { pciconfExtra: extra })).toMatchObject({ added: ["0/20/3", "3/0/0", "3/0/1"] });
+  });
+  test("a companion already reserved does not 'come along'", async () => {
+    expect(await warnings("S", { select: ["1/0/0"] }, conf('pptdevs="1/0/1"\n'))).toEqual([]);
+  });
+  test("--class: a code is two hex digits, nothing after them", async () => {
+    expect(await outcome("D", { classes: ["03x"] })).toMatchObject({ error: expect.stringContaining("--class '03x' matches no device") });
+  });
+  test("several dangers without --force: each named, '; ' between them", async () => {
+    const r = await outcome("S", { select: ["nvme0", "igc0"] });
+    expect(r).toMatchObject({ error: expect.stringMatching(/^plan: igc0 .+ carries the default route: .+; nvme0 .+ is a storage controller: .+; add --force if that is what you want$/) });
+  });
+  test("interrupt warnings: INTx only, and unknown without a -c listing", async () => {
+    expect(await warnings("S", { select: ["0/10/0"] })).toContain("none1 (pci0:0:10:0, Tigerlake Telemetry Aggregator Driver) has neither MSI nor MSI-X: bhyve gives the guest an emulated one-message MSI capability and vmm delivers the device's legacy interrupt line (INTx, which it may share with host devices) to it, so it works with one interrupt and no more");
+    // The same listing without pciconf -c: no capability lines at all.
+    const dir = join(ROOT, HOSTS.S);
+    const plain = readFileSync(join(dir, "pciconf-lvc.txt"), "utf8").replace(/^ {4}e?cap .*\n(?: {10,}.*\n)*/gm, "");
+    const p = makePlan(await modelOf(dir, { pciconf: plain }), req({ select: ["47/0/0"], force: true }));
+    expect(p.warnings).toEqual(["aq0 (pci0:47:0:0, AQC107 NBase-T/IEEE 802.3bz Ethernet Controller [AQtion]): pciconf showed no capabilities, so MSI/MSI-X support is unknown"]);
+  });
+  test("the console warning: only when the host's last displays are reserved, and only by a display", async () => {
+    const console = (ws: string[]) => ws.filter((w) => w.includes("the local console goes away"));
+    // Two displays, one reserved: the other still drives the console.
+    expect(console(await warnings("D", { select: ["vgapci1"] }))).toEqual([]);
+    // The only display already reserved; a NIC added now is not what takes the console.
+    expect(console(await warnings("S", { select: ["aq0"], force: true }, conf('pptdevs="0/2/0 1/0/0 1/0/1"\n')))).toEqual([]);
+    // Every display on ppt already: there is no host display to lose.
+    expect(console(await warnings("Q", { select: ["1/0/0"] }, conf("")))).toEqual([]);
+  });
+  test("sysrc quotes a path with a single quote the way sh reads it", async () => {
+    const m = await modelOf(join(ROOT, HOSTS.S));
+    const p = makePlan(m, req({ select: ["1/0/0"] }));
+    expect(sysrcCommands(p, "/tmp/it's.conf")).toEqual(["sysrc -f '/tmp/it'\\''s.conf' 'pptdevs=1/0/0 1/0/1'"]);
   });
 });

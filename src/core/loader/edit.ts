@@ -27,29 +27,28 @@ const BARE = new RegExp(`^(${S}*)([^=]*?)(${S}*=${S}*)[-A-Za-z0-9][-A-Za-z0-9_.]
  */
 export function editLoaderConf(text: string, settings: readonly Setting[], remove: readonly string[], opts: EditOptions = {}): string {
   const eol = majorityEol(text);
-  const endsWithEol = text === "" || text.endsWith("\n");
-  const lines = text === "" ? [] : text.split("\n");
-  // split leaves "" after a final newline; CRs stay on the lines they belong to.
-  if (endsWithEol && lines.length > 0) lines.pop();
+  const endsWithEol = text.endsWith("\n");
+  // split leaves "" after a final newline (and for an empty file); CRs stay on their lines.
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
   const want = new Map(settings.map((s) => [s.name, s.value]));
-  // Lines taken over: index -> the setting they were meant to make (first line of each group).
-  const drop = new Map<number, string | null>();
-  const takeOver = opts.takeOver ?? [];
-  if (takeOver.length > 0) {
-    for (const p of parseLoaderConf("", text).problems) {
-      if (p.name === null || !takeOver.includes(p.name)) continue;
-      for (let k = 0; k <= p.extraLines; k++) drop.set(p.line - 1 + k, k === 0 ? p.name : null);
-    }
+  // Lines taken over, each group (a line and its continuations) under the setting it was meant to make.
+  const drop = new Map<number, string>();
+  for (const p of parseLoaderConf("", text).problems) {
+    if (p.name === null || !opts.takeOver?.includes(p.name)) continue;
+    for (let k = 0; k <= p.extraLines; k++) drop.set(p.line - 1 + k, p.name);
   }
   const done = new Set<string>();
   const out: string[] = [];
+  // A setting's own line, where the file's line cannot be kept around it.
+  const fresh = (name: string, raw: string) => `${name}="${want.get(name)}"${raw.endsWith("\r") ? "\r" : ""}`;
   for (const [i, raw] of lines.entries()) {
-    if (drop.has(i)) {
-      // The new line takes the place of the one it replaces.
-      const name = drop.get(i);
-      if (name && want.has(name) && !done.has(name)) {
-        done.add(name);
-        out.push(`${name}="${want.get(name)}"${raw.endsWith("\r") ? "\r" : ""}`);
+    const taken = drop.get(i);
+    if (taken !== undefined) {
+      // The new line takes the place of the group it replaces.
+      if (want.has(taken) && !done.has(taken)) {
+        done.add(taken);
+        out.push(fresh(taken, raw));
       }
       continue;
     }
@@ -61,7 +60,7 @@ export function editLoaderConf(text: string, settings: readonly Setting[], remov
     if (remove.includes(r.name) || done.has(r.name)) continue;
     done.add(r.name);
     const m = (r.quoted ? QUOTED : BARE).exec(raw);
-    out.push(m ? `${m[1]}${m[2]}${m[3]}"${want.get(r.name)}"${r.quoted ? m[5] : m[4]}` : `${r.name}="${want.get(r.name)}"${raw.endsWith("\r") ? "\r" : ""}`);
+    out.push(m ? `${m[1]}${m[2]}${m[3]}"${want.get(r.name)}"${r.quoted ? m[5] : m[4]}` : fresh(r.name, raw));
   }
   const added = settings.filter((s) => !done.has(s.name)).map((s) => `${s.name}="${s.value}"`);
   let result = out.join("\n");
@@ -79,7 +78,8 @@ export function majorityEol(text: string): "\n" | "\r\n" {
   let crlf = 0;
   let lf = 0;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
-    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+    // charCodeAt(-1) is NaN: a newline at the start has no CR before it.
+    if (text.charCodeAt(i - 1) === 13) crlf++;
     else lf++;
   }
   return crlf > lf ? "\r\n" : "\n";

@@ -66,7 +66,7 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     picked = [...picked, ...more];
   }
   // A card whose functions go to one guest together comes whole, as assign brings it (and says so).
-  const along = wholeCardCompanions(devices, picked.map((d) => d.addr)).filter((c) => !start.some((s) => sameAddr(s, c.device.addr)));
+  const along = wholeCardCompanions(devices, picked.map((d) => d.addr));
   picked = [...picked, ...along.map((c) => c.device)];
   const removedAddrs = req.remove.map((s) => removalAddr(s, devices));
   const wanted = normalizeEntries([...start, ...picked.map((d) => d.addr)]).filter((a) => !removedAddrs.some((r) => sameAddr(r, a)));
@@ -144,15 +144,14 @@ function footGuns(m: HostModel, devices: readonly PciDevice[], added: readonly P
 
 function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress[], wanted: readonly PciAddress[], withFunctions: boolean): string[] {
   const warnings: string[] = [];
-  for (const a of added) {
-    const d = devices.find((x) => sameAddr(x.addr, a));
-    if (!d) continue;
+  // Every added address is a device on the bus: added ones come from the selectors.
+  const addedDevices = devices.filter((d) => added.some((a) => sameAddr(a, d.addr)));
+  for (const d of addedDevices) {
     const irq = interruptsOf(d, capsListed(devices));
     if (irq === "unknown") warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
     else if (irq === "none") warnings.push(`${describe(d)} ${NO_CAPS_WORDS}`);
     else if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
   }
-  const addedDevices = devices.filter((d) => added.some((a) => sameAddr(a, d.addr)));
   const left = leftBehind(devices, wanted);
   if (left.length > 0 && !withFunctions) {
     warnings.push(`${left.map((d) => `${d.name} (${formatBhyve(d.addr)})`).join(", ")} stay${left.length === 1 ? "s" : ""} on the host beside the reserved functions; add ${left.length === 1 ? "it" : "them"} or use --with-functions`);

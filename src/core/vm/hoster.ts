@@ -99,6 +99,11 @@ export function parseHosterVm(text: string): HosterVm | { error: string } {
   // Hoster skips an entry without three '/'-separated parts (passthruPciSplitter), so "" means nothing.
   const entries = raw.filter((e) => e.trim() !== "" && e === e.trim());
   for (const e of entries) {
+    if (e.split("/").length < 3) {
+      // passthruPciSplitter logs "would not be added to passthru" and goes on without it.
+      problems.push(`passthru entry '${e}': Hoster passes only B/S/F entries (it splits them at '/') and skips this one, so the VM would start without it: write the device's B/S/F (pciconf -l shows pci0:B:S:F)`);
+      continue;
+    }
     const parsed = parsePassthruEntry(e);
     if ("error" in parsed) problems.push(parsed.error);
     else if (parsed.pin) {

@@ -65,6 +65,10 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
       problems.push(`line ${n}, '${shown}': vm-bhyve matches the name exactly, so the blank before '=' hides it`);
       continue;
     }
+    if (/^export[ \t]+passthru\d+(_options)?$/.test(key)) {
+      problems.push(`line ${n}, '${shown}': vm-bhyve takes everything before '=' as the name, '${displayText(key)}', so it never reads this line: remove 'export'`);
+      continue;
+    }
     if (eq < 0 || settings.has(key)) continue;
     settings.set(key, { value: body.slice(eq + 1), line: n });
   }
@@ -110,6 +114,10 @@ function entryProblem(value: string, options: string): string | null {
   if (/[ \t]/.test(value) || /[ \t]/.test(options)) return "holds a blank, which splits the argument vm-bhyve gives bhyve";
   // pptN is valid for vm-bhyve and bhyve alike; which device it is, the host's listing says (assignments.ts).
   if (/^ppt\d+$/.test(value)) return null;
+  // vm-bhyve hands the entry to bhyve as written, and bhyve reads pptN, pci0:B:S:F, pciB:S:F or
+  // B/S/F, nothing else (usr.sbin/bhyve/pci_passthru.c passthru_legacy_config).
+  const colons = /^(\d+):(\d+):(\d+)(?:=.*)?$/.exec(value);
+  if (colons) return `bhyve reads B/S/F, pci0:B:S:F or pptN and refuses '${displayText(value.split("=")[0] ?? "")}' ("passthru: invalid options"): write ${colons[1]}/${colons[2]}/${colons[3]}`;
   const e = parsePassthruEntry(options ? `${value},${options}` : value);
   if ("error" in e) return e.error.replace(/^passthru entry '[^']*': /, "");
   if (e.ownSlot) return "a leading '-' is Hoster's syntax; vm-bhyve passes it to bhyve as part of the address";
