@@ -785,7 +785,7 @@ describe("makePlan: the paths the first mutation run found untested (issue 36)",
     expect(p.warnings).toEqual(["aq0 (pci0:47:0:0, AQC107 NBase-T/IEEE 802.3bz Ethernet Controller [AQtion]): pciconf showed no capabilities, so MSI/MSI-X support is unknown"]);
   });
   test("the console warning: only when the host's last displays are reserved, and only by a display", async () => {
-    const console = (ws: string[]) => ws.filter((w) => w.includes("the local console goes away"));
+    const console = (ws: readonly string[]) => ws.filter((w) => w.includes("the local console goes away"));
     // Two displays, one reserved: the other still drives the console.
     expect(console(await warnings("D", { select: ["vgapci1"] }))).toEqual([]);
     // The only display already reserved; a NIC added now is not what takes the console.

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { type PciAddress, addr } from "../src/core/pci/address.ts";
+import { WIRED_MARK, appendConfigLines, parseBhyveConfig, removeConfigDevices } from "../src/core/vm/bhyve-config.ts";
 import { parseHosterVm } from "../src/core/vm/hoster.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
 
@@ -72,4 +74,67 @@ describe("parseHosterVm: what Hoster's Go decoder reads", () => {
     ["memory that is not a string", '{"memory": 4096}'],
   ];
   for (const [name, text] of rows) test(name, () => expect(parseHosterVm(text)).toMatchSnapshot());
+});
+
+describe("parseBhyveConfig: a bhyve -k file as bhyve reads it", () => {
+  const rows: [string, string][] = [
+    ["booleans: true, on, yes, 1", "memory.wired=On\n"],
+    ["booleans: false, off, no, 0", "memory.wired=0\n"],
+    ["a word that only starts like a boolean", "memory.wired=truely\n"],
+    ["a word that only ends like one", "memory.wired=untrue\n"],
+    ["no final newline: the last line still counts", "memory.wired=yes"],
+    ["a line with '=' and nothing after it", "name=vm\nmemory.size=\n"],
+    ["a line without '=', on line 2", "name=vm\njunk\n"],
+    ["a line starting with '='", "=x\n"],
+    ["pptdev names the device", "pci.0.6.0.device=passthru\npci.0.6.0.pptdev=ppt1\npci.0.6.0.rom=/gop.rom\n"],
+    ["bus, slot and func", "pci.0.7.1.device=passthru\npci.0.7.1.bus=12\npci.0.7.1.slot=0\npci.0.7.1.func=1\n"],
+    ["func missing", "pci.0.6.0.device=passthru\npci.0.6.0.bus=1\npci.0.6.0.slot=0\n"],
+    ["func not a plain number", "pci.0.6.0.device=passthru\npci.0.6.0.bus=1\npci.0.6.0.slot=0\npci.0.6.0.func=0x1\n"],
+    ["func with a sign", "pci.0.6.0.device=passthru\npci.0.6.0.bus=1\npci.0.6.0.slot=0\npci.0.6.0.func=1a\n"],
+    ["a node on guest bus 1 holds no slot of bus 0", "pci.1.3.0.device=virtio-net\npci.0.4.0.device=ahci\n"],
+    ["pci.00.6.0 is a name bhyve never asks for", "pci.00.6.0.device=passthru\npci.00.6.0.pptdev=ppt0\n"],
+    ["the last setting of a name wins", "pci.0.6.0.device=passthru\npci.0.6.0.pptdev=ppt0\npci.0.6.0.pptdev=ppt2\n"],
+  ];
+  const shape = (r: ReturnType<typeof parseBhyveConfig>) => ("error" in r ? r : { passthru: r.passthru, usedSlots: [...r.usedSlots], wired: r.wired, settings: [...r.settings.keys()] });
+  for (const [name, text] of rows) test(name, () => expect(shape(parseBhyveConfig(text))).toMatchSnapshot());
+});
+
+describe("appendConfigLines and removeConfigDevices: every other byte stays", () => {
+  const G = "pci.0.6.0.device=passthru\npci.0.6.0.bus=1\npci.0.6.0.slot=0\npci.0.6.0.func=0\n";
+  const A = "pci.0.6.1.device=passthru\npci.0.6.1.pptdev=ppt1\n";
+  const mine = (n: string) => (n === "ppt1" ? addr(1, 0, 1) : null);
+  const remove = (text: string, hosts: PciAddress[]) => {
+    const c = parseBhyveConfig(text);
+    if ("error" in c) throw new Error(c.error);
+    return removeConfigDevices(text, c, hosts, mine);
+  };
+  test("append: an empty file, a file with a final newline, one without", () => {
+    expect(appendConfigLines("", ["a=1", "b=2"])).toBe("a=1\nb=2\n");
+    expect(appendConfigLines("x=1\n", ["a=1", "b=2"])).toBe("x=1\na=1\nb=2\n");
+    expect(appendConfigLines("x=1", ["a=1", "b=2"])).toBe("x=1\na=1\nb=2");
+  });
+  test("remove: the node's lines, by address or through its pptdev, and what was removed", () => {
+    const r = remove(`name=vm\n${G}${A}memory.size=2G\n`, [addr(1, 0, 1)]);
+    expect(r).toEqual({ text: `name=vm\n${G}memory.size=2G\n`, removed: ["pci.0.6.1 (1/0/1)"], nodes: [{ guest: { bus: 0, slot: 6, func: 1 }, host: addr(1, 0, 1) }] });
+    expect(remove(`${G}${A}`, [addr(2, 0, 0)]).removed).toEqual([]);
+  });
+  test("a pptdev that is no device now is not removed", () => {
+    const text = "pci.0.6.0.device=passthru\npci.0.6.0.pptdev=ppt9\n";
+    expect(remove(text, [addr(1, 0, 1)]).text).toBe(text);
+  });
+  test("the last device takes the memory.wired assign added, and its mark, with it; not before", () => {
+    const wired = `${WIRED_MARK}\nmemory.wired=true\n`;
+    expect(remove(`name=vm\n${G}${A}${wired}`, [addr(1, 0, 0)]).text).toBe(`name=vm\n${A}${wired}`);
+    expect(remove(`name=vm\n${G}${A}${wired}`, [addr(1, 0, 0), addr(1, 0, 1)]).text).toBe("name=vm\n");
+  });
+  test("a memory.wired the admin wrote stays, and so does a mark without its line", () => {
+    expect(remove(`memory.wired=true\n${G}`, [addr(1, 0, 0)]).text).toBe("memory.wired=true\n");
+    expect(remove(`${WIRED_MARK}\nname=vm\n${G}`, [addr(1, 0, 0)]).text).toBe(`${WIRED_MARK}\nname=vm\n`);
+    expect(remove(`${G}name=vm\nmemory.wired=true\n`, [addr(1, 0, 0)]).text).toBe("name=vm\nmemory.wired=true\n");
+  });
+  test("a file without a final newline: the new last line keeps none", () => {
+    expect(remove(`name=vm\n${G.slice(0, -1)}`, [addr(1, 0, 0)]).text).toBe("name=vm");
+    expect(remove(`${G}name=vm`, [addr(1, 0, 0)]).text).toBe("name=vm");
+    expect(remove(G.slice(0, -1), [addr(1, 0, 0)]).text).toBe("");
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { addr } from "../src/core/pci/address.ts";
 import { parseBhyveConfig } from "../src/core/vm/bhyve-config.ts";
 import { parseHosterHost, parseHosterVm } from "../src/core/vm/hoster.ts";
@@ -43,10 +44,41 @@ describe("parsePassthruEntry", () => {
     ["1/0/0=3:8", { error: "passthru entry '1/0/0=3:8': guest function 8 does not exist; functions are 0-7" }],
     ["1/0/0,rom", { error: "passthru entry '1/0/0,rom': option 'rom' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)" }],
     ["ppt3,rom", { error: "passthru entry 'ppt3,rom': option 'rom' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)" }],
+    ["ppt3", { addr: addr(0, 13, 0), ownSlot: false, options: [], pin: null, text: "ppt3" }],
+    ["xppt3", { error: "passthru entry 'xppt3': 'xppt3' is not a device address; write B/S/F as pciconf shows it (1/0/0)" }],
+    ["ppt3x", { error: "passthru entry 'ppt3x': 'ppt3x' is not a device address; write B/S/F as pciconf shows it (1/0/0)" }],
+    ["ppt12=6:0", { error: "passthru entry 'ppt12=6:0': 'ppt12' names a device by its ppt unit, and no device is ppt12 on this host now" }],
+    ["1/0/0,rom=/a b", { error: "passthru entry '1/0/0,rom=/a b': option 'rom=/a b' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)" }],
+    ["1/0/0,x rom=/a", { error: "passthru entry '1/0/0,x rom=/a': option 'x rom=/a' is not key=value (e.g. rom=/path/gpu.rom, bootindex=1)" }],
+    ["1/0/0=6", { addr: addr(1, 0, 0), ownSlot: false, options: [], pin: { slot: 6, func: 0 }, text: "1/0/0=6" }],
+    ["=6:0", { error: "passthru entry '=6:0': '' is not a device address; write B/S/F as pciconf shows it (1/0/0)" }],
+    ["1/0/0=12:5", { addr: addr(1, 0, 0), ownSlot: false, options: [], pin: { slot: 12, func: 5 }, text: "1/0/0=12:5" }],
+    ["1/0/0=6:", { error: "passthru entry '1/0/0=6:': pin '=6:' is not =SLOT:FUNC (e.g. 0/2/0=2:0)" }],
+    ["1/0/0=x6:0", { error: "passthru entry '1/0/0=x6:0': pin '=x6:0' is not =SLOT:FUNC (e.g. 0/2/0=2:0)" }],
+    ["1/0/0=6:0x", { error: "passthru entry '1/0/0=6:0x': pin '=6:0x' is not =SLOT:FUNC (e.g. 0/2/0=2:0)" }],
+    ["1/0/0=30:7", { addr: addr(1, 0, 0), ownSlot: false, options: [], pin: { slot: 30, func: 7 }, text: "1/0/0=30:7" }],
+    ["1/40/0", { error: "passthru entry '1/40/0': slot 40 is above 31" }],
+    ["vgapci0", { error: "passthru entry 'vgapci0': 'vgapci0' is not a device address; write B/S/F as pciconf shows it (1/0/0)" }],
+    ["10de:1cb2", { error: "passthru entry '10de:1cb2': '10de:1cb2' is not a device address; write B/S/F as pciconf shows it (1/0/0)" }],
+    ["pci1:0:0:0", { error: "passthru entry 'pci1:0:0:0': domain 1: bhyve passthru and pptdevs reach only PCI domain 0" }],
   ];
   for (const [input, want] of rows) test(JSON.stringify(input), () => expect(parsePassthruEntry(input, units)).toEqual(want as never));
   test("splitEntries: commas and blanks, empty pieces dropped", () => {
     expect(splitEntries(["1/0/0,2/0/0", " 3/0/0 ", "", "-4/0/0,rom=/x.rom"])).toEqual(["1/0/0", "2/0/0", "3/0/0", "-4/0/0,rom=/x.rom"]);
+    expect(splitEntries(["1/0/0\t2/0/0  3/0/0"])).toEqual(["1/0/0", "2/0/0", "3/0/0"]);
+  });
+  test("splitEntries, property: entries of every form joined with commas come apart where they began", () => {
+    const n = fc.integer({ min: 0, max: 300 });
+    const device = fc.oneof(
+      fc.tuple(n, n, n).map(([b, s, f]) => `${b}/${s}/${f}`),
+      fc.tuple(n, n, n, n, fc.boolean()).map(([d, b, s, f, colon]) => `pci${d}:${b}:${s}:${f}${colon ? ":" : ""}`),
+      fc.tuple(n, n, n).map(([b, s, f]) => `pci${b}:${s}:${f}`),
+      fc.tuple(n, n, n, fc.option(n)).map(([b, s, f, d]) => (d === null ? `${b}:${s}:${f}` : `${d}:${b}:${s}:${f}`)),
+    );
+    // Option values that end like an address (a ROM under a numbered folder) are still options.
+    const option = fc.oneof(fc.constant("rom=/roms/1/0/0"), fc.constant("bootindex=1"), fc.constant("rom=/x.rom"), fc.constant("x=pci0:1:0:0"));
+    const entry = fc.tuple(fc.boolean(), device, fc.option(fc.tuple(n, n)), fc.array(option, { maxLength: 2 })).map(([own, d, pin, opts]) => [`${own ? "-" : ""}${d}${pin ? `=${pin[0]}:${pin[1]}` : ""}`, ...opts].join(","));
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 5 }), (entries) => expect(splitEntries([entries.join(",")])).toEqual(entries)));
   });
   test("pptUnits: only devices on ppt", () => {
     expect([...pptUnits([{ name: "ppt0", driver: "ppt", addr: addr(1, 0, 0) }, { name: "em0", driver: "em", addr: addr(2, 0, 0) }])]).toEqual([["ppt0", addr(1, 0, 0)]]);
@@ -60,7 +92,8 @@ describe("allocateSlots, slotArgv and slotConfig", () => {
     if (bad) return bad;
     try {
       const p = allocateSlots(entries.map(e), { firstSlot, reserved: new Set(reserved) });
-      return { argv: slotArgv(p, false).join(" "), wired: slotArgv(p, true)[0], config: slotConfig(p, true), next: p.nextSlot, notes: p.notes };
+      const renumbered = p.assignments.filter((a) => a.renumbered).map((a) => `${a.slot}:${a.func}`);
+      return { argv: slotArgv(p, false).join(" "), wired: slotArgv(p, true)[0], config: slotConfig(p, true), unwired: slotConfig(p, false)[0], next: p.nextSlot, notes: p.notes, renumbered };
     } catch (err) {
       return { error: (err as Error).message };
     }
@@ -82,6 +115,18 @@ describe("allocateSlots, slotArgv and slotConfig", () => {
     ["the last free slot", ["-1/0/0"], 30],
     ["duplicates", ["1/0/0", "-1/0/0"]],
     ["nine functions of one device", Array.from({ length: 9 }, (_, i) => `4/0/${i}`)],
+    ["two pinned slots, the second without function 0", ["1/0/0=5:0", "2/0/1=6:1"]],
+    ["function 0 pinned after another function of its slot", ["2/0/1=6:1", "2/0/0=6:0"]],
+    ["functions in any order: bhyve gets them sorted", ["1/0/2", "1/0/1"]],
+    ["a gap in the functions is kept when function 0 is there", ["1/0/0", "1/0/2"]],
+    ["function 7 is a function a slot has", ["1/0/0", "1/0/7"]],
+    ["function 7 alone has no function 0", ["1/0/7"]],
+    ["a group renumbered still takes one slot", ["1/0/1", "-2/0/0"]],
+    ["a pin to another function is renumbered", ["1/0/1=6:0"]],
+    ["a pin above the automatic slots comes last", ["1/0/0=9:0", "2/0/0"]],
+    ["listed function 1 first: bhyve gets function 0 first", ["1/0/1", "1/0/0"]],
+    ["no slot left after 29", ["-1/0/0", "-2/0/0"], 29, [30]],
+    ["no slot left at 30", ["-1/0/0", "-2/0/0"], 30],
   ];
   for (const [name, entries, first, reserved] of rows) test(name, () => expect(run(entries, first, reserved)).toMatchSnapshot());
 });

@@ -121,19 +121,20 @@ export function removeConfigDevices(
     return h !== null && hosts.some((a) => sameAddr(a, h)) ? [{ ...p, host: h }] : [];
   });
   const prefixes = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func}.`);
+  // parseBhyveConfig refuses a CR at a line's end, so every line here ends in "\n" or nothing.
   const lines = text.split(/(?<=\n)/);
   const last = gone.length === config.passthru.length;
   const kept = lines.filter((line, i) => {
     const m = NODE_LINE.exec(line);
     if (m && prefixes.includes(m[0])) return false;
     // The wired memory assign added goes with the last passthru device, and its comment with it.
-    if (last && line.replace(/\r?\n$/, "") === WIRED_MARK && /^memory\.wired=true\r?\n?$/.test(lines[i + 1] ?? "")) return false;
-    if (last && /^memory\.wired=true\r?\n?$/.test(line) && (lines[i - 1] ?? "").replace(/\r?\n$/, "") === WIRED_MARK) return false;
+    if (last && line.replace(/\n$/, "") === WIRED_MARK && /^memory\.wired=true\n?$/.test(lines[i + 1] ?? "")) return false;
+    if (last && /^memory\.wired=true\n?$/.test(line) && (lines[i - 1] ?? "").replace(/\n$/, "") === WIRED_MARK) return false;
     return true;
   });
   // The file's last line had no newline and is gone: the new last line keeps none either.
   const tail = lines.at(-1) ?? "";
-  if (kept.length > 0 && tail !== "" && !tail.endsWith("\n") && kept.at(-1) !== tail) kept[kept.length - 1] = kept.at(-1)!.replace(/\r?\n$/, "");
+  if (kept.length > 0 && tail !== "" && !tail.endsWith("\n") && kept.at(-1) !== tail) kept[kept.length - 1] = kept.at(-1)!.replace(/\n$/, "");
   const removed = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func} (${formatBhyve(p.host)})`);
   return { text: kept.join(""), removed, nodes: gone.map((p) => ({ guest: p.guest, host: p.host })) };
 }

@@ -32,9 +32,10 @@ export function editHosterPassthru(text: string, change: HosterChange): { text: 
   }
   const member = found[0];
   const items = member ? (arrayItems(text, member.valueStart) ?? []) : [];
-  const values = items.map((it) => JSON.parse(text.slice(it.start, it.end)) as unknown);
-  const gone = new Set(values.flatMap((v, i) => (typeof v === "string" && change.remove(v) ? [i] : [])));
-  const removed = [...gone].map((i) => values[i] as string);
+  // parseHosterVm above took the list as Hoster's: every item is a string.
+  const values = items.map((it) => JSON.parse(text.slice(it.start, it.end)) as string);
+  const gone = new Set(values.flatMap((v, i) => (change.remove(v) ? [i] : [])));
+  const removed = [...gone].map((i) => values[i]!);
   const kept = items.filter((_, i) => !gone.has(i)).map((it) => text.slice(it.start, it.end));
   const list = [...kept, ...change.add.map((e) => JSON.stringify(e))];
   if (gone.size === 0 && change.add.length === 0) return { text, removed };
@@ -44,8 +45,9 @@ export function editHosterPassthru(text: string, change: HosterChange): { text: 
   else if (member && items.length > 0) next = text.slice(0, member.valueStart) + reshape(text, member, items, list) + text.slice(member.valueEnd);
   else if (member) next = text.slice(0, member.valueStart) + render(text, top, list) + text.slice(member.valueEnd);
   else next = addMember(text, top, render(text, top, list));
-  const expected = [...values.filter((_, i) => !gone.has(i)), ...change.add].filter((e): e is string => typeof e === "string" && e !== "");
-  const r = checked(text, next, expected);
+  // Hoster skips "" entries; so does its reader.
+  const expected = [...values.filter((_, i) => !gone.has(i)), ...change.add].filter((e) => e !== "");
+  const r = checkHosterEdit(text, next, expected);
   return "error" in r ? r : { text: r.text, removed };
 }
 
@@ -107,8 +109,8 @@ function memberIndent(text: string, top: TopObject): string {
   return /^[ \t]+$/.test(lead) ? lead : HOSTER_INDENT;
 }
 
-/** The edit changed the list and nothing else, as Hoster's own reader sees it. */
-function checked(before: string, after: string, entries: readonly string[]): { text: string } | { error: string } {
+/** The edit changed the list and nothing else, as Hoster's own reader sees it: the last guard before a write. */
+export function checkHosterEdit(before: string, after: string, entries: readonly string[]): { text: string } | { error: string } {
   const read = parseHosterVm(after);
   if ("error" in read || read.entries.join("\n") !== entries.join("\n")) {
     return { error: "pptctl could not edit the passthru list safely (the result did not read back as written); nothing was written: edit it by hand" };

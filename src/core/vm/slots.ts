@@ -145,10 +145,8 @@ export function slotConfig(plan: SlotPlan, wired: boolean): string[] {
   for (const a of plan.assignments) {
     const p = `pci.0.${a.slot}.${a.func}`;
     lines.push(`${p}.device=passthru`, `${p}.bus=${a.entry.addr.bus}`, `${p}.slot=${a.entry.addr.slot}`, `${p}.func=${a.entry.addr.func}`);
-    for (const o of a.entry.options) {
-      const eq = o.indexOf("=");
-      lines.push(eq >= 0 ? `${p}.${o.slice(0, eq)}=${o.slice(eq + 1)}` : `${p}.${o}=true`);
-    }
+    // Every option is key=value (parsePassthruEntry refuses anything else).
+    for (const o of a.entry.options) lines.push(`${p}.${o.slice(0, o.indexOf("="))}=${o.slice(o.indexOf("=") + 1)}`);
   }
   return lines;
 }

@@ -33,7 +33,7 @@ function readLines(text: string): { lines: string[]; keys: KeyLine[]; entries: s
   for (const [index, line] of lines.entries()) {
     const m = KEY.exec(line);
     if (!m) continue;
-    const name = `passthru${m[1]}${m[2] ?? ""}`;
+    const name = m[0].slice(0, -1);
     const first = seen.get(name);
     if (first !== undefined) {
       // vm-bhyve reads the first; renumbering could make the second the one it reads.
@@ -94,11 +94,13 @@ export function removeVmBhyveEntries(text: string, addrs: readonly PciAddress[],
       out[k.index] = "";
       continue;
     }
+    // Each entry removed before this one moves it down by one; the rest of the line stays.
     const shift = [...gone].filter((g) => g < k.num).length;
-    if (shift > 0) out[k.index] = (out[k.index] ?? "").replace(/^passthru\d+/, `passthru${k.num - shift}`);
+    out[k.index] = `passthru${k.num - shift}${lines[k.index]!.slice(`passthru${k.num}`.length)}`;
   }
-  // The file's last line had no newline and is gone: the line before it keeps none either.
+  // The file's last line had no newline and is gone: the line before it keeps none either. (A
+  // CR never gets here: readLines refuses CRLF files.)
   const lastKept = out.findLastIndex((l) => l !== "");
-  if (lastKept >= 0 && lastKept < lines.length - 1 && !(lines.at(-1) ?? "").endsWith("\n") && lines.at(-1) !== "") out[lastKept] = out[lastKept]!.replace(/\r?\n$/, "");
+  if (lastKept >= 0 && lastKept < lines.length - 1 && !lines.at(-1)!.endsWith("\n")) out[lastKept] = out[lastKept]!.replace(/\n$/, "");
   return { text: out.join(""), removed };
 }
