@@ -27,7 +27,7 @@ export const MODULES: readonly Module[] = [
     mutate: ["src/core/vm/{slots,vm-bhyve,vm-bhyve-edit,hoster,hoster-edit,bhyve-config,passthru-entry}.ts"],
     tests: ["vm-units", "vm-readers", "vm-editors", "vm-edit", "args", "properties"],
   },
-  { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["writer", "mutants"], skip: "70 rounds" },
+  { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["safe-write-units", "writer", "mutants"], skip: "70 rounds" },
   { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["redact-units", "capture-safety", "untrusted-input"] },
   { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "preflight", "vm-doctor", "explain", "mutants"] },
   { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor-units", "doctor", "knowledge", "real-hosts", "mutants"] },

@@ -46,8 +46,8 @@ export class Lock {
       }
       const held = await ops.lstat(path);
       if (held === null) continue;
-      const text = await ops.read(path).catch(() => null);
-      const pid = Number(text?.trim());
+      // Number() skips the blanks around the digits; an unreadable or empty file gives 0, no pid.
+      const pid = Number(await ops.read(path).catch(() => null));
       const known = Number.isInteger(pid) && pid > 0;
       // A lock file with no pid yet is being created this very moment, unless it is old.
       const busy = known ? ops.alive(pid) : Date.now() - held.mtimeMs < 5_000;
