@@ -6,7 +6,8 @@ import { checkElf } from "./elf.ts";
 import { checkReport } from "../src/core/compat/check.ts";
 import { REPORT_FILES } from "../src/core/compat/reports/index.ts";
 import { installEntries, tarballName, writeTarball } from "./package.ts";
-import { buildPkg, pkgName } from "./pkg.ts";
+import { buildPkg, manifests, pkgName } from "./pkg.ts";
+import { writeRepo } from "./pkg-repo-write.ts";
 import { VERSION } from "../src/version.ts";
 
 mkdirSync("dist", { recursive: true });
@@ -61,8 +62,12 @@ try {
     console.log(`packed ${tarball} (install: tar -xzf ${tarball.replace("dist/", "")} -C /)`);
     const pkg = pkgName(VERSION, t.freebsd);
     mkdirSync(dirname(pkg), { recursive: true });
-    writeFileSync(pkg, buildPkg(pkgMeta(t.freebsd), installEntries(process.cwd(), t.out), buildTime()));
+    const entries = installEntries(process.cwd(), t.out);
+    const bytes = buildPkg(pkgMeta(t.freebsd), entries, buildTime());
+    writeFileSync(pkg, bytes);
     console.log(`packed ${pkg} (install: pkg add ./${pkg.replace("dist/pkg/", "")})`);
+    const root = writeRepo({ bytes, compact: manifests(pkgMeta(t.freebsd), entries).compact, path: `All/pptctl-${VERSION}.pkg` }, t.freebsd, buildTime());
+    console.log(`wrote the pkg(8) repository ${root} (and its FreeBSD 15 link)`);
   }
 } catch (e) {
   console.error(`build: ${(e as Error).message}`);
