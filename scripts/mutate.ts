@@ -29,7 +29,7 @@ export const MODULES: readonly Module[] = [
   },
   { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["safe-write-units", "writer", "mutants"], skip: "70 rounds" },
   { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["redact-units", "capture-safety", "untrusted-input"] },
-  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "preflight", "vm-doctor", "explain", "mutants"] },
+  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "preflight", "vm-doctor", "explain", "compat", "mutants"] },
   { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor-units", "doctor", "knowledge", "real-hosts", "mutants"] },
   { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign-units"] },
 ];
@@ -46,6 +46,8 @@ function config(m: Module): object {
     clearTextReporter: { reportMutants: false, reportScoreTable: true },
     jsonReporter: { fileName: `reports/mutation/${m.name}.json` },
     tempDirName: ".stryker-tmp",
+    // The sandbox is a copy of the project: not the binaries, packages and reports.
+    ignorePatterns: ["/dist", "/reports", "/.ci"],
     cleanTempDir: "always",
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 4),
     timeoutMS: 30_000,

@@ -4,7 +4,7 @@ import { preflight } from "../src/core/preflight/checks.ts";
 import { explainLine } from "../src/core/preflight/explain.ts";
 import { parseMemSize } from "../src/core/preflight/memory.ts";
 import { specOfConfig, specOfVm } from "../src/core/preflight/spec.ts";
-import { REAL } from "./bhyve-lines.ts";
+import { REAL, VARIANTS } from "./bhyve-lines.ts";
 import { modelOf } from "./model-of.ts";
 import { recordedHosts } from "./recorded-hosts.ts";
 
@@ -41,7 +41,7 @@ describe("explain: every catalogue line on every recorded host", () => {
     test(h.name, async () => {
       const m = await modelOf(h.dir);
       const vm = m.vms.configs[0]?.vm ?? null;
-      const out = Object.entries(REAL).map(([id, l]) => {
+      const out = Object.entries({ ...REAL, ...VARIANTS }).map(([id, l]) => {
         const a = explainLine(m, l, { vm: null, roms: new Map() });
         const b = vm ? explainLine(m, l, { vm, roms: new Map() }) : null;
         return `${id}: ${a.cause} | ${a.fix}${b && (b.cause !== a.cause || b.fix !== a.fix) ? ` || --vm ${vm}: ${b.cause} | ${b.fix}` : ""}`;
@@ -49,6 +49,17 @@ describe("explain: every catalogue line on every recorded host", () => {
       expect(out).toMatchSnapshot();
     });
   }
+});
+
+describe("explain: which form each line is, and where it comes from", () => {
+  test("every line's id, whether it is about passthrough, and its source", async () => {
+    const m = await modelOf(recordedHosts().find((h) => h.name === "vm-preflight")!.dir);
+    const out = Object.entries({ ...REAL, ...VARIANTS }).map(([name, l]) => {
+      const e = explainLine(m, l, { vm: null, roms: new Map() });
+      return `${name}: ${e.id ?? "-"} ${e.passthrough ? "passthrough" : "other"}${e.source ? ` | ${e.source.file} ${e.source.func} | ${e.source.seen} | ${e.source.url}` : ""}`;
+    });
+    expect(out).toMatchSnapshot();
+  });
 });
 
 describe("parseMemSize reads -m as bhyve does", () => {
