@@ -1,5 +1,5 @@
 import { type HostModel, buildModel } from "../src/core/model/model.ts";
-import { CMD, type CommandResult, type FileResult, type HostSnapshot, commandKey } from "../src/core/snapshot.ts";
+import { CMD, type CommandResult, type DirResult, type FileResult, type HostSnapshot, commandKey } from "../src/core/snapshot.ts";
 import { gather } from "../src/host/gather.ts";
 import { MemoHost } from "../src/host/host.ts";
 import { RecordedHost } from "../src/host/recorded.ts";
@@ -20,12 +20,14 @@ export async function recordedSnapshot(dir: string): Promise<HostSnapshot> {
   return snap;
 }
 
-export async function modelOf(dir: string, change: { files?: Record<string, string | null | FileResult>; pciconf?: string; commands?: Record<string, CommandResult> } = {}): Promise<HostModel> {
+export async function modelOf(dir: string, change: { files?: Record<string, string | null | FileResult>; pciconf?: string; commands?: Record<string, CommandResult>; dirs?: Record<string, DirResult> } = {}): Promise<HostModel> {
   const snap = await recordedSnapshot(dir);
   const files = new Map(snap.files);
   for (const [p, text] of Object.entries(change.files ?? {})) files.set(p, text === null ? { kind: "absent" } : typeof text === "string" ? { kind: "file", text } : text);
   const commands = new Map(snap.commands);
   if (change.pciconf !== undefined) commands.set(commandKey(CMD.pciconf), { kind: "ran", exit: 0, stdout: change.pciconf, stderr: "" });
   for (const [k, r] of Object.entries(change.commands ?? {})) commands.set(k, r);
-  return buildModel({ commands, files, dirs: snap.dirs });
+  const dirs = new Map(snap.dirs);
+  for (const [p, d] of Object.entries(change.dirs ?? {})) dirs.set(p, d);
+  return buildModel({ commands, files, dirs });
 }

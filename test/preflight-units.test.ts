@@ -6,13 +6,16 @@ import { parseMemSize } from "../src/core/preflight/memory.ts";
 import { specOfConfig, specOfVm } from "../src/core/preflight/spec.ts";
 import { REAL, VARIANTS } from "./bhyve-lines.ts";
 import { modelOf } from "./model-of.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CMD, commandKey } from "../src/core/snapshot.ts";
 import { recordedHosts } from "./recorded-hosts.ts";
 
 /**
  * doctor --vm and explain on every recorded host, whole, against reviewed snapshots (issue 36):
  * each VM's checks, and every catalogue line explained on each host, for no VM and for its VMs.
  */
-const line = (c: { status: string; id: string; summary: string; fix: string | null }) => `${c.status.toUpperCase()} ${c.id} ${c.summary}${c.fix ? ` | fix: ${c.fix}` : ""}`;
+const line = (c: { status: string; id: string; area: string; summary: string; fix: string | null }) => `${c.status.toUpperCase()} ${c.id} [${c.area}] ${c.summary}${c.fix ? ` | fix: ${c.fix}` : ""}`;
 
 describe("doctor --vm on every VM of every recorded host", () => {
   for (const h of recordedHosts()) {
@@ -34,6 +37,32 @@ describe("doctor --vm on every VM of every recorded host", () => {
     expect(preflight(m, specOfConfig("/vm/x.conf", text, "", m), roms, shippedReports()).map(line)).toMatchSnapshot();
     expect(preflight(m, specOfConfig("/vm/y.conf", null, "no such file", m), new Map(), shippedReports()).map(line)).toMatchSnapshot();
   });
+});
+
+describe("doctor --vm, case by case on the vm-preflight host (a bhyve -k file names the devices)", () => {
+  const PF = () => recordedHosts().find((h) => h.name === "vm-preflight")!.dir;
+  const node = (slot: number, func: number, b: number, s2: number, f: number, extra = "") => `pci.0.${slot}.${func}.device=passthru\npci.0.${slot}.${func}.bus=${b}\npci.0.${slot}.${func}.slot=${s2}\npci.0.${slot}.${func}.func=${f}\n${extra}`;
+  const run = async (text: string, change: Parameters<typeof modelOf>[1] = {}, roms: [string, import("../src/core/snapshot.ts").StatResult][] = []) => {
+    const m = await modelOf(PF(), change);
+    return preflight(m, specOfConfig("/vm/x.conf", text, "", m), new Map(roms), shippedReports()).map(line);
+  };
+  const rows: [string, () => Promise<string[]>][] = [
+    ["no PCI listing", () => run(node(6, 0, 1, 0, 0), { commands: { [commandKey(CMD.pciconf)]: { kind: "ran", exit: 1, stdout: "", stderr: "pciconf: /dev/pci: Permission denied\n" } } })],
+    ["not on the bus, a bridge, INTx only", () => run(node(6, 0, 9, 9, 0) + node(7, 0, 0, 6, 0) + node(8, 0, 0, 10, 0))],
+    ["two devices on ppt and not in pptdevs", () => run(node(6, 0, 0, 13, 2) + node(7, 0, 0, 13, 0), { files: { "/boot/loader.conf": 'vmm_load="YES"\n' } })],
+    ["one device on ppt and not in pptdevs", () => run(node(6, 0, 0, 13, 2), { files: { "/boot/loader.conf": 'vmm_load="YES"\n' } })],
+    ["devices not on ppt: one with a driver, one without", () => run(node(6, 0, 47, 0, 0) + node(7, 0, 0, 20, 2))],
+    ["half a GPU card in a bhyve -k file", () => run(node(6, 0, 1, 0, 0))],
+    ["/dev/vmm cannot be read", () => run(node(6, 0, 1, 0, 1), { dirs: { "/dev/vmm": { kind: "unknown", reason: "permission denied" } } })],
+    ["ROM files: one good, one a directory, one unknown", () => run(node(6, 0, 1, 0, 0, "pci.0.6.0.rom=/a.rom\n") + node(6, 1, 1, 0, 1, "pci.0.6.1.rom=/b.rom\n") + node(7, 0, 0, 13, 0, "pci.0.7.0.rom=/c.rom\n"), {}, [["/a.rom", { kind: "file", size: 65536 }], ["/b.rom", { kind: "other", what: "a directory" }], ["/c.rom", { kind: "unknown", reason: "permission denied" }]])],
+    ["two good ROM files", () => run(node(6, 0, 1, 0, 0, "pci.0.6.0.rom=/a.rom\n") + node(6, 1, 1, 0, 1, "pci.0.6.1.rom=/b.rom\n"), {}, [["/a.rom", { kind: "file", size: 65536 }], ["/b.rom", { kind: "file", size: 1 }]])],
+    ["one good ROM file", () => run(node(6, 0, 1, 0, 0, "pci.0.6.0.rom=/a.rom\n") + node(6, 1, 1, 0, 1), {}, [["/a.rom", { kind: "file", size: 65536 }]])],
+    ["a listing without pciconf -c", async () => {
+      const plain = readFileSync(join(PF(), "pciconf-lvc.txt"), "utf8").replace(/^ {4}e?cap .*\n(?: {10,}.*\n)*/gm, "");
+      return run(node(6, 0, 1, 0, 0) + node(6, 1, 1, 0, 1), { pciconf: plain });
+    }],
+  ];
+  for (const [name, go] of rows) test(name, async () => expect(await go()).toMatchSnapshot());
 });
 
 describe("explain: every catalogue line on every recorded host", () => {
