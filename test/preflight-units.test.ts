@@ -63,6 +63,34 @@ describe("doctor --vm, case by case on the vm-preflight host (a bhyve -k file na
     }],
   ];
   for (const [name, go] of rows) test(name, async () => expect(await go()).toMatchSnapshot());
+
+  // Slots as each manager lays them out: vm-bhyve's pins, Hoster's fixed layout, a -k file's nodes.
+  const HOSTER = "/zroot/vm-encrypted/test-vm-2/vm_config.json";
+  const VMB = "/zroot/vm/win11/win11.conf";
+  const hoster = (passthru: string[], extra = "") => `{"memory": "4G", "networks": [{}], "disks": [{}]${extra}, "passthru": ${JSON.stringify(passthru)}}`;
+  const vmb = (lines: string) => `loader="uefi"\ncpu=2\nmemory=2G\n${lines}`;
+  const slotsOf = async (vm: string, files: Record<string, string>) => {
+    const m = await modelOf(PF(), { files });
+    return preflight(m, specOfVm(m, vm)!, new Map(), shippedReports()).map(line).filter((l) => / vm\.(slots|config|card) /.test(l));
+  };
+  const kslots = async (text: string) => (await run(text)).filter((l) => / vm\.slots /.test(l));
+  const slotRows: [string, () => Promise<string[]>][] = [
+    ["IGD in a -k file at slot 2 with the LPC at 31", () => kslots(`${node(2, 0, 0, 2, 0)}pci.0.31.0.device=lpc\n`)],
+    ["IGD in a -k file at slot 2, no LPC node", () => kslots(node(2, 0, 0, 2, 0))],
+    ["IGD in a -k file at slot 5", () => kslots(node(5, 0, 0, 2, 0))],
+    ["a -k file device at slot 0 and one at 31", () => kslots(node(0, 0, 0, 13, 0) + node(31, 0, 0, 20, 0))],
+    ["a -k slot with function 1 only", () => kslots(node(6, 1, 0, 13, 0))],
+    ["IGD unpinned in vm-bhyve", () => slotsOf("win11", { [VMB]: vmb('passthru0="0/2/0"\n') })],
+    ["IGD pinned to slot 2 in vm-bhyve", () => slotsOf("win11", { [VMB]: vmb('passthru0="0/2/0=2:0"\n') })],
+    ["vm-bhyve pins: a slot without function 0", () => slotsOf("win11", { [VMB]: vmb('passthru0="0/13/0=7:1"\n') })],
+    ["IGD in Hoster", () => slotsOf("test-vm-2", { [HOSTER]: hoster(["0/2/0"]) })],
+    ["Hoster: own slots with '-', functions kept", () => slotsOf("test-vm-2", { [HOSTER]: hoster(["1/0/0", "1/0/1", "-0/13/0", "-0/13/2"]) })],
+    ["Hoster: a group without function 0", () => slotsOf("test-vm-2", { [HOSTER]: hoster(["0/13/2"]) })],
+    ["Hoster: the layout past slot 30", () => slotsOf("test-vm-2", { [HOSTER]: hoster(["-0/13/0", "-0/13/2", "-0/20/0", "-0/20/2", "-0/20/3", "-47/0/0"], `, "disks": [${Array(22).fill("{}").join(",")}]`) })],
+    ["Hoster: the xHCI tablet after the last device would be at 31", () => slotsOf("test-vm-2", { [HOSTER]: hoster(["-0/13/0", "-0/13/2", "-0/20/0", "-0/20/2", "-0/20/3", "-47/0/0"], `, "disks": [${Array(21).fill("{}").join(",")}]`) })],
+    ["Hoster: the layout just fits (last device at 30, no xHCI)", () => slotsOf("test-vm-2", { [HOSTER]: hoster(["-0/13/0", "-0/13/2", "-0/20/0", "-0/20/2", "-0/20/3", "-47/0/0"], `, "disks": [${Array(21).fill("{}").join(",")}], "disable_xhci": true`) })],
+  ];
+  for (const [name, go] of slotRows) test(name, async () => expect(await go()).toMatchSnapshot());
 });
 
 describe("explain: every catalogue line on every recorded host", () => {
