@@ -108,6 +108,29 @@ describe("explain: every catalogue line on every recorded host", () => {
   }
 });
 
+describe("explain: the memory lines for each VM and each state of its instance", () => {
+  const ps = (text: string) => ({ commands: { [commandKey(CMD.ps)]: { kind: "ran" as const, exit: 0, stdout: text, stderr: "" } } });
+  const states: [string, Parameters<typeof modelOf>[1]][] = [
+    ["as recorded", {}],
+    ["win11 starting", ps(" 4242 bhyve: test-vm-1 (bhyve)\n 5133 /usr/sbin/bhyve -c 4 -m 8G -s 6:0,passthru,0/20/0 win11\n")],
+    ["process list unreadable", { commands: { [commandKey(CMD.ps)]: { kind: "ran" as const, exit: 1, stdout: "", stderr: "ps: permission denied\n" } } }],
+    ["no instance at all", { dirs: { "/dev/vmm": { kind: "dir" as const, entries: [] } } }],
+  ];
+  for (const [name, change] of states) {
+    test(name, async () => {
+      const m = await modelOf(recordedHosts().find((h) => h.name === "vm-preflight")!.dir, change);
+      const out: string[] = [];
+      for (const vm of [null, "test-vm-1", "win11", "gw", "test-vm-2", "nosuchvm"]) {
+        for (const l of ["Unable to setup memory (17)", "Unable to setup memory (12)", "vm_setup_memory: Invalid argument"]) {
+          const e = explainLine(m, l, { vm, roms: new Map() });
+          out.push(`${vm ?? "-"} | ${l} | ${e.cause} | ${e.fix}`);
+        }
+      }
+      expect(out).toMatchSnapshot();
+    });
+  }
+});
+
 describe("explain: which form each line is, and where it comes from", () => {
   test("every line's id, whether it is about passthrough, and its source", async () => {
     const m = await modelOf(recordedHosts().find((h) => h.name === "vm-preflight")!.dir);

@@ -12,7 +12,7 @@ import { destroyCommand } from "../text/shell.ts";
 
 const MIB = 2 ** 20;
 
-export function memoryCause(m: HostModel, errno: number, vm: string | null): { cause: string; fix: string | null } {
+export function memoryCause(m: HostModel, errno: number, vm: string | null, said: string | null = null): { cause: string; fix: string | null } {
   if (errno === 17) return existsCause(m, vm);
   if (errno === 12) {
     const w = m.wiring.ok ? m.wiring.value : null;
@@ -23,7 +23,8 @@ export function memoryCause(m: HostModel, errno: number, vm: string | null): { c
     const now = room !== null ? `; ${Math.round(room / MIB)} MiB more may be wired now (vm.max_user_wired ${w!.maxPages} pages, ${w!.wiredPages} wired)${need}` : "";
     return { cause: `ENOMEM: the guest memory could not be wired${now}`, fix: "raise vm.max_user_wired (sysctl, and /etc/sysctl.conf) or give the VM less memory; 'pptctl doctor --vm NAME' does the sum" };
   }
-  return { cause: `vm_setup_memory failed with errno ${Number.isNaN(errno) ? "(not said)" : errno}`, fix: null };
+  // Older bhyve printed the error's words (perror); newer ones its number.
+  return { cause: `vm_setup_memory failed: ${said ?? `errno ${errno}`}`, fix: null };
 }
 
 const EEXIST = "EEXIST: the VM's own instance in /dev/vmm already had its memory mapped differently (wired or not) when bhyve started";

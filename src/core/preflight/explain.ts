@@ -84,7 +84,7 @@ const CAUSES: Record<string, (m: HostModel, x: Match, ctx: ExplainContext) => Ca
     fix: "run bhyve as root; in a jail, /dev/pci must be in the jail's devfs ruleset and the jail must allow vmm",
   }),
   "msi-setup": (_m, x) => msiSetupCause(x[1]!, x[2]!),
-  "setup-memory": (m, x, ctx) => memoryCause(m, x[1] !== undefined ? Number(x[1]) : errnoNumber(x[2] ?? ""), ctx.vm),
+  "setup-memory": (m, x, ctx) => memoryCause(m, x[1] !== undefined ? Number(x[1]) : errnoNumber(x[2] ?? ""), ctx.vm, x[2]?.trim() ?? null),
   "vm-create": (m, x) => vmCreateCause(m, x[1]!),
   "device-init": () => ({
     cause: "bhyve stops because a device's set-up failed (init_pci); the line before this one names the device and why. The text after the colon is whatever errno was left over, not init_pci's own error",
