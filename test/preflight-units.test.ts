@@ -57,6 +57,11 @@ describe("doctor --vm, case by case on the vm-preflight host (a bhyve -k file na
     ["ROM files: one good, one a directory, one unknown", () => run(node(6, 0, 1, 0, 0, "pci.0.6.0.rom=/a.rom\n") + node(6, 1, 1, 0, 1, "pci.0.6.1.rom=/b.rom\n") + node(7, 0, 0, 13, 0, "pci.0.7.0.rom=/c.rom\n"), {}, [["/a.rom", { kind: "file", size: 65536 }], ["/b.rom", { kind: "other", what: "a directory" }], ["/c.rom", { kind: "unknown", reason: "permission denied" }]])],
     ["two good ROM files", () => run(node(6, 0, 1, 0, 0, "pci.0.6.0.rom=/a.rom\n") + node(6, 1, 1, 0, 1, "pci.0.6.1.rom=/b.rom\n"), {}, [["/a.rom", { kind: "file", size: 65536 }], ["/b.rom", { kind: "file", size: 1 }]])],
     ["one good ROM file", () => run(node(6, 0, 1, 0, 0, "pci.0.6.0.rom=/a.rom\n") + node(6, 1, 1, 0, 1), {}, [["/a.rom", { kind: "file", size: 65536 }]])],
+    ["memory that is not a size", () => run(`memory.size=lots\nmemory.wired=true\n${node(6, 0, 1, 0, 0)}`)],
+    ["memory that fits to the page", () => run(`memory.size=7200000K\nmemory.wired=true\n${node(6, 0, 1, 0, 0)}`)],
+    ["memory one page over", () => run(`memory.size=7200004K\nmemory.wired=true\n${node(6, 0, 1, 0, 0)}`)],
+    ["no memory size", () => run(`memory.wired=true\n${node(6, 0, 1, 0, 0)}`)],
+    ["the wiring limit unknown", () => run(`memory.size=2G\nmemory.wired=true\n${node(6, 0, 1, 0, 0)}`, { commands: { [commandKey(CMD.sysctlWired)]: { kind: "ran", exit: 1, stdout: "", stderr: "sysctl: unknown oid\n" } } })],
     ["a listing without pciconf -c", async () => {
       const plain = readFileSync(join(PF(), "pciconf-lvc.txt"), "utf8").replace(/^ {4}e?cap .*\n(?: {10,}.*\n)*/gm, "");
       return run(node(6, 0, 1, 0, 0) + node(6, 1, 1, 0, 1), { pciconf: plain });
@@ -143,6 +148,6 @@ describe("explain: which form each line is, and where it comes from", () => {
 });
 
 describe("parseMemSize reads -m as bhyve does", () => {
-  const rows: [string, number | null][] = [["512M", 512 * 2 ** 20], ["8G", 8 * 2 ** 30], ["8g", 8 * 2 ** 30], ["1T", 2 ** 40], ["4096", 4096 * 2 ** 20], ["2048K", 2048 * 2 ** 10], ["0x100M", null], ["", null], ["G", null], ["1.5G", null]];
+  const rows: [string, number | null][] = [["512M", 512 * 2 ** 20], ["8G", 8 * 2 ** 30], ["8g", 8 * 2 ** 30], ["1T", 2 ** 40], ["4096", 4096 * 2 ** 20], ["2048K", 2048 * 2 ** 10], ["0x100M", null], ["", null], ["G", null], ["1.5G", null], [" 8G ", 8 * 2 ** 30], ["x4096", null], ["1048575", 1048575 * 2 ** 20], ["1048576", 1048576], ["8Gx", null], ["8GB", 8 * 2 ** 30], ["x8G", null]];
   for (const [text, want] of rows) test(JSON.stringify(text), () => expect(parseMemSize(text)).toBe(want));
 });

@@ -80,5 +80,6 @@ export function specOfConfig(path: string, text: string | null, why: string, m: 
     out.push({ addr: addr(host.bus, host.slot, host.func, host.domain), text, entry: null, guest: p.guest.bus === 0 ? { slot: p.guest.slot, func: p.guest.func } : null, rom: p.rom });
   }
   const wired = config.wired === true ? { ok: true, how: "memory.wired=true" } : { ok: false, how: config.wired === false ? "memory.wired is false" : "memory.wired is not set" };
-  return { ...base, problem: null, devices: out, memory: config.settings.get("memory.size")?.value ?? null, wired, config };
+  // bhyve_config(5): memory.size defaults to 256M (https://man.freebsd.org/cgi/man.cgi?query=bhyve_config&sektion=5).
+  return { ...base, problem: null, devices: out, memory: config.settings.get("memory.size")?.value ?? "256M", wired, config };
 }
