@@ -113,6 +113,31 @@ describe("explain: every catalogue line on every recorded host", () => {
   }
 });
 
+describe("the VM as its manager will start it (specOfVm, specOfConfig)", () => {
+  const PF = () => recordedHosts().find((h) => h.name === "vm-preflight")!.dir;
+  const shape = (sp: ReturnType<typeof specOfVm>) =>
+    sp && { vm: sp.vm, manager: sp.manager, path: sp.path, problem: sp.problem, devices: sp.devices.map((d) => `${d.text} -> ${d.addr.bus}/${d.addr.slot}/${d.addr.func}${d.guest ? ` @${d.guest.slot}:${d.guest.func}` : ""}${d.rom ? ` rom ${d.rom}` : ""}`), memory: sp.memory, wired: sp.wired, guest: sp.guest, firmware: sp.firmware, missing: sp.missing };
+  test("configs as discovered: broken, claimed twice, an entry naming a ppt unit that is not there", async () => {
+    const list = await modelOf(recordedHosts().find((h) => h.name === "list-vms")!.dir);
+    const twice = await modelOf(PF(), {
+      dirs: { "/zroot/vm": { kind: "dir", entries: ["win11", "gw", "test-vm-2"] } },
+      files: { "/zroot/vm/test-vm-2/test-vm-2.conf": 'loader="uefi"\ncpu=1\nmemory=1G\npassthru0="0/13/0"\n', "/zroot/vm/gw/gw.conf": 'loader="grub"\ncpu=1\nmemory=1G\npassthru0="ppt9"\n' },
+    });
+    expect({ broken: shape(specOfVm(list, "test-vm-3")), twice: shape(specOfVm(twice, "test-vm-2")), ppt9: shape(specOfVm(twice, "gw")), none: specOfVm(twice, "nosuchvm") }).toMatchSnapshot();
+  });
+  test("bhyve -k files: unreadable, not a config, a pptdev not on the bus, devices on guest bus 1, each memory.wired", async () => {
+    const m = await modelOf(PF());
+    const k = (text: string | null) => shape(specOfConfig("/vm/x.conf", text, "no such file", m));
+    expect({
+      unreadable: k(null),
+      notConfig: k("just words\n"),
+      noSuchUnit: k("pci.0.6.0.device=passthru\npci.0.6.0.pptdev=ppt9\n"),
+      units: k("pci.0.6.0.device=passthru\npci.0.6.0.pptdev=ppt0\npci.0.6.0.rom=/gop.rom\npci.1.2.0.device=passthru\npci.1.2.0.bus=1\npci.1.2.0.slot=0\npci.1.2.0.func=1\nmemory.size=4G\nmemory.wired=true\n"),
+      wiredFalse: k("memory.wired=false\n"),
+    }).toMatchSnapshot();
+  });
+});
+
 describe("explain: the memory lines for each VM and each state of its instance", () => {
   const ps = (text: string) => ({ commands: { [commandKey(CMD.ps)]: { kind: "ran" as const, exit: 0, stdout: text, stderr: "" } } });
   const states: [string, Parameters<typeof modelOf>[1]][] = [
