@@ -9,6 +9,7 @@ import type { Report } from "../src/core/compat/schema.ts";
 import type { PciDevice } from "../src/core/pci/device.ts";
 import { REPORTS_DIR, reportsIndex } from "../scripts/make-reports-index.ts";
 import { preflight } from "../src/core/preflight/checks.ts";
+import { reportChecks } from "../src/core/preflight/reports-check.ts";
 import { specOfVm } from "../src/core/preflight/spec.ts";
 import { REAL } from "./bhyve-lines.ts";
 import { modelOf } from "./model-of.ts";
@@ -227,5 +228,35 @@ describe("pptctl report", () => {
     expect(await say("--vm", "router", "--result", "works")).toBe('pptctl: report: say which guest: --guest "Windows 11 23H2"\n');
     expect(await say("--vm", "nope", "--result", "works", "--guest", "x")).toBe("pptctl: report: no VM named 'nope'; the VMs pptctl found are test-vm-1, test-vm-2, router\n");
     expect(await say("--check")).toBe("pptctl: report: --check needs report files, e.g. 'pptctl report --check my-gpu.json'\n");
+  });
+});
+
+describe("reportChecks: one line per card, what it says, and to whom", () => {
+  const base = one("mellanox-connectx4lx-143-bz290155");
+  const rep = (id: string, change: Partial<Report>): Report => ({ ...base, id, ...change });
+  const contributed = { kind: "contributed" as const, date: "2026-11-01" };
+  const run = async (reports: Report[], guest: string | null, manager: "hoster" | "vm-bhyve" | "bhyve-config" = "vm-bhyve") => {
+    const m = await modelOf(REPORTED);
+    const spec = specOfVm(m, "router")!;
+    return reportChecks({ ...spec, guest, manager }, m.pci.ok ? m.pci.value.devices : [], reports).map((c) => `${c.id} ${c.status} | ${c.summary} | ${c.fix}`);
+  };
+  test("works only: no line; a partial one alone: its words; a failure first whatever the order", async () => {
+    expect(await run([rep("a", { result: "works" })], "debian12")).toEqual([]);
+    const partial = rep("p", { result: "partial", guest: "Debian 12", symptoms: ["one port only"], source: contributed, host: { ...base.host, release: null } });
+    expect(await run([partial], "debian12")).toEqual([
+      "vm.reports.47/0/0 warn | ppt2 (47/0/0): reported partial ×1 in Linux guests; the partial success (Debian 12): one port only (contributed) | read the report p before relying on it ('pptctl compat 47/0/0' lists them all); if it works for you, 'pptctl report --vm router --result works --guest …' records that",
+    ]);
+    const failing = rep("f", { result: "fails", guest: "Ubuntu", symptoms: [] });
+    const out = await run([partial, failing, rep("w", { result: "works", guest: "Alpine" })], "debian12");
+    expect(out).toHaveLength(1);
+    expect(out[0]).toContain("reported works ×1, partial ×1, fails ×1 in Linux guests; the failure (Ubuntu, 14.3-RELEASE): On an ASUS Z370 board");
+  });
+  test("reports of another kind of guest say nothing; one naming no guest speaks for every VM", async () => {
+    expect(await run([rep("x", { guest: "Windows 10" })], "debian12")).toEqual([]);
+    expect((await run([rep("x", { guest: "Windows 10" }), rep("y", { guest: null })], null))[0]).toContain("reported fails ×2; the failure (Windows 10, 14.3-RELEASE)");
+  });
+  test("a bhyve -k file is nobody's VM name: no report command offered", async () => {
+    const [line] = await run([rep("x", { guest: null })], null, "bhyve-config");
+    expect(line).toEndWith("before relying on it ('pptctl compat 47/0/0' lists them all)");
   });
 });
