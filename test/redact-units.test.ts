@@ -23,6 +23,15 @@ describe("redact", () => {
     ["a run.lock holds the host's name", "lock", "myhost.example.org\n", { text: `${REDACTED}\n`, items: ["the host name in vm-bhyve's run.lock"] }],
     ["an empty run.lock stays empty", "lock", "", { text: "", items: [] }],
     ["nothing to redact", "dmesg", "pci0: <ACPI PCI bus> on pcib0\n", { text: "pci0: <ACPI PCI bus> on pcib0\n", items: [] }],
+    ["the mark is the word <redacted>", "kenv", 'secret="x"\n', { text: 'secret="<redacted>"\n', items: ["secret"] }],
+    ["dmesg: blanks after 'Serial Number'", "dmesg", "da0: Serial Number:   WD-1234\n", { text: `da0: Serial Number:   ${REDACTED}\n`, items: ["1 serial number"] }],
+    ["dmesg gets no assignment or JSON rule", "dmesg", 'password="x"\n{"token": "y"}\nsmbios.system.serial="Z"\n', { text: 'password="x"\n{"token": "y"}\nsmbios.system.serial="Z"\n', items: [] }],
+    ["kenv gets no JSON rule", "kenv", 'x="{\\"token\\": 1}"\n', { text: 'x="{\\"token\\": 1}"\n', items: [] }],
+    ["config gets no SMBIOS rule", "config", 'smbios.system.serial="Z"\n', { text: 'smbios.system.serial="Z"\n', items: [] }],
+    ["kenv: any key naming an SMBIOS serial", "kenv", 'hint.smbios.system.serial="Z"\n', { text: `hint.smbios.system.serial="${REDACTED}"\n`, items: ["hint.smbios.system.serial"] }],
+    ["config: a secret after a word (export), a CR kept", "config", "export API_TOKEN=abc\r\nexport PATH=/bin\n", { text: `export API_TOKEN="${REDACTED}"\r\nexport PATH=/bin\n`, items: ["API_TOKEN"] }],
+    ["config: JSON with no blank after the colon", "config", '{"password":"x","a":1}', { text: `{"password":"${REDACTED}","a":1}`, items: ["password"] }],
+    ["config: a JSON name with nothing after it", "config", '{"password":', { text: '{"password":', items: [] }],
   ];
   for (const [name, kind, input, want] of rows) test(name, () => expect(redact(kind, input)).toEqual(want));
 

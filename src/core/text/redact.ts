@@ -10,8 +10,8 @@ const MAC_MARK = "xx:xx:xx:xx:xx:xx";
 
 /** Key names that say secret. Not bare "pass": vm-bhyve's passthru0="1/0/0" must survive. */
 export const SECRET_KEY = /(?:password|passwd|passphrase|secret|token)/i;
-/** kenv identifiers of this very machine: SMBIOS serial numbers, UUIDs, asset tags. */
-const KENV_ID = /^smbios\.[a-z.]*(?:serial|uuid|tag)/i;
+/** kenv identifiers of this very machine: SMBIOS serial numbers, UUIDs, asset tags (any key naming one). */
+const KENV_ID = /smbios\.[a-z.]*(?:serial|uuid|tag)/i;
 const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
 /** Disk and board serials printed at boot (`ada0: Serial Number S4EWNX0R123456`). */
 const SERIAL_LINE = /(Serial Number:?\s+)(\S+)/g;
@@ -53,19 +53,18 @@ export function redact(kind: RedactKind, text: string): Redaction {
 }
 
 // name="value", name='value' or name=value, one per line (kenv, loader.conf, rc.conf, vm-bhyve
-// .conf), also commented out (`# password=…` still holds the password).
-const ASSIGNMENT = /^(\s*(?:#\s*)?)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(["']?)(.*?)\4(\s*(?:#.*)?)$/;
+// .conf), also commented out (`# password=…` still holds the password) or after a word
+// (`export TOKEN=…`). A CR at the end is part of what follows the value (\s*).
+const ASSIGNMENT = /(\s*(?:#\s*)?)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(["']?)(.*?)\4(\s*(?:#.*)?)$/;
 
 function redactAssignments(text: string, secret: (key: string) => boolean, items: string[]): string {
   return text
     .split("\n")
     .map((line) => {
-      const cr = line.endsWith("\r") ? "\r" : "";
-      const body = cr ? line.slice(0, -1) : line;
-      const m = ASSIGNMENT.exec(body);
-      if (!m || !secret(m[2] ?? "") || m[5] === "" || m[5] === REDACTED) return line;
-      items.push(m[2] ?? "");
-      return `${m[1]}${m[2]}${m[3]}${m[4] || '"'}${REDACTED}${m[4] || '"'}${m[6]}${cr}`;
+      const m = ASSIGNMENT.exec(line);
+      if (!m || !secret(m[2]!) || m[5] === "" || m[5] === REDACTED) return line;
+      items.push(m[2]!);
+      return `${line.slice(0, m.index)}${m[1]}${m[2]}${m[3]}${m[4] || '"'}${REDACTED}${m[4] || '"'}${m[6]}`;
     })
     .join("\n");
 }
@@ -83,11 +82,11 @@ function redactJsonValues(text: string, items: string[]): string {
   let from = 0;
   JSON_KEY.lastIndex = 0;
   for (let m = JSON_KEY.exec(text); m; m = JSON_KEY.exec(text)) {
-    if (!SECRET_KEY.test(m[1] ?? "")) continue;
+    if (!SECRET_KEY.test(m[1]!)) continue;
     const start = m.index + m[0].length;
     const end = valueEnd(text, start);
     if (end === start || text.slice(start, end) === `"${REDACTED}"`) continue;
-    items.push(m[1] ?? "");
+    items.push(m[1]!);
     out += `${text.slice(from, start)}"${REDACTED}"`;
     from = end;
     JSON_KEY.lastIndex = end;
@@ -102,6 +101,7 @@ export function kindOfFile(path: string): RedactKind {
 
 /** Which rules a command's output gets; null: nothing secret is in it. */
 export function kindOfCommand(argv: readonly string[]): RedactKind | "ps" | null {
+  // Stryker disable next-line StringLiteral: no name of an empty argv ends in /kenv, /dmesg or /ps, the fallback's text or another
   const cmd = argv[0] ?? "";
   if (cmd.endsWith("/kenv")) return "kenv";
   if (cmd.endsWith("/dmesg")) return "dmesg";
