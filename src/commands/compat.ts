@@ -1,4 +1,5 @@
-import { idsOf, shippedReports, sourceShort } from "../core/compat/known.ts";
+import { shippedReports } from "../core/compat/known.ts";
+import { idsOf, sourceShort } from "../core/compat/words.ts";
 import { reportsFor } from "../core/compat/match.ts";
 import type { Report } from "../core/compat/schema.ts";
 import { PptError } from "../core/errors.ts";

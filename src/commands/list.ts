@@ -1,4 +1,3 @@
-import { shippedReports } from "../core/compat/known.ts";
 import { buildInventory, severity } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { printable } from "../core/text/printable.ts";
@@ -34,14 +33,16 @@ export default defineCommand({
 
     const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = formatOf("list", args, "table");
+    // The reports are read only where list shows them (--all, JSON): plain list stays quick.
+    const reports = args.all === true || format === "json" ? (await import("../core/compat/known.ts")).shippedReports() : [];
     if (format === "json") {
-      ctx.io.out(`${JSON.stringify({ format: "pptctl-list/1", devices: inv.rows.map((r) => deviceJson(r, shippedReports())), problems: inv.problems, warnings }, null, 2)}\n`);
+      ctx.io.out(`${JSON.stringify({ format: "pptctl-list/1", devices: inv.rows.map((r) => deviceJson(r, reports)), problems: inv.problems, warnings }, null, 2)}\n`);
       return code;
     }
 
     const all = args.all === true;
     const box = ctx.io.stdoutIsTTY && args.plain !== true;
-    const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns }, all ? shippedReports() : []);
+    const { header, rows } = listTable(inv, all, { tty: ctx.io.stdoutIsTTY, box, columns: ctx.io.columns }, reports);
     if (format === "tsv") {
       ctx.io.out(`${[header, ...rows].map((r) => r.map((c) => printable(c.replace(/[\t\n]/g, " "))).join("\t")).join("\n")}\n`);
     } else if (rows.length === 0) {

@@ -1,5 +1,5 @@
 import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
-import { sourceUrl } from "../core/compat/known.ts";
+import { sourceUrl } from "../core/compat/words.ts";
 import { reportsFor, tally } from "../core/compat/match.ts";
 import type { Report } from "../core/compat/schema.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";

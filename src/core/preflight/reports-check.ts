@@ -5,7 +5,7 @@
  */
 import { type Check, check } from "../doctor/types.ts";
 import { KIND_WORDS, guestKind, sameGuest } from "../compat/guest.ts";
-import { sourceShort, sourceUrl } from "../compat/known.ts";
+import { sourceShort, sourceUrl } from "../compat/words.ts";
 import { reportsFor, tally } from "../compat/match.ts";
 import type { Report } from "../compat/schema.ts";
 import { formatBhyve, sameDevice } from "../pci/address.ts";
