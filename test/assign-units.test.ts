@@ -4,7 +4,9 @@ import { planAssign } from "../src/core/assign/plan.ts";
 import { configTarget, findTarget } from "../src/core/assign/target.ts";
 import { formatBhyve } from "../src/core/pci/address.ts";
 import { parseSelectorOrThrow } from "../src/core/pci/selector.ts";
-import { fileResult } from "../src/core/snapshot.ts";
+import { CMD, commandKey, fileResult } from "../src/core/snapshot.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { modelOf, recordedSnapshot } from "./model-of.ts";
 import { recordedHosts } from "./recorded-hosts.ts";
 
@@ -73,6 +75,67 @@ describe("planAssign on recorded hosts", () => {
       vmBhyve: run("/vm/v.conf", 'loader="uefi"\n', "47/0/0"),
       json: run("/vm/j.json", "{}", "47/0/0"),
       own: run("/zroot/vm/gw/gw.conf", "x=1\n", "47/0/0"),
+    }).toMatchSnapshot();
+  });
+});
+
+describe("findTarget: which config, and whether it may be written now", () => {
+  const PF = () => recordedHosts().find((h) => h.name === "vm-preflight")!.dir;
+  const ps = (text: string) => ({ commands: { [commandKey(CMD.ps)]: { kind: "ran" as const, exit: 0, stdout: text, stderr: "" } } });
+  const outcome = (m: Awaited<ReturnType<typeof modelOf>>, action: "assign" | "unassign", vm: string, force: boolean) => {
+    try {
+      const t = findTarget(m, action, vm, force);
+      return `${t.manager} ${t.vm} ${t.path} [${t.entries.join(" ")}] ${t.running ? "running" : "stopped"}`;
+    } catch (e) {
+      if (!(e instanceof PptError)) throw e;
+      return `exit ${e.exitCode}: ${e.message}`;
+    }
+  };
+  test("every VM of the vm-preflight host, with and without --force", async () => {
+    const m = await modelOf(PF());
+    const out: string[] = [];
+    for (const vm of ["test-vm-1", "test-vm-2", "win11", "gw", "nope"]) for (const force of [false, true]) out.push(`${vm} force=${force}: ${outcome(m, "assign", vm, force)}`);
+    expect(out).toMatchSnapshot();
+  });
+  test("starting, unknown, a broken config, two configs, CBSD, no VMs at all", async () => {
+    const starting = await modelOf(PF(), ps(" 4242 bhyve: test-vm-1 (bhyve)\n 5133 /usr/sbin/bhyve -c 2 -m 512M gw\n"));
+    const unknown = await modelOf(PF(), { commands: { [commandKey(CMD.ps)]: { kind: "ran" as const, exit: 1, stdout: "", stderr: "ps: denied\n" } } });
+    const list = await modelOf(recordedHosts().find((h) => h.name === "list-vms")!.dir);
+    const twice = await modelOf(PF(), { dirs: { "/zroot/vm": { kind: "dir", entries: ["win11", "gw", "test-vm-2"] } }, files: { "/zroot/vm/test-vm-2/test-vm-2.conf": 'loader="uefi"\ncpu=1\nmemory=1G\n' } });
+    const rc = readFileSync(join(PF(), "files/etc/rc.conf"), "utf8");
+    const cbsd = await modelOf(PF(), { files: { "/etc/rc.conf": `${rc}cbsd_workdir="/usr/jails"\n` }, dirs: { "/usr/jails/jails-system": { kind: "dir", entries: ["cb1"] } } });
+    const empty = await modelOf(PF(), { files: { "/etc/rc.conf": "", "/opt/hoster-core/config_files/host_config.json": null } });
+    expect({
+      starting: outcome(starting, "unassign", "gw", false),
+      startingForced: outcome(starting, "unassign", "gw", true),
+      unknown: outcome(unknown, "assign", "test-vm-1", false),
+      broken: outcome(list, "assign", "test-vm-3", true),
+      twice: outcome(twice, "assign", "test-vm-2", true),
+      cbsd: outcome(cbsd, "assign", "cb1", false),
+      cbsdUnknownState: outcome(await modelOf(PF(), { files: { "/etc/rc.conf": `${rc}cbsd_workdir="/usr/jails"\n` }, dirs: { "/usr/jails/jails-system": { kind: "dir", entries: ["cb1"] } }, commands: { [commandKey(CMD.ps)]: { kind: "ran" as const, exit: 1, stdout: "", stderr: "x\n" } } }), "assign", "cb1", false),
+      unknownName: outcome(cbsd, "assign", "nope", false),
+      noVms: outcome(empty, "assign", "nope", false),
+    }).toMatchSnapshot();
+  });
+  test("CBSD: the command to run, assign and unassign; IGD pins in vm-bhyve", async () => {
+    const rc = readFileSync(join(PF(), "files/etc/rc.conf"), "utf8");
+    const pinned = 'loader="uefi"\ncpu=2\nmemory=2G\npassthru0="0/2/0=2:0"\n';
+    const plain = await modelOf(PF(), { files: { "/etc/rc.conf": `${rc}cbsd_workdir="/usr/jails"\n` }, dirs: { "/usr/jails/jails-system": { kind: "dir", entries: ["cb1"] } } });
+    const withPin = await modelOf(PF(), { files: { "/zroot/vm/gw/gw.conf": pinned } });
+    const snap = await recordedSnapshot(PF());
+    const plan = (action: "assign" | "unassign", vm: string, sel: string, before: string | null = null) => {
+      const m = before === pinned ? withPin : plain;
+      const target = findTarget(m, action, vm, true);
+      const f = target.path ? fileResult(snap, target.path) : null;
+      const p = planAssign(m, { action, selectors: [parseSelectorOrThrow(sel)], target, before: before ?? (f?.kind === "file" ? f.text : null) });
+      return { after: p.after, entries: p.entries, commands: p.commands, warnings: p.warnings };
+    };
+    expect({
+      cbsdAssign: plan("assign", "cb1", "47/0/0"),
+      cbsdUnassign: plan("unassign", "cb1", "47/0/0"),
+      igdUnpinned: plan("assign", "win11", "0/2/0"),
+      igdPinned: plan("unassign", "gw", "0/2/0", pinned),
+      igdPinnedAgain: plan("assign", "gw", "0/2/0", pinned),
     }).toMatchSnapshot();
   });
 });
