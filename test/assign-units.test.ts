@@ -139,3 +139,40 @@ describe("findTarget: which config, and whether it may be written now", () => {
     }).toMatchSnapshot();
   });
 });
+
+describe("planAssign case by case", () => {
+  const host = (name: string) => recordedHosts().find((h) => h.name === name)!.dir;
+  const run = async (name: string, change: Parameters<typeof modelOf>[1], action: "assign" | "unassign", vm: string, sels: string[], attach = false) => {
+    const m = await modelOf(host(name), change);
+    try {
+      const target = findTarget(m, action, vm, true);
+      const snap = await recordedSnapshot(host(name));
+      const f = target.path ? (change?.files?.[target.path] ?? null) : null;
+      const before = typeof f === "string" ? f : target.path ? ((r) => (r.kind === "file" ? r.text : null))(fileResult(snap, target.path)) : null;
+      const p = planAssign(m, { action, selectors: sels.map(parseSelectorOrThrow), target, before, attach });
+      return { after: p.after === before ? "(unchanged)" : p.after, picks: p.picks.map((x) => `${formatBhyve(x.addr)}${x.unchanged ? "=" : "+"}${x.along ? " along" : ""}`), warnings: p.warnings };
+    } catch (e) {
+      if (!(e instanceof PptError)) throw e;
+      return { error: e.message, exit: e.exitCode };
+    }
+  };
+  const extra = (block: string) => ({ pciconf: readFileSync(join(host("vm-preflight"), "pciconf-lvc.txt"), "utf8") + block });
+  const rows: [string, () => Promise<unknown>][] = [
+    ["no selector", () => run("vm-preflight", {}, "assign", "test-vm-2", [])],
+    ["no PCI listing", () => run("vm-preflight", { commands: { [commandKey(CMD.pciconf)]: { kind: "ran", exit: 1, stdout: "", stderr: "denied\n" } } }, "assign", "test-vm-2", ["47/0/0"])],
+    ["the same device twice", () => run("vm-preflight", {}, "assign", "test-vm-2", ["47/0/0", "aq0"])],
+    ["unassign a card taken out", () => run("vm-preflight", {}, "unassign", "gw", ["89/0/0", "89/0/1"])],
+    ["unassign a GPU: its audio goes too", () => run("vm-preflight", {}, "unassign", "test-vm-1", ["1/0/0"])],
+    ["with --attach: no 'host loses it' warning", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/2/0"], true)],
+    ["without --attach: the warning", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/2/0"])],
+    ["INTx only: said", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/10/0"])],
+    ["no capability list: refused", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/31/5"])],
+    ["another PCI domain: refused", () => run("vm-preflight", extra("em9@pci1:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x10d3 subvendor=0x8086 subdevice=0xa01f\n    cap 05[c8] = MSI supports 1 message, 64 bit\n"), "assign", "test-vm-2", ["pci1:3:0:0"])],
+    ["one function of a three-function card left", () => run("vm-preflight", extra("igb0@pci0:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb1@pci0:3:0:1:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb2@pci0:3:0:2:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n"), "assign", "test-vm-2", ["3/0/0", "3/0/1"])],
+    ["two functions of it left", () => run("vm-preflight", extra("igb0@pci0:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb1@pci0:3:0:1:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb2@pci0:3:0:2:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n"), "assign", "test-vm-2", ["3/0/0"])],
+    ["a device written in a config pptctl cannot read: refused", () => run("list-vms", { files: { "/zroot/vm-encrypted/test-vm-3/vm_config.json": '{ "passthru": ["47/0/0", ' } }, "assign", "gw", ["47/0/0"])],
+    ["by its ppt name in a config pptctl cannot read: refused", () => run("list-vms", { files: { "/zroot/vm-encrypted/test-vm-3/vm_config.json": '{ "passthru": ["ppt4", ' } }, "assign", "gw", ["0/13/2"])],
+    ["a config that names neither, not even inside another word: a warning", () => run("list-vms", { files: { "/zroot/vm-encrypted/test-vm-3/vm_config.json": '{ "passthru": ["147/0/0", "47/0/01", "ppt44", ' } }, "assign", "gw", ["47/0/0", "0/13/2"])],
+  ];
+  for (const [name, go] of rows) test(name, async () => expect(await go()).toMatchSnapshot());
+});

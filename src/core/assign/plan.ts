@@ -151,10 +151,9 @@ function unreadableOthers(m: HostModel, target: Target, picked: readonly { addr:
   return warnings;
 }
 
-/** The word as a whole token: 1/0/1 not inside 11/0/10, ppt1 not inside ppt10. */
+/** The word (a B/S/F or a pptN: nothing a regular expression reads specially) as a whole token: 1/0/1 not inside 11/0/10, ppt1 not inside ppt10. */
 function mentions(text: string, word: string): boolean {
-  const esc = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[^0-9A-Za-z/])${esc}($|[^0-9A-Za-z/])`).test(text);
+  return new RegExp(`(^|[^0-9A-Za-z/])${word}($|[^0-9A-Za-z/])`).test(text);
 }
 
 function configAddrs(entries: readonly string[], pptNames: ReadonlyMap<string, PciAddress>): PciAddress[] {
