@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { PptError } from "../src/core/errors.ts";
 import { planAssign } from "../src/core/assign/plan.ts";
+import { editFor } from "../src/core/assign/edit.ts";
 import { configTarget, findTarget } from "../src/core/assign/target.ts";
-import { formatBhyve } from "../src/core/pci/address.ts";
+import { addr, addrKey, formatBhyve } from "../src/core/pci/address.ts";
 import { parseSelectorOrThrow } from "../src/core/pci/selector.ts";
 import { CMD, commandKey, fileResult } from "../src/core/snapshot.ts";
 import { readFileSync } from "node:fs";
@@ -175,4 +176,40 @@ describe("planAssign case by case", () => {
     ["a config that names neither, not even inside another word: a warning", () => run("list-vms", { files: { "/zroot/vm-encrypted/test-vm-3/vm_config.json": '{ "passthru": ["147/0/0", "47/0/01", "ppt44", ' } }, "assign", "gw", ["47/0/0", "0/13/2"])],
   ];
   for (const [name, go] of rows) test(name, async () => expect(await go()).toMatchSnapshot());
+});
+
+describe("editFor: each manager's edit, and what stops it", () => {
+  const t = (manager: "vm-bhyve" | "hoster" | "bhyve-config", path = "/vm/x") => ({ manager, vm: manager === "bhyve-config" ? null : "x", path, entries: [], running: false });
+  const go = (f: () => unknown) => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof PptError)) throw e;
+      return { error: e.message, exit: e.exitCode };
+    }
+  };
+  const A = [addr(47, 0, 0)];
+  test("a file gone since it was read, a file its editor refuses, a -k file bhyve would refuse", () => {
+    expect({
+      vmBhyveGone: go(() => editFor("assign", t("vm-bhyve"), null, A, new Set(), [])),
+      hosterGone: go(() => editFor("unassign", t("hoster"), null, A, new Set(), [])),
+      vmBhyveCrlf: go(() => editFor("assign", t("vm-bhyve"), 'loader="uefi"\r\ncpu=1\r\nmemory=1G\r\n', A, new Set(), [])),
+      vmBhyveRemoveBroken: go(() => editFor("unassign", t("vm-bhyve"), 'passthru1="47/0/0"\n', A, new Set(), [])),
+      hosterBroken: go(() => editFor("assign", t("hoster"), "[]", A, new Set(), [])),
+      configBroken: go(() => editFor("assign", t("bhyve-config"), "junk\n", A, new Set(), [])),
+      configNotWired: go(() => editFor("assign", t("bhyve-config"), "name=x\nmemory.wired=false\n", A, new Set(), [])),
+      configFull: go(() => editFor("assign", t("bhyve-config"), Array.from({ length: 29 }, (_, i) => `pci.0.${i + 1}.0.device=virtio-net\n`).reverse().join(""), A, new Set(), [])),
+      nothing: go(() => editFor("assign", t("hoster"), "{}", [], new Set(), [])),
+    }).toMatchSnapshot();
+  });
+  test("the IGD: pinned to 2 where free, said where another entry holds 2", () => {
+    const igd = new Set([addrKey(addr(0, 2, 0))]);
+    expect({
+      vmBhyveFree: go(() => editFor("assign", t("vm-bhyve"), 'loader="uefi"\ncpu=1\nmemory=1G\n', [addr(0, 2, 0), addr(47, 0, 0)], igd, [])),
+      vmBhyveTaken: go(() => editFor("assign", { ...t("vm-bhyve"), entries: ["0/13/0=2:0"] }, 'loader="uefi"\ncpu=1\nmemory=1G\npassthru0="0/13/0=2:0"\n', [addr(0, 2, 0)], igd, [])),
+      configFree: go(() => editFor("assign", t("bhyve-config"), "memory.wired=true\n", [addr(0, 2, 0)], igd, [])),
+      configTaken: go(() => editFor("assign", t("bhyve-config"), "pci.0.2.0.device=virtio-net\n", [addr(0, 2, 0)], igd, [])),
+      hoster: go(() => editFor("assign", t("hoster"), "{}", [addr(0, 2, 0)], igd, [])),
+    }).toMatchSnapshot();
+  });
 });

