@@ -110,7 +110,7 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
     );
   }
   if (sysctl !== undefined && Number(sysctl) !== pptCount) {
-    return check("pptdevs-bound", area, "warn", `pciconf shows ${pptCount} ppt devices but hw.vmm.ppt.devices is ${sysctl}`, "run 'pptctl list' to compare; a reboot re-reads pptdevs");
+    return check("pptdevs-bound", area, "warn", `pciconf shows ${pptCount} ppt device${pptCount === 1 ? "" : "s"} but hw.vmm.ppt.devices is ${sysctl}`, "run 'pptctl list' to compare; a reboot re-reads pptdevs");
   }
   if (attached.length === 0) return check("pptdevs-bound", area, "skip", `no entries other than bridges (${list(bridges)}; see bridges)`);
   const all =
@@ -152,9 +152,12 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (unknown) return unknown;
   if (cfg.entries.length === 0) return check("ppt-bridge", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("ppt-bridge", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
-  const bridges = cfg.entries.map((a) => m.pci.ok && m.pci.value.devices.find((d) => sameAddr(d.addr, a))).filter((d): d is PciDevice => !!d && isBridgeHeader(d));
+  const devices = m.pci.value.devices;
+  const bridges = cfg.entries.map((a) => devices.find((d) => sameAddr(d.addr, a))).filter((d): d is PciDevice => d !== undefined && isBridgeHeader(d));
+  // A bridge has a header type (isBridgeHeader).
+  const named = (d: PciDevice) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${d.hdr!.toString(16).padStart(2, "0")})`;
   if (bridges.length > 0) {
-    return check("ppt-bridge", area, "fail", `${list(bridges.map((d) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${(d.hdr ?? 0).toString(16).padStart(2, "0")})`))}: ppt never claims bridges`, "remove it from pptdevs and reserve the devices behind it instead");
+    return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `remove ${bridges.length === 1 ? "it" : "them"} from pptdevs and reserve the devices behind ${bridges.length === 1 ? "it" : "them"} instead`);
   }
   return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
 }
