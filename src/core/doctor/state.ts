@@ -2,9 +2,8 @@ import { type Assignments } from "../vm/assignments.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, formatBhyve, sameAddr } from "../pci/address.ts";
 import { releasedAtRuntime } from "../runtime/kenv.ts";
-import { PPTDEVS_NAMES, checkPptdevsValue, normalizeEntries } from "../loader/pptdevs.ts";
+import { kenvPptdevs, readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import { type Check, check } from "./types.ts";
-
 
 /**
  * Compares what the loader.conf family says now with what the running kernel got (kenv). The
@@ -16,8 +15,8 @@ export function rebootCheck(m: HostModel): Check {
   if (!m.kenv.ok) return check("reboot-pending", area, "unknown", `cannot read kenv: ${m.kenv.reason}`, "run 'kenv' by hand");
   if (m.loaderUnknown.length > 0) return check("reboot-pending", area, "unknown", `cannot read ${m.loaderUnknown.join(", ")}`, "run pptctl doctor as root");
   const kenv = m.kenv.value;
-  const conf = reserved((n) => m.loader.effective.get(n)?.value);
-  const kern = reserved((n) => kenv.get(n));
+  const conf = readPptdevsConfig(m.loader).entries;
+  const kern = kenvPptdevs(kenv);
   const released = releasedAtRuntime(kenv).filter((a) => conf.some((c) => sameAddr(c, a)) && !kern.some((k) => sameAddr(k, a)));
   const added = conf.filter((c) => !kern.some((k) => sameAddr(k, c)) && !released.some((r) => sameAddr(r, c)));
   const dropped = kern.filter((k) => !conf.some((c) => sameAddr(c, k)));
@@ -45,12 +44,8 @@ export function rebootCheck(m: HostModel): Check {
 
 const OTHERS = ["vmm_load", "hw.vmm.amdvi.enable", "hw.vmm.iommu.enable"];
 
-function reserved(value: (name: string) => string | undefined): PciAddress[] {
-  return normalizeEntries(PPTDEVS_NAMES.flatMap((n) => checkPptdevsValue(value(n) ?? "").entries));
-}
-
 function list(addrs: readonly PciAddress[]): string {
-  return addrs.length > 0 ? addrs.map(formatBhyve).join(" ") : "nothing";
+  return addrs.map(formatBhyve).join(" ");
 }
 
 function show(v: string | undefined): string {

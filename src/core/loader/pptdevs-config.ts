@@ -111,5 +111,10 @@ export function replaceCommand(cfg: PptdevsConfig, extra: readonly PciAddress[] 
 
 /** Entries of kenv's pptdevs records: what the running kernel was given. */
 export function kenvPptdevs(kenv: ReadonlyMap<string, string>): PciAddress[] {
-  return normalizeEntries(PPTDEVS_NAMES.flatMap((n) => checkPptdevsValue(kenv.get(n) ?? "").entries));
+  return normalizeEntries(
+    PPTDEVS_NAMES.flatMap((n) => {
+      const v = kenv.get(n);
+      return v === undefined ? [] : checkPptdevsValue(v).entries;
+    }),
+  );
 }
