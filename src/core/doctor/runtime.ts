@@ -36,5 +36,6 @@ export function runtimeOnlyCheck(m: HostModel, cfg: PptdevsConfig): Check {
       `keep ${runtime.length === 1 ? "it" : "them"} on ppt after a reboot with 'pptctl attach ${sels} --persist'`,
     );
   }
-  return check(id, area, "pass", `every ppt device is in pptdevs${byIov}`);
+  const apart = vfs.length > 0 ? `, apart from ${vfs.length} SR-IOV VF${vfs.length === 1 ? "" : "s"} left to iovctl at boot (iovctl_files is set in rc.conf)` : "";
+  return check(id, area, "pass", `every ppt device is in pptdevs${apart}`);
 }
