@@ -33,7 +33,7 @@ export function resetCheck(m: HostModel, cfg: PptdevsConfig): Check {
       area,
       "warn",
       `${listSome(none.map(name))} ${none.length === 1 ? "has" : "have"} neither FLR nor power management: ppt cannot reset ${none.length === 1 ? "it" : "them"}, so a guest may find ${none.length === 1 ? "it" : "them"} as the last guest left ${none.length === 1 ? "it" : "them"}`,
-      "reboot the host between guests that use it, or pass a device that supports FLR",
+      `reboot the host between guests that use ${none.length === 1 ? "it" : "them"}, or pass a device that supports FLR`,
     );
   }
   const flr = methods.filter((x) => x.r === "flr").length;
