@@ -772,6 +772,15 @@ describe("makePlan: the paths the first mutation run found untested (issue 36)",
   test("--class: a code is two hex digits, nothing after them", async () => {
     expect(await outcome("D", { classes: ["03x"] })).toMatchObject({ error: expect.stringContaining("--class '03x' matches no device") });
   });
+  test("--class by a name that ends in two hex letters ('input device') is a name, not a code", async () => {
+    const extra = "hid0@pci0:5:0:0:\tclass=0x090000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1234 subvendor=0x8086 subdevice=0x0001\n    class      = input device\n    cap 05[c8] = MSI supports 1 message, 64 bit\n";
+    expect(await outcome("S", { classes: ["input device"] }, { pciconfExtra: extra })).toMatchObject({ added: ["5/0/0"] });
+  });
+  test("a device pciconf shows without a class is never picked by --class", async () => {
+    const extra = "none9@pci0:5:0:0:\trev=0x01 hdr=0x00 vendor=0x8086 device=0x1234 subvendor=0x8086 subdevice=0x0001\n    cap 05[c8] = MSI supports 1 message, 64 bit\n";
+    expect(await outcome("S", { classes: ["old"] }, { pciconfExtra: extra })).toMatchObject({ error: expect.stringContaining("--class 'old' matches no device") });
+    expect(await outcome("S", { classes: ["0x00"] }, { pciconfExtra: extra })).toMatchObject({ error: expect.stringContaining("--class '0x00' matches no device") });
+  });
   test("several dangers without --force: each named, '; ' between them", async () => {
     const r = await outcome("S", { select: ["nvme0", "igc0"] });
     expect(r).toMatchObject({ error: expect.stringMatching(/^plan: igc0 .+ carries the default route: .+; nvme0 .+ is a storage controller: .+; add --force if that is what you want$/) });

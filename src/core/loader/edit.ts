@@ -34,7 +34,9 @@ export function editLoaderConf(text: string, settings: readonly Setting[], remov
   const want = new Map(settings.map((s) => [s.name, s.value]));
   // Lines taken over, each group (a line and its continuations) under the setting it was meant to make.
   const drop = new Map<number, string>();
+  // Stryker disable next-line StringLiteral: the path names no file here; only the problems' line numbers are read
   for (const p of parseLoaderConf("", text).problems) {
+    // Stryker disable next-line ConditionalExpression: takeOver holds names, so a nameless problem is skipped by includes() as well
     if (p.name === null || !opts.takeOver?.includes(p.name)) continue;
     for (let k = 0; k <= p.extraLines; k++) drop.set(p.line - 1 + k, p.name);
   }
@@ -53,6 +55,7 @@ export function editLoaderConf(text: string, settings: readonly Setting[], remov
       continue;
     }
     const r = readLoaderLine(raw);
+    // Stryker disable next-line ConditionalExpression: a line that sets nothing has no name, which want and remove never hold
     if (r.kind !== "set" || (!want.has(r.name) && !remove.includes(r.name))) {
       out.push(raw);
       continue;

@@ -70,6 +70,7 @@ export function readPptdevsConfig(cfg: LoaderConfig): PptdevsConfig {
       }
     }
     for (const p of f.problems) {
+      // Stryker disable next-line ConditionalExpression: a nameless problem is neither an ignored pptdevs name nor a managed one
       if (p.name === null) continue;
       if (isIgnoredPptdevsName(p.name)) {
         ignored.push({ file: p.file, line: p.line, name: p.name });
