@@ -140,18 +140,28 @@ function assignCause(m: HostModel, a: PciAddress | null, errno: string | null, c
   if (d && d.driver !== "ppt") return { cause: `${b} is ${where(d)}, not ppt`, fix: `pptctl attach ${b} --persist` };
   if (errno === "ENOENT" && d) return { cause: `ENOENT: ${b} was not a ppt device when bhyve ran; it is on ppt (${d.name}) now, so it was moved since`, fix: "start the VM again" };
   if (!m.pci.ok) return { cause: `cannot list PCI devices: ${m.pci.reason}`, fix: "run 'pciconf -lvc' by hand" };
-  if (errno && errno !== "ENOENT") return { cause: `vm_assign_pptdev failed: ${said ?? errno}`, fix: "pptctl doctor --vm NAME" };
-  return { cause: `${b} is on ppt${d ? ` (${d.name})` : ""}, the IOMMU is in order (${iommu.summary}) and no instance pptctl sees holds it: ${GUESS_NOTHING}`, fix: "start the VM again; if it fails the same way, 'pptctl doctor --vm NAME'" };
+  // Here ENOENT comes without an address: the line does not say which device was not on ppt.
+  if (errno === "ENOENT") return { cause: "ENOENT: a device bhyve was given was not on ppt when bhyve ran; the line does not say which", fix: "'pptctl doctor --vm NAME' shows which of the VM's devices are not on ppt" };
+  if (errno) return { cause: `vm_assign_pptdev failed: ${said ?? errno}`, fix: "pptctl doctor --vm NAME" };
+  const mmu = iommu.status === "pass" ? `the IOMMU is in order (${iommu.summary})` : `whether the IOMMU is in order is unknown (${iommu.summary})`;
+  return { cause: `${b} is on ppt${d ? ` (${d.name})` : ""}, ${mmu} and no instance pptctl sees holds it: ${GUESS_NOTHING}`, fix: "start the VM again; if it fails the same way, 'pptctl doctor --vm NAME'" };
 }
 
 /** The instances holding the device (or, without one, any device of the VM). */
 function heldBy(m: HostModel, a: PciAddress | null, vm: string | null): Cause | null {
   const inv = m.vms;
   const asg = assignmentsOf(inv);
-  const addrs = a ? [a] : vm ? (inv.configs.find((c) => c.vm === vm) ? [...asg.byDevice.values()].filter((u) => u.uses.some((x) => x.vm === vm)).map((u) => u.addr) : []) : [...asg.byDevice.values()].map((u) => u.addr);
+  const addrs = a ? [a] : vm ? (inv.configs.find((c) => c.vm === vm) ? [...asg.byDevice.values()].filter((u) => u.uses.some((x) => x.vm === vm)).map((u) => u.addr) : []) : everyNamed(inv, asg);
   const words = addrs.flatMap((x) => holdersOf(inv, asg, x, vm ?? undefined).map((h) => holderWords(h, x)));
   if (words.length === 0) return null;
   return { cause: `EBUSY: ${[...new Set(words.map((w) => w.text))].join("; ")}`, fix: [...new Set(words.map((w) => w.fix))].join("; ") };
+}
+
+/** Every device a VM config or a starting bhyve's command line names, once each. */
+function everyNamed(inv: HostModel["vms"], asg: ReturnType<typeof assignmentsOf>): PciAddress[] {
+  const out = [...asg.byDevice.values()].map((u) => u.addr);
+  for (const p of inv.processes ?? []) for (const x of p.passthru) if (!out.some((o) => sameAddr(o, x))) out.push(x);
+  return out;
 }
 
 function msiCause(m: HostModel, a: PciAddress): Cause {
