@@ -63,7 +63,7 @@ function configFix(spec: VmSpec): string {
   if (/permission denied|operation not permitted/i.test(p)) return "run pptctl as root";
   if (/both claim it/.test(p)) return "keep one config for the VM: remove or rename the other";
   if (/does not exist|not a regular file|FIFO|directory/i.test(p)) return `point pptctl at the VM's real config (${spec.path} is not a file it can read)`;
-  return `correct ${spec.path} as said above, then run 'pptctl doctor --vm ${shellWord(spec.vm)}' again`;
+  return `correct ${spec.path} as said above, then run: pptctl doctor --vm ${shellWord(spec.vm)}`;
 }
 
 type On = { readonly v: VmDevice; readonly d: PciDevice | null };
