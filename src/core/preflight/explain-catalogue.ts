@@ -37,10 +37,13 @@ const MAIN = "current main only";
 const OLD = "the old pci_passthru.c (13.0-RELEASE and before)";
 const BDF = String.raw`(\d+)\/(\d+)\/(\d+)`;
 
-/** In the order they are tried: the first whose pattern matches a line explains it. */
+/**
+ * In the order they are tried: the first whose pattern matches a line explains it. Lines come one
+ * at a time, so a greedy (.+) at the end runs to the line's end without a $.
+ */
 export const CATALOGUE: readonly MessageForm[] = [
   { id: "not-ppt", pattern: new RegExp(`PCI device at ${BDF} is not using the ppt(\\(4\\))? driver`), source: PT("passthru_init", `"ppt(4) driver" for every vm_assign_pptdev() errno in ${ALL} but main; "ppt driver" for ENOENT only in main`) },
-  { id: "assign-errno", pattern: /vm_assign_pptdev: (.+)$/, source: PT("passthru_init", `${MAIN}: vm_assign_pptdev() failed with an errno other than ENOENT`) },
+  { id: "assign-errno", pattern: /vm_assign_pptdev: (.+)/, source: PT("passthru_init", `${MAIN}: vm_assign_pptdev() failed with an errno other than ENOENT`) },
   { id: "not-wired", pattern: /passthru requires guest memory to be wired/, source: PT("passthru_init", ALL) },
   { id: "msi-init", pattern: new RegExp(`failed to initialize MSI for PCI ${BDF}`), source: PT("cfginit / cfginitmsi", `${ALL}: the device has no capability list, so bhyve cannot offer the guest an MSI capability`) },
   { id: "bar-align", pattern: new RegExp(`passthru device ${BDF} BAR (\\d+): base \\S+ or size \\S+ not page aligned`), source: PT("cfginitbar", ALL) },
@@ -55,15 +58,15 @@ export const CATALOGUE: readonly MessageForm[] = [
   { id: "rom-alloc", pattern: /passthru_init_rom: failed to alloc rom segment/, source: PT("passthru_init_rom / pci_emul_alloc_rom", "the bhyve_config(5) era and main") },
   { id: "pptdev-not-found", pattern: /Passthru device (\S+) not found/, source: PT("passthru_lookup_pptdev", CONFIG_ERA) },
   { id: "pptdev-name", pattern: /Invalid passthru device name (\S+)|Passthru device name (\S+) is too long/, source: PT("passthru_lookup_pptdev", CONFIG_ERA) },
-  { id: "pptdev-getconf", pattern: /ioctl\(PCIOCGETCONF\): (.+)$|error returned from PCIOCGETCONF ioctl/, source: PT("passthru_lookup_pptdev", CONFIG_ERA) },
+  { id: "pptdev-getconf", pattern: /ioctl\(PCIOCGETCONF\): (.+)|error returned from PCIOCGETCONF ioctl/, source: PT("passthru_lookup_pptdev", CONFIG_ERA) },
   { id: "unsupported-domain", pattern: /Passthru device (\S+) on unsupported domain/, source: PT("passthru_lookup_pptdev", CONFIG_ERA) },
   { id: "invalid-options", pattern: /passthru: invalid options "(.*)"|invalid passthru options/, source: PT("passthru_legacy_config (old: passthru_init)", `'passthru: invalid options "…"' in ${CONFIG_ERA}; 'invalid passthru options' in ${OLD}`) },
   { id: "missing-setting", pattern: /passthru: missing required (\w+) setting/, source: PT("passthru_init", CONFIG_ERA) },
   { id: "dev-open", pattern: /failed to open \/dev\/(pci|io|mem)(?::\s*(.*))?$/, source: PT("pcifd_open (old: passthru_init)", `/dev/pci in ${ALL}; /dev/io and /dev/mem in ${OLD}`) },
-  { id: "msi-setup", pattern: /(vm_setup_pptdev_msix?|vm_disable_pptdev_msix)(?: failed)?: (.+)$/, source: PT("passthru_cfgwrite_default", `err(1, …) ends bhyve in the older sources; main warns "… failed" and goes on`) },
-  { id: "setup-memory", pattern: /Unable to setup memory \((\d+)\)|vm_setup_memory: (.+)$/, source: RUN("main", `"Unable to setup memory (errno)" in the sources read; older bhyve printed "vm_setup_memory: <error>" (perror)`) },
-  { id: "vm-create", pattern: /vm_create: (.+)$/, source: RUN("do_open", "every bhyverun.c revision read (perror)") },
-  { id: "device-init", pattern: /device emulation initialization error: ?(.*)$/i, source: RUN("main, after init_pci()", `"device emulation …" in older bhyve, "Device emulation …" in newer: printed after any device's init failed`) },
+  { id: "msi-setup", pattern: /(vm_setup_pptdev_msix?|vm_disable_pptdev_msix)(?: failed)?: (.+)/, source: PT("passthru_cfgwrite_default", `err(1, …) ends bhyve in the older sources; main warns "… failed" and goes on`) },
+  { id: "setup-memory", pattern: /Unable to setup memory \((\d+)\)|vm_setup_memory: (.+)/, source: RUN("main", `"Unable to setup memory (errno)" in the sources read; older bhyve printed "vm_setup_memory: <error>" (perror)`) },
+  { id: "vm-create", pattern: /vm_create: (.+)/, source: RUN("do_open", "every bhyverun.c revision read (perror)") },
+  { id: "device-init", pattern: /device emulation initialization error: ?(.*)/i, source: RUN("main, after init_pci()", `"device emulation …" in older bhyve, "Device emulation …" in newer: printed after any device's init failed`) },
   { id: "slot-occupied", pattern: /pci slot (\d+):(\d+):(\d+) already occupied/, source: EMUL("pci_parse_slot", "every pci_emul.c revision read") },
   { id: "slot-invalid", pattern: /Invalid PCI slot info field "(.*)"/, source: EMUL("pci_parse_slot_usage", "every pci_emul.c revision read") },
   { id: "invalid-config-option", pattern: /line (\d+): invalid config option '(.*)'/, source: RUN("parse_simple_config_file", CONFIG_ERA) },
