@@ -25,7 +25,7 @@ export const MODULES: readonly Module[] = [
   {
     name: "vm",
     mutate: ["src/core/vm/{slots,vm-bhyve,vm-bhyve-edit,hoster,hoster-edit,bhyve-config,passthru-entry}.ts"],
-    tests: ["vm-units", "vm-readers", "vm-editors", "vm-edit", "args", "properties"],
+    tests: ["vm-units", "vm-readers", "vm-editors", "vm-edit", "hoster-read", "vm-bhyve-read", "bhyve-config-read", "args", "properties"],
   },
   { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["safe-write-units", "writer", "mutants"], skip: "70 rounds" },
   { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["redact-units", "capture-safety", "untrusted-input"] },

@@ -37,6 +37,10 @@ export interface BhyveConfig {
   readonly wired: boolean | null;
 }
 
+const WIRED = "memory.wired=true";
+// Stryker disable next-line Regex: the lines come from a split after each "\n", so one can only be at the end
+const bare = (line: string) => line.replace(/\n$/, "");
+
 /** bhyve finds nodes by names it prints with %d (pci_emul.c init_pci): pci.00.6.0 is never read. */
 const NUM = "(0|[1-9]\\d*)";
 const NODE = new RegExp(`^pci\\.${NUM}\\.${NUM}\\.${NUM}\\.([^.]+)$`);
@@ -46,10 +50,8 @@ const FALSE = /^(false|off|no)$/i;
 
 export function parseBhyveConfig(text: string): BhyveConfig | { error: string } {
   const settings = new Map<string, ConfigSetting>();
-  const lines = text.split("\n");
-  // The piece after the last "\n" is a line only when it holds something (getline's last line).
-  if (lines.at(-1) === "") lines.pop();
-  for (const [i, line] of lines.entries()) {
+  // The empty piece after a final "\n" is skipped like any empty line (getline's last line).
+  for (const [i, line] of text.split("\n").entries()) {
     if (line === "" || line.startsWith("#")) continue;
     const eq = line.indexOf("=");
     // The line itself is not quoted: a path given by mistake (or a link to a secret file) must not be printed.
@@ -64,7 +66,7 @@ export function parseBhyveConfig(text: string): BhyveConfig | { error: string } 
     if (!m) continue;
     const key = `${m[1]}.${m[2]}.${m[3]}`;
     const node = nodes.get(key) ?? new Map<string, string>();
-    node.set(m[4] ?? "", value);
+    node.set(m[4]!, value);
     nodes.set(key, node);
     if (Number(m[1]) === 0) usedSlots.add(Number(m[2]));
   }
@@ -77,12 +79,12 @@ export function parseBhyveConfig(text: string): BhyveConfig | { error: string } 
     const pptdev = node.get("pptdev") ?? null;
     let host: PciAddress | null = null;
     if (pptdev === null) {
-      const parts = ["bus", "slot", "func"].map((k) => node.get(k));
-      if (parts.some((p) => p === undefined || !/^\d+$/.test(p))) {
+      const parts = ["bus", "slot", "func"].map((k) => node.get(k) ?? "");
+      if (parts.some((p) => !/^\d+$/.test(p))) {
         return { error: `${where} is a passthru device without a plain bus, slot and func (bhyve needs ${where}.bus, .slot and .func as numbers, or .pptdev)` };
       }
-      const [b, s, f] = parts.map(Number);
-      host = addr(b ?? 0, s ?? 0, f ?? 0);
+      const [b, s, f] = parts.map(Number) as [number, number, number];
+      host = addr(b, s, f);
     }
     passthru.push({ guest, host, pptdev, rom: node.get("rom") ?? null });
   }
@@ -128,13 +130,12 @@ export function removeConfigDevices(
     const m = NODE_LINE.exec(line);
     if (m && prefixes.includes(m[0])) return false;
     // The wired memory assign added goes with the last passthru device, and its comment with it.
-    if (last && line.replace(/\n$/, "") === WIRED_MARK && /^memory\.wired=true\n?$/.test(lines[i + 1] ?? "")) return false;
-    if (last && /^memory\.wired=true\n?$/.test(line) && (lines[i - 1] ?? "").replace(/\n$/, "") === WIRED_MARK) return false;
+    if (last && bare(line) === WIRED_MARK && bare(lines[i + 1] ?? "") === WIRED) return false;
+    if (last && bare(line) === WIRED && bare(lines[i - 1] ?? "") === WIRED_MARK) return false;
     return true;
   });
-  // The file's last line had no newline and is gone: the new last line keeps none either.
-  const tail = lines.at(-1) ?? "";
-  if (kept.length > 0 && tail !== "" && !tail.endsWith("\n") && kept.at(-1) !== tail) kept[kept.length - 1] = kept.at(-1)!.replace(/\n$/, "");
+  // The file's last line had no newline: the last line kept has none either.
+  if (kept.length > 0 && !lines.at(-1)!.endsWith("\n")) kept[kept.length - 1] = bare(kept.at(-1)!);
   const removed = gone.map((p) => `pci.${p.guest.bus}.${p.guest.slot}.${p.guest.func} (${formatBhyve(p.host)})`);
   return { text: kept.join(""), removed, nodes: gone.map((p) => ({ guest: p.guest, host: p.host })) };
 }

@@ -40,12 +40,13 @@ function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { valu
     return { error: `not valid JSON (${(e as Error).message})` };
   }
   const r = v.safeParse(schema, data);
-  if (!r.success) {
-    const first = r.issues[0];
-    const where = first?.path?.map((p) => String(p.key)).join(".") ?? "";
-    return { error: `${where ? `${where}: ` : ""}${first?.message ?? "invalid"}` };
-  }
-  return { value: r.output };
+  return r.success ? { value: r.output } : { error: issueText(r.issues[0]) };
+}
+
+/** valibot's first issue as one line: where in the document, then what. */
+function issueText(issue: v.BaseIssue<unknown>): string {
+  const where = issue.path?.map((p) => String(p.key)).join(".");
+  return where ? `${where}: ${issue.message}` : issue.message;
 }
 
 /**
@@ -72,22 +73,18 @@ export interface HosterVm {
 const VM_FIELDS = ["passthru", "memory", "networks", "disks", "9p_shares", "disable_xhci", "os_type", "loader"] as const;
 
 export function parseHosterVm(text: string): HosterVm | { error: string } {
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    JSON.parse(text);
   } catch (e) {
     return { error: `not valid JSON (${(e as Error).message})` };
   }
-  // topObject scans without judging: only text JSON.parse took is given to it.
-  const top = typeof data === "object" && data !== null && !Array.isArray(data) ? topObject(text) : null;
+  // topObject scans without judging, so only text JSON.parse took is given to it; it finds no
+  // object in an array, a string or null.
+  const top = topObject(text);
   if (top === null) return { error: "is not a JSON object" };
   // The fields as Go's decoder fills them: keys matched case-insensitively, the last match kept.
   const fields = v.safeParse((schemas ??= hosterSchemas()).vm, goFields(text, top, VM_FIELDS));
-  if (!fields.success) {
-    const first = fields.issues[0];
-    const where = first?.path?.map((p) => String(p.key)).join(".") ?? "";
-    return { error: `${where ? `${where}: ` : ""}${first?.message ?? "invalid"}` };
-  }
+  if (!fields.success) return { error: issueText(fields.issues[0]) };
   const r = { value: fields.output };
   const problems: string[] = [];
   const raw = r.value.passthru ?? [];

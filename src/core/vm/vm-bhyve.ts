@@ -47,20 +47,24 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
     const n = i + 1;
     const shown = displayText(raw.trim());
     if (!/^[a-z]/.test(raw)) {
+      // A comment stays one: '#' never starts a passthru name.
+      // Stryker disable next-line Regex: a line that does not start with a letter has blanks to strip only at its start, or none that matter
       const meant = raw.replace(/^[ \t]+/, "").replace(/^export[ \t]+/, "");
-      if (!raw.trimStart().startsWith("#") && /^passthru\d+(_options)?[ \t]*=/i.test(meant)) {
+      if (/^passthru\d+(_options)?[ \t]*=/i.test(meant)) {
         problems.push(`line ${n}, '${shown}', is skipped by vm-bhyve, which reads only lines that start with a lower-case letter`);
       }
       continue;
     }
-    const body = (raw.split("#")[0] ?? "").replace(/ +$/, "").replaceAll('"', "");
+    const body = raw.split("#")[0]!.replace(/ +$/, "").replaceAll('"', "");
     if (/^passthru\d+(_options)?=/.test(body) && body.includes("\r")) {
       // sed 's@ *$@@' strips blanks only: a DOS line ending stays in the value bhyve gets.
       problems.push(`line ${n}, '${shown}', ends in a carriage return (a DOS line ending), which vm-bhyve keeps in the value it gives bhyve: save the file with Unix line endings`);
       continue;
     }
     const eq = body.indexOf("=");
-    const key = eq < 0 ? body : body.slice(0, eq);
+    // A line without '=' sets nothing (vm-bhyve's sed keeps only NAME=VALUE lines).
+    if (eq < 0) continue;
+    const key = body.slice(0, eq);
     if (/^passthru\d+(_options)?$/.test(key.trim()) && key !== key.trim()) {
       problems.push(`line ${n}, '${shown}': vm-bhyve matches the name exactly, so the blank before '=' hides it`);
       continue;
@@ -69,7 +73,7 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
       problems.push(`line ${n}, '${shown}': vm-bhyve takes everything before '=' as the name, '${displayText(key)}', so it never reads this line: remove 'export'`);
       continue;
     }
-    if (eq < 0 || settings.has(key)) continue;
+    if (settings.has(key)) continue;
     settings.set(key, { value: body.slice(eq + 1), line: n });
   }
   const entries: string[] = [];
@@ -90,6 +94,7 @@ export function parseVmBhyveConf(text: string): { entries: string[]; memory: str
   }
   if (problems.length > 0) return { error: problems.join("; ") };
   const missing = VM_BHYVE_REQUIRED.filter((k) => (settings.get(k)?.value ?? "") === "");
+  // Stryker disable next-line StringLiteral: an unset loader or uefi is no loader or uefi value firmwareOf knows, whatever the stand-in text
   return { entries, memory: settings.get("memory")?.value ?? null, missing, guest: settings.get("guest")?.value || null, firmware: firmwareOf(settings.get("loader")?.value ?? "", settings.get("uefi")?.value ?? "") };
 }
 
@@ -117,15 +122,15 @@ function entryProblem(value: string, options: string): string | null {
   // vm-bhyve hands the entry to bhyve as written, and bhyve reads pptN, pci0:B:S:F, pciB:S:F or
   // B/S/F, nothing else (usr.sbin/bhyve/pci_passthru.c passthru_legacy_config).
   const colons = /^(\d+):(\d+):(\d+)(?:=.*)?$/.exec(value);
-  if (colons) return `bhyve reads B/S/F, pci0:B:S:F or pptN and refuses '${displayText(value.split("=")[0] ?? "")}' ("passthru: invalid options"): write ${colons[1]}/${colons[2]}/${colons[3]}`;
-  const e = parsePassthruEntry(options ? `${value},${options}` : value);
-  if ("error" in e) return e.error.replace(/^passthru entry '[^']*': /, "");
+  if (colons) return `bhyve reads B/S/F, pci0:B:S:F or pptN and refuses '${displayText(value.split("=")[0]!)}' ("passthru: invalid options"): write ${colons[1]}/${colons[2]}/${colons[3]}`;
+  const text = options ? `${value},${options}` : value;
+  const e = parsePassthruEntry(text);
+  // The line is named already: the entry's own prefix goes.
+  if ("error" in e) return e.error.replace(`passthru entry '${text}': `, "");
   if (e.ownSlot) return "a leading '-' is Hoster's syntax; vm-bhyve passes it to bhyve as part of the address";
   return null;
 }
 
 function lineOf(text: string, index: number): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) n++;
-  return n;
+  return text.slice(0, index).split("\n").length;
 }
