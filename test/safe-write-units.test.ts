@@ -98,6 +98,13 @@ describe("replaceFile: every refusal leaves nothing behind and says why", () => 
     expect(await refusal(write(fs, "a\n", "b\n", { elsewhere: "assign to --config FILE" }))).toBe("plan --write: /boot/loader.conf: is read-only (mode 0444); make it writable (chmod u+w /boot/loader.conf) or assign to --config FILE");
     fs.put(F, "a\n", 0o200);
     expect((await write(fs, "a\n", "b\n")).path).toBe(F);
+    const linked = new MemFs();
+    linked.put("/etc/managed/loader.conf", "a\n", 0o444);
+    linked.dirs.add("/boot");
+    linked.links.set(F, "/etc/managed/loader.conf");
+    expect(await refusal(write(linked, "a\n", "b\n", { elsewhere: null }))).toBe(
+      "plan --write: /boot/loader.conf (-> /etc/managed/loader.conf): is read-only (mode 0444); make it writable (chmod u+w /etc/managed/loader.conf)",
+    );
   });
   test("a folder pptctl cannot create files in", async () => {
     const fs = new MemFs({ [F]: "a\n" });
@@ -237,6 +244,16 @@ describe("the lock", () => {
     );
     expect(fs.log.filter((l) => l.startsWith("sleep"))).toHaveLength(10);
   });
+  test("removeCreated waits the same ten seconds", async () => {
+    const fs = new MemFs({ "/vm/x.conf": "mine\n" });
+    fs.put("/vm/.x.conf.pptctl-lock", "77\n");
+    fs.alivePids.add(77);
+    let t = NOW.getTime();
+    setSystemTime(new Date(t));
+    fs.before.sleep = () => setSystemTime(new Date((t += 1_000)));
+    expect(await refusal(removeCreated("/vm/x.conf", "mine\n", { command: "assign", ops: fs }))).toStartWith("assign: /vm/x.conf: another pptctl (pid 77) is writing it");
+    expect(fs.log.filter((l) => l.startsWith("sleep"))).toHaveLength(10);
+  });
   test("a dead writer's lock is taken over; so is an empty one older than 5 s, and one that holds no pid", async () => {
     for (const [bytes, ageMs] of [["77\n", 0], ["", 5_000], ["-1\n", 6_000], ["0\n", 6_000], ["x\n", 6_000]] as const) {
       const fs = new MemFs();
@@ -283,6 +300,25 @@ describe("the lock", () => {
     };
     await acquire(gone);
     expect(gone.files.get(LOCK)?.bytes).toBe("4242\n");
+  });
+  test("a dead writer's lock that vanishes just before it is taken over: made again, nothing removed", async () => {
+    const fs = new MemFs();
+    fs.put(LOCK, "77\n");
+    let calls = 0;
+    fs.before.lstat = (p, f) => {
+      if (p === LOCK && ++calls === 2) f.files.delete(LOCK);
+    };
+    await acquire(fs);
+    expect(fs.files.get(LOCK)?.bytes).toBe("4242\n");
+    expect(fs.log.filter((l) => l.startsWith(`unlink ${LOCK}`))).toEqual([]);
+  });
+  test("busy, in the writer's words: with the pid, or without one while the file has none yet", async () => {
+    const fs = new MemFs({ [F]: "a\n" });
+    setSystemTime(NOW);
+    fs.put(LOCK, "", 0o600, NOW.getTime());
+    expect(await refusal(write(fs, "a\n", "b\n"))).toBe(
+      "plan --write: /boot/loader.conf: another pptctl is writing it; nothing was written: try again when it has finished (if no pptctl runs, remove /boot/.loader.conf.pptctl-lock)",
+    );
   });
   test("a lock file that cannot be made: the reason", async () => {
     const fs = new MemFs();

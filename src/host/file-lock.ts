@@ -47,6 +47,7 @@ export class Lock {
       const held = await ops.lstat(path);
       if (held === null) continue;
       // Number() skips the blanks around the digits; an unreadable or empty file gives 0, no pid.
+      // Stryker disable next-line ArrowFunction: Number(undefined) is NaN and Number(null) 0, and neither is a pid
       const pid = Number(await ops.read(path).catch(() => null));
       const known = Number.isInteger(pid) && pid > 0;
       // A lock file with no pid yet is being created this very moment, unless it is old.
