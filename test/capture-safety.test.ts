@@ -35,7 +35,8 @@ describe("capture is safe as root and for a public bug report (issue 13)", () =>
     expect(sources["/zroot/vm-encrypted/test-vm-1/vm_config.json"]).toEqual(["vnc_password"]);
     expect(sources["/var/run/dmesg.boot"]).toEqual(["1 serial number", "1 MAC address"]);
     expect(sources["/etc/rc.conf"]).toEqual(["1 MAC address"]);
-    expect(r.stderr).toContain("pptctl: redacted: /bin/kenv (smbios.system.serial, smbios.system.uuid, smbios.chassis.tag);");
+    expect(sources["/usr/sbin/pciconf -lvc"]).toEqual(["7 PCIe device serial numbers"]);
+    expect(r.stderr).toContain("pptctl: redacted: /usr/sbin/pciconf -lvc (7 PCIe device serial numbers); /bin/kenv (smbios.system.serial, smbios.system.uuid, smbios.chassis.tag);");
     expect(r.stderr).toContain("/zroot/vm-encrypted/test-vm-1/vm_config.json (vnc_password)");
   });
 

@@ -3,9 +3,11 @@ import { dirname, join } from "node:path";
 import { SAMPLE, tempDir } from "./helpers.ts";
 
 /** Identifiers and secrets a real host has and a public capture must not: test data only. */
-export const SECRETS = ["NUCSERIAL-4711", "5f1e0c2a-9d3b-4e7f-8a61-0c2d3e4f5a6b", "ASSET-0815", "58:9c:fc:00:11:22", "S4EWNX0R123456"];
+export const SECRETS = ["NUCSERIAL-4711", "5f1e0c2a-9d3b-4e7f-8a61-0c2d3e4f5a6b", "ASSET-0815", "58:9c:fc:00:11:22", "S4EWNX0R123456", "589cfcfffe001122"];
 const SECRET_OUTPUTS: Record<string, string> = {
   "kenv.txt": 'smbios.system.serial="NUCSERIAL-4711"\nsmbios.system.uuid="5f1e0c2a-9d3b-4e7f-8a61-0c2d3e4f5a6b"\nsmbios.chassis.tag="ASSET-0815"\n',
+  // The last device's PCIe serial number, made from the NIC's MAC as EUI-64 (pciconf cap.c ecap_sernum).
+  "pciconf-lvc.txt": "    ecap 0003[100] = Serial 1 589cfcfffe001122\n",
 };
 const SECRET_DMESG = "igc0: Ethernet address: 58:9c:fc:00:11:22\nnda0: Serial Number S4EWNX0R123456\n";
 

@@ -32,11 +32,19 @@ describe("redact", () => {
     ["config: a secret after a word (export), a CR kept", "config", "export API_TOKEN=abc\r\nexport PATH=/bin\n", { text: `export API_TOKEN="${REDACTED}"\r\nexport PATH=/bin\n`, items: ["API_TOKEN"] }],
     ["config: JSON with no blank after the colon", "config", '{"password":"x","a":1}', { text: `{"password":"${REDACTED}","a":1}`, items: ["password"] }],
     ["config: a JSON name with nothing after it", "config", '{"password":', { text: '{"password":', items: [] }],
+    [
+      "pciconf: the PCIe device serial numbers (cap.c ecap_sernum), nothing else",
+      "pciconf",
+      "    ecap 0001[100] = AER 2 0 fatal 0 non-fatal 1 corrected\n    ecap 0003[140] = Serial 1 001018fffebcc49c\n    ecap 0003[100] = Serial 1 24f5a96983b30200\n    device     = 'Serial IO I2C Controller'\n",
+      { text: `    ecap 0001[100] = AER 2 0 fatal 0 non-fatal 1 corrected\n    ecap 0003[140] = Serial 1 ${REDACTED}\n    ecap 0003[100] = Serial 1 ${REDACTED}\n    device     = 'Serial IO I2C Controller'\n`, items: ["2 PCIe device serial numbers"] },
+    ],
+    ["pciconf: one serial, and a serial capability of version 0 that prints no number", "pciconf", "    ecap 0003[100] = Serial 0\n    ecap 0003[148] = Serial 1 0000000000000000\n", { text: `    ecap 0003[100] = Serial 0\n    ecap 0003[148] = Serial 1 ${REDACTED}\n`, items: ["1 PCIe device serial number"] }],
+    ["the serial rule is pciconf's only", "dmesg", "    ecap 0003[100] = Serial 1 24f5a96983b30200\n", { text: "    ecap 0003[100] = Serial 1 24f5a96983b30200\n", items: [] }],
   ];
   for (const [name, kind, input, want] of rows) test(name, () => expect(redact(kind, input)).toEqual(want));
 
   test("which rules a file and a command get", () => {
     expect(["/var/run/dmesg.boot", "/zroot/vm/gw/run.lock", "/boot/loader.conf", "/etc/rc.conf"].map(kindOfFile)).toEqual(["dmesg", "lock", "config", "config"]);
-    expect([["/bin/kenv"], ["/sbin/dmesg"], ["/bin/ps", "-axww"], ["/usr/sbin/pciconf", "-lvc"], []].map(kindOfCommand)).toEqual(["kenv", "dmesg", "ps", null, null]);
+    expect([["/bin/kenv"], ["/sbin/dmesg"], ["/bin/ps", "-axww"], ["/usr/sbin/pciconf", "-lvc"], ["/sbin/sysctl", "hw.vmm"], []].map(kindOfCommand)).toEqual(["kenv", "dmesg", "ps", "pciconf", null, null]);
   });
 });

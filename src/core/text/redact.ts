@@ -16,8 +16,16 @@ const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
 /** Disk and board serials printed at boot (`ada0: Serial Number S4EWNX0R123456`). */
 const SERIAL_LINE = /(Serial Number:?\s+)(\S+)/g;
 
+/**
+ * The PCI Express Device Serial Number capability, as pciconf -c prints it: `Serial 1 %08x%08x`
+ * (usr.sbin/pciconf/cap.c ecap_sernum). It is one device's own number, and NICs often build it
+ * from their MAC (EUI-64). pptctl reads nothing from it.
+ * https://github.com/freebsd/freebsd-src/blob/main/usr.sbin/pciconf/cap.c
+ */
+const DEVICE_SERIAL = /^(\s*ecap 0003\[[0-9a-f]+\] = Serial \d+ )[0-9a-f]+$/gm;
+
 /** The process list has its own rules (vm/instances.ts redactProcessList): it knows which lines name VMs. */
-export type RedactKind = "kenv" | "dmesg" | "config" | "lock";
+export type RedactKind = "kenv" | "dmesg" | "config" | "lock" | "pciconf";
 
 export interface Redaction {
   readonly text: string;
@@ -34,6 +42,14 @@ export function redact(kind: RedactKind, text: string): Redaction {
   if (kind === "config") {
     out = redactJsonValues(out, items);
     out = redactAssignments(out, (k) => SECRET_KEY.test(k), items);
+  }
+  if (kind === "pciconf") {
+    let serials = 0;
+    out = out.replace(DEVICE_SERIAL, (_m, pre: string) => {
+      serials++;
+      return `${pre}${REDACTED}`;
+    });
+    if (serials > 0) items.push(`${serials} PCIe device serial number${serials === 1 ? "" : "s"}`);
   }
   if (kind === "dmesg") {
     let serials = 0;
@@ -106,5 +122,6 @@ export function kindOfCommand(argv: readonly string[]): RedactKind | "ps" | null
   if (cmd.endsWith("/kenv")) return "kenv";
   if (cmd.endsWith("/dmesg")) return "dmesg";
   if (cmd.endsWith("/ps")) return "ps";
+  if (cmd.endsWith("/pciconf")) return "pciconf";
   return null;
 }
