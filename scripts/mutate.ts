@@ -6,7 +6,7 @@
  * environment variable. Prints the score per module; the JSON reports (every survivor with its
  * place) go to reports/mutation/MODULE.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
@@ -70,7 +70,21 @@ export function score(report: { files: Record<string, { mutants: { status: strin
   return { killed, survived, total };
 }
 
-if (import.meta.main) {
+/** The README's table from the reports on disk: module, what it covers, score, mutants, survivors. */
+export function scoreTable(read: (name: string) => string | null): string {
+  const rows = MODULES.map((m) => {
+    const text = read(m.name);
+    if (text === null) return `| ${m.name} | ${m.mutate.join(", ")} | not run | | |`;
+    const s = score(JSON.parse(text));
+    return `| ${m.name} | ${m.mutate.join(", ")} | ${((100 * s.killed) / Math.max(1, s.total)).toFixed(1)} % | ${s.total} | ${s.survived.length} |`;
+  });
+  return ["| module | files | killed | mutants | survivors |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+if (import.meta.main && process.argv[2] === "--table") {
+  const report = (name: string) => join(ROOT, "reports", "mutation", `${name}.json`);
+  console.log(scoreTable((name) => (existsSync(report(name)) ? readFileSync(report(name), "utf8") : null)));
+} else if (import.meta.main) {
   const asked = process.argv.slice(2);
   const chosen = asked.length > 0 ? MODULES.filter((m) => asked.includes(m.name)) : MODULES;
   if (chosen.length === 0) {
