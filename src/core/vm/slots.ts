@@ -127,10 +127,10 @@ export function allocateSlots(entries: readonly PassthruEntry[], opts: SlotOptio
     }
     slot++;
   }
-  // Stryker disable next-line ConditionalExpression: as in the loop above
+  // Stryker disable next-line ConditionalExpression: past slot 31 every slot counts as free, as in the loop above
   while (slot <= MAX_SLOT && !free(slot)) slot++;
   assignments.sort((a, b) => a.slot - b.slot || a.func - b.func);
-  // Stryker disable next-line EqualityOperator: as above, slot is never 31 here
+  // Stryker disable next-line EqualityOperator: the loop above never stops at 31, the LPC bridge's slot
   return { assignments, notes, nextSlot: slot <= MAX_SLOT ? slot : null };
 }
 
