@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseHosterHost, parseHosterVm } from "../src/core/vm/hoster.ts";
+import { editHosterPassthru } from "../src/core/vm/hoster-edit.ts";
 
 /**
  * Hoster's two JSON files as pptctl reads them (issue 36): host_config.json's active datasets and
@@ -59,5 +60,31 @@ describe("vm_config.json", () => {
   ])("%s: %p", (text, want) => {
     const r = parseHosterVm(text);
     expect("error" in r ? r.error : "").toMatch(want);
+  });
+});
+
+describe("vm_config.json edited in its own layout (hoster-edit.ts)", () => {
+  const add = (text: string, ...entries: string[]) => {
+    const r = editHosterPassthru(text, { remove: () => false, add: entries });
+    if ("error" in r) throw new Error(r.error);
+    return r.text;
+  };
+  test("a list on one line keeps the file's separator: none after the colon, none after commas", () => {
+    expect(add('{"passthru":["1/0/0"],"cpu": 2}', "2/0/0")).toBe('{"passthru":["1/0/0","2/0/0"],"cpu": 2}');
+    expect(add('{"passthru":[ "1/0/0" ]}', "2/0/0")).toBe('{"passthru":[ "1/0/0", "2/0/0" ]}');
+    expect(add('{"passthru": ["1/0/0"]}', "2/0/0")).toBe('{"passthru": ["1/0/0", "2/0/0"]}');
+  });
+  test("a new list in a file on one line is compact", () => {
+    expect(add('{"name":"x","passthru":[]}', "1/0/0", "2/0/0")).toBe('{"name":"x","passthru":["1/0/0","2/0/0"]}');
+  });
+  test("a new list in a multi-line file is multi-line, as Hoster writes it; an empty list elsewhere is no sign of one-line lists", () => {
+    const text = '{\n   "name": "x",\n   "disks": [ ]\n}\n';
+    expect(add(text, "1/0/0", "2/0/0")).toBe('{\n   "name": "x",\n   "disks": [ ],\n   "passthru": [\n      "1/0/0",\n      "2/0/0"\n   ]\n}\n');
+  });
+  test("a file whose object starts after blanks on its line: Hoster's indent, not the blanks and the brace", () => {
+    expect(add('  {"name": "x",\n   "cpu": 2\n  }\n', "1/0/0")).toBe('  {"name": "x",\n   "cpu": 2,\n   "passthru": [\n      "1/0/0"\n   ]\n  }\n');
+  });
+  test("an empty entry Hoster skips stays, and the edit goes through", () => {
+    expect(add('{"passthru": ["", "1/0/0"]}', "2/0/0")).toBe('{"passthru": ["", "1/0/0", "2/0/0"]}');
   });
 });
