@@ -81,7 +81,38 @@ export function scoreTable(read: (name: string) => string | null): string {
   return ["| module | files | killed | mutants | survivors |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
-if (import.meta.main && process.argv[2] === "--table") {
+interface ReportMutant {
+  status: string;
+  mutatorName: string;
+  replacement?: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
+/** Each survivor as `file:line:column Mutator 'original' -> 'replacement'`, in file order. */
+export function survivors(report: { files: Record<string, { source: string; mutants: ReportMutant[] }> }): string[] {
+  const out: string[] = [];
+  for (const [file, f] of Object.entries(report.files)) {
+    const lines = f.source.split("\n");
+    for (const m of f.mutants) {
+      if (m.status !== "Survived" && m.status !== "NoCoverage") continue;
+      const { start, end } = m.location;
+      const from = lines[start.line - 1] ?? "";
+      const original = start.line === end.line ? from.slice(start.column - 1, end.column - 1) : `${from.slice(start.column - 1)}…`;
+      out.push(`${file}:${start.line}:${start.column} ${m.mutatorName} '${original.slice(0, 80)}' -> '${(m.replacement ?? "").slice(0, 80)}'`);
+    }
+  }
+  return out;
+}
+
+if (import.meta.main && process.argv[2] === "--survivors") {
+  const name = process.argv[3] ?? "";
+  const path = join(ROOT, "reports", "mutation", `${name}.json`);
+  if (!existsSync(path)) {
+    console.error(`mutate: no report for '${name}'; run 'npm run mutate -- ${name || "MODULE"}' first (modules: ${MODULES.map((m) => m.name).join(", ")})`);
+    process.exit(2);
+  }
+  console.log(survivors(JSON.parse(readFileSync(path, "utf8"))).join("\n"));
+} else if (import.meta.main && process.argv[2] === "--table") {
   const report = (name: string) => join(ROOT, "reports", "mutation", `${name}.json`);
   console.log(scoreTable((name) => (existsSync(report(name)) ? readFileSync(report(name), "utf8") : null)));
 } else if (import.meta.main) {

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { equivalents, markdown } from "../scripts/equivalent-mutants.ts";
-import { MODULES } from "../scripts/mutate.ts";
+import { MODULES, score, scoreTable, survivors } from "../scripts/mutate.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -22,4 +22,27 @@ test("every mark says which mutator and why", () => {
 
 test("each module of npm run mutate runs test files that exist", () => {
   for (const m of MODULES) for (const t of m.tests) expect(existsSync(join(ROOT, "test", `${t}.test.ts`))).toBe(true);
+});
+
+test("a report read back: the score table and each survivor with its code", () => {
+  const report = {
+    files: {
+      "src/a.ts": {
+        source: "const x = 1;\nif (a === b) go();\n",
+        mutants: [
+          { status: "Killed", mutatorName: "StringLiteral", location: { start: { line: 1, column: 1 }, end: { line: 1, column: 5 } } },
+          { status: "Survived", mutatorName: "EqualityOperator", replacement: "a !== b", location: { start: { line: 2, column: 5 }, end: { line: 2, column: 12 } } },
+          { status: "Timeout", mutatorName: "BlockStatement", location: { start: { line: 2, column: 14 }, end: { line: 2, column: 19 } } },
+          { status: "Ignored", mutatorName: "Regex", location: { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } } },
+          { status: "NoCoverage", mutatorName: "ConditionalExpression", replacement: "true", location: { start: { line: 2, column: 5 }, end: { line: 3, column: 1 } } },
+        ],
+      },
+    },
+  };
+  expect(survivors(report)).toEqual(["src/a.ts:2:5 EqualityOperator 'a === b' -> 'a !== b'", "src/a.ts:2:5 ConditionalExpression 'a === b) go();…' -> 'true'"]);
+  expect(score(report)).toMatchObject({ killed: 2, total: 4 });
+  const table = scoreTable((name) => (name === "loader" ? JSON.stringify(report) : null)).split("\n");
+  expect(table[2]).toBe("| loader | src/core/loader/**/*.ts | 50.0 % | 4 | 2 |");
+  expect(table[3]).toStartWith("| vm | src/core/vm/");
+  expect(table[3]).toEndWith("| not run | | |");
 });
