@@ -170,3 +170,17 @@ describe("bhyve -m sizes (vm_parse_memsize)", () => {
     expect(parseMemSize(text)).toBe(want);
   });
 });
+
+test("holders: every instance named, the worst first whatever the order of the devices", () => {
+  const m = withVms(M, {
+    configs: [vm("desk", ["1/0/0", "2/0/0"]), vm("old", ["1/0/0"]), vm("lab", ["2/0/0"])],
+    instances: ["old", "lab"],
+    processes: ps("4242 bhyve: lab"),
+    locks: new Map([["old", true]]),
+  });
+  const c = preflight(m, spec(["1/0/0", "2/0/0"]), new Map(), []).find((x) => x.id === "vm.holders")!;
+  expect(c.status).toBe("fail");
+  expect(c.summary).toStartWith("2/0/0 is in use by the running VM lab (bhyve pid 4242), ");
+  expect(c.summary).toContain("old");
+  expect(c.fix).toStartWith("stop lab first");
+});

@@ -77,6 +77,12 @@ describe("buildReports", () => {
   test("options: a ROM by its file name, bootindex kept, anything else left out", () => {
     const [r] = build(onHost(), spec(["1/0/0,rom=/home/alice/roms/gtx750.rom,bootindex=1,foo=bar"]));
     expect(r!.passed.options).toEqual(["rom=gtx750.rom", "bootindex=1"]);
+    const [s] = build(onHost(), spec(["1/0/0,rom=gtx750.rom,bootindex=12,xbootindex=1,bootindex=1x"]));
+    expect(s!.passed.options).toEqual(["rom=gtx750.rom", "bootindex=12"]);
+  });
+  test("a device is the VM's only at its whole address: bus, slot and function", () => {
+    expect(buildReports(onHost(), spec(["1/1/0"]), INPUT)).toEqual({ error: "desk has no passthru device on this host's bus to report on" });
+    expect(buildReports(onHost(), spec(["2/0/1"]), INPUT)).toEqual({ error: "desk has no passthru device on this host's bus to report on" });
   });
   test("reset: D3→D0 is 'power'; a listing without capabilities says nothing", () => {
     expect(build(onHost(), spec(["1/0/1"]))[0]!.reset).toBe("power");
@@ -87,6 +93,7 @@ describe("buildReports", () => {
     ["14.1-RELEASE-p5", "14.1-RELEASE-p5"],
     ["15.0-CURRENT", "15.0-CURRENT"],
     ["14.2", "14.2"],
+    ["14.10-RELEASE-p12", "14.10-RELEASE-p12"],
     ["14.1-RELEASE-p5 (host-x)", null],
     ["my-host 14.1", null],
   ])("release %p goes in as %p", (rel, want) => {
@@ -111,7 +118,7 @@ describe("buildReports", () => {
       note: "hangs with /home/alice/vm/win.img at boot",
       diagnosis: [
         { line: '  passthru_init_rom: can\'t open romfile "/zroot/vm/rom/p600.rom"  ', cause: "the ROM file is not there" },
-        { line: "vm exit[0]", cause: null },
+        { line: "  vm exit[0]  ", cause: null },
         { line: "x".repeat(400), cause: null },
       ],
     });
