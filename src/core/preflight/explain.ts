@@ -125,7 +125,7 @@ function assignCause(m: HostModel, a: PciAddress | null, errno: string | null, c
   if (a && m.pci.ok && !d) return { cause: `no device at ${b} on this host`, fix: "correct the address ('pptctl list --all' shows the devices)" };
   if (errno === "EPERM") return { cause: "EPERM: vmm refused the ppt request for lack of privilege: bhyve runs in a jail, or not as root", fix: "run bhyve as root outside a jail, or allow ppt in the jail (allow.vmm_ppt where the release has it)" };
   if (errno === "ENXIO" || (errno === null && d?.driver === "ppt" && iommu.status === "fail")) {
-    if (iommu.status === "fail" || iommu.status === "warn") return { cause: `ENXIO: vmm has no IOMMU to put ${b} behind: ${iommu.summary}`, fix: iommu.fix };
+    if (iommu.status === "fail") return { cause: `ENXIO: vmm has no IOMMU to put ${b} behind: ${iommu.summary}`, fix: iommu.fix };
     if (iommu.status === "unknown") return { cause: `ENXIO: vmm had no IOMMU domain for the VM, and whether this host's IOMMU is in order is unknown (${iommu.summary})`, fix: iommu.fix };
     return {
       cause: `ENXIO: vmm had no IOMMU domain for the VM, yet the IOMMU pptctl checks is in order here (${iommu.summary}): vmm's own IOMMU start-up (iommu_init, sys/amd64/vmm/io/iommu.c) failed, which ${GUESS_NOTHING.replace("pptctl cannot tell more", "pptctl cannot see")}`,
