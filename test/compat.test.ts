@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { checkReport } from "../src/core/compat/check.ts";
 import { guestKind, sameGuest } from "../src/core/compat/guest.ts";
 import { shippedReports } from "../src/core/compat/known.ts";
-import { reportsFor, tally } from "../src/core/compat/match.ts";
+import { exactIndex, reportsFor, tally } from "../src/core/compat/match.ts";
 import type { Report } from "../src/core/compat/schema.ts";
 import type { PciDevice } from "../src/core/pci/device.ts";
 import { REPORTS_DIR, reportsIndex } from "../scripts/make-reports-index.ts";
@@ -94,6 +94,21 @@ describe("matching a host's device", () => {
     ({ vendorId, deviceId, subvendorId: sub?.[0] ?? null, subdeviceId: sub?.[1] ?? null, classCode }) as unknown as PciDevice;
   const ids = (rs: readonly Report[]) => rs.map((r) => r.id);
 
+  test("the index list uses finds what reportsFor finds, for every device a shipped report names and its neighbours", () => {
+    const reports = shippedReports();
+    const find = exactIndex(reports);
+    const devices = reports.flatMap((r) =>
+      [r.device, ...r.with].flatMap((d) => {
+        const v = Number.parseInt(d.vendor ?? "0", 16);
+        const id = d.device === null ? 0 : Number.parseInt(d.device, 16);
+        const sv = d.subvendor === null ? 0x1234 : Number.parseInt(d.subvendor, 16);
+        const sd = d.subdevice === null ? 0x5678 : Number.parseInt(d.subdevice, 16);
+        return [dev(v, id, [sv, sd]), dev(v, id, null), dev(v, id, [sv + 1, sd]), dev(v, id + 1, [sv, sd])];
+      }),
+    );
+    expect(devices.filter((d) => find(d).length > 0).length).toBeGreaterThan(10);
+    for (const d of devices) expect(ids(find(d))).toEqual(ids(reportsFor(d, reports).exact));
+  });
   test("vendor:device and the subsystem the report names: this board's reports", () => {
     const m = reportsFor(dev(0x10de, 0x1381, [0x3842, 0x2751]), shippedReports());
     expect(ids(m.exact)).toEqual(["nvidia-gtx750-windows-chyves"]);

@@ -1,6 +1,6 @@
 import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
 import { sourceUrl } from "../core/compat/words.ts";
-import { reportsFor, tally } from "../core/compat/match.ts";
+import { exactIndex, tally } from "../core/compat/match.ts";
 import type { Report } from "../core/compat/schema.ts";
 import { RESET_TEXT } from "../core/knowledge/reset.ts";
 import type { HostModel } from "../core/model/model.ts";
@@ -42,9 +42,15 @@ function notes(r: { quirks: readonly { id: string }[] }): string {
   return r.quirks.map((q) => q.id).join(", ") || "-";
 }
 
+// One index per set of reports, made on the first device asked about.
+const indexes = new WeakMap<readonly Report[], ReturnType<typeof exactIndex>>();
+
 /** The reports about this very device (compat's exact matches). */
 function reportsOf(r: InventoryRow, reports: readonly Report[]): readonly Report[] {
-  return r.device && reports.length > 0 ? reportsFor(r.device, reports).exact : [];
+  if (!r.device || reports.length === 0) return [];
+  let find = indexes.get(reports);
+  if (!find) indexes.set(reports, (find = exactIndex(reports)));
+  return find(r.device);
 }
 
 /** One device of `list --json` (pptctl-list/1). */

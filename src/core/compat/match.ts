@@ -36,6 +36,26 @@ export function reportsFor(d: PciDevice, reports: readonly Report[]): Matched {
   return { exact, related: related.filter((r) => !exact.includes(r)) };
 }
 
+/**
+ * reportsFor's exact matches, with the reports indexed once by vendor:device: list asks for every
+ * device of a listing, and 10,000 devices against every report took a third of the run.
+ */
+export function exactIndex(reports: readonly Report[]): (d: PciDevice) => readonly Report[] {
+  const byChip = new Map<string, Report[]>();
+  for (const r of reports) {
+    for (const dev of [r.device, ...r.with]) {
+      const key = `${dev.vendor}:${dev.device}`;
+      const list = byChip.get(key) ?? [];
+      if (!list.includes(r)) list.push(r);
+      byChip.set(key, list);
+    }
+  }
+  return (d) => {
+    const candidates = byChip.get(`${hex(d.vendorId)}:${hex(d.deviceId)}`);
+    return candidates ? reportsFor(d, candidates).exact : [];
+  };
+}
+
 /** `works ×3, fails ×1`: what list shows for a device's own reports. */
 export function tally(reports: readonly Report[]): string {
   const order: ReportResult[] = ["works", "partial", "fails"];
