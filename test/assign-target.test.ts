@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { configTarget, findTarget } from "../src/core/assign/target.ts";
+import { PptError } from "../src/core/errors.ts";
+import type { PciDevice } from "../src/core/pci/device.ts";
+import type { VmInventory } from "../src/core/vm/configs.ts";
+import { vmProcesses } from "../src/core/vm/instances.ts";
+import { dev, host, pci } from "./doctor-model.ts";
+
+/**
+ * Which file assign and unassign write, case by case (issue 36): a bhyve -k file given with
+ * --config, told apart from the managers' own configs, and CBSD's VMs, which CBSD changes itself.
+ */
+const M = host({ pci: pci(dev("ppt0", "1:0:0"), dev("ppt1", "2:0:0")) });
+const DEVICES = (M.pci.ok ? M.pci.value.devices : []) as PciDevice[];
+const INV: VmInventory = { ...M.vms, configs: [], problems: [], instances: [], processes: [] };
+
+function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof PptError) return e.message;
+    throw e;
+  }
+  return "no refusal";
+}
+
+describe("--config FILE", () => {
+  const target = (before: string | null, inv: VmInventory = INV, path = "/vm/w.conf") => configTarget("assign", path, before, DEVICES, inv);
+  test("a new file: no entries, nothing running", () => {
+    expect(target(null)).toEqual({ manager: "bhyve-config", vm: null, path: "/vm/w.conf", entries: [], running: false });
+  });
+  test("its passthru nodes, by address or by a ppt name this host knows", () => {
+    const text = "pci.0.6.0.device=passthru\npci.0.6.0.bus=1\npci.0.6.0.slot=0\npci.0.6.0.func=0\npci.0.7.0.device=passthru\npci.0.7.0.pptdev=ppt1\npci.0.8.0.device=passthru\npci.0.8.0.pptdev=ppt9\n";
+    expect(target(text)).toEqual({ manager: "bhyve-config", vm: null, path: "/vm/w.conf", entries: ["1/0/0", "2/0/0"], running: false });
+  });
+  test("a file bhyve would stop at: its words", () => {
+    expect(refusal(() => target("pci.0.6.0.device=passthru\r\n"))).toBe("assign: /vm/w.conf: line 1 ends in a carriage return (a DOS line ending), which bhyve keeps in the value: save the file with Unix line endings; nothing was changed");
+  });
+  test.each([
+    ["memory.size=2G\nname=vm[1]\n", null],
+    ["x.cpu=2\n", null],
+    ['{"passthru": []}', "JSON (a Hoster vm_config.json?)"],
+    ["  [1]", "JSON (a Hoster vm_config.json?)"],
+    ["passthru10=1/0/0\n", "a vm-bhyve config"],
+    ["network10_type=virtio-net\n", "a vm-bhyve config"],
+    ["disk10_name=disk0.img\n", "a vm-bhyve config"],
+    ["memory.size=2G\ncpu=2\n", "a vm-bhyve config"],
+  ])("%p looks like %p", (text, look) => {
+    const r = refusal(() => target(text));
+    expect(r).toBe(look === null ? "no refusal" : `assign: /vm/w.conf looks like ${look}, not a bhyve_config(5) file, and its manager would never read pci.0.S.F lines: give the VM with --vm NAME (and its directory with --vms PATH)`);
+  });
+  test("a config a manager owns is named as that VM's", () => {
+    const hoster = { ...INV, configs: [{ vm: "my vm", manager: "hoster" as const, path: "/vm/w.conf", layout: "hoster" as const, entries: [], memory: null, missing: null, guest: null, firmware: null, hoster: null }] };
+    expect(refusal(() => target("", hoster))).toBe("assign: /vm/w.conf is my vm's Hoster config, not a bhyve_config(5) file: use --vm 'my vm'");
+    const broken = { ...INV, problems: [{ path: "/vm/w.conf", vm: "lab", layout: "vm-bhyve" as const, problem: "CRLF" }] };
+    expect(refusal(() => target("", broken))).toBe("assign: /vm/w.conf is lab's vm-bhyve config, not a bhyve_config(5) file: use --vm lab");
+    const nobodys = { ...INV, problems: [{ path: "/vm/w.conf", vm: null, problem: "permission denied" }] };
+    expect(target(null, nobodys).manager).toBe("bhyve-config");
+  });
+});
+
+describe("--vm NAME", () => {
+  test("no VM of that name, and no VMs at all: why, from the first problem met", () => {
+    const inv = { ...INV, problems: [{ path: "/zroot/vm", vm: null, problem: "permission denied" }] };
+    expect(refusal(() => findTarget({ ...M, vms: inv }, "assign", "nope", false))).toBe(
+      "assign: no VM named 'nope': pptctl found no Hoster, vm-bhyve or CBSD VMs (/zroot/vm: permission denied); point it at the VM directory with --vms PATH, or edit a bhyve config with --config FILE",
+    );
+  });
+  test("a CBSD environment is CBSD's to change: running, or in a state pptctl cannot tell, is no refusal", () => {
+    const cbsd = { workdir: "/usr/jails", names: ["cb1"] };
+    const running = findTarget({ ...M, vms: { ...INV, cbsd, instances: ["cb1"], processes: vmProcesses("1 bhyve: cb1") } }, "assign", "cb1", false);
+    expect(running).toMatchObject({ manager: "cbsd", vm: "cb1", running: true });
+    const unknown = findTarget({ ...M, vms: { ...INV, cbsd, instances: ["cb1"], processes: null } }, "assign", "cb1", false);
+    expect(unknown).toMatchObject({ manager: "cbsd", vm: "cb1" });
+  });
+});
