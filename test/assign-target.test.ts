@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { configTarget, findTarget } from "../src/core/assign/target.ts";
+import { planAssign } from "../src/core/assign/plan.ts";
+import { parseSelectorOrThrow } from "../src/core/pci/selector.ts";
 import { PptError } from "../src/core/errors.ts";
 import type { PciDevice } from "../src/core/pci/device.ts";
 import type { VmInventory } from "../src/core/vm/configs.ts";
@@ -72,5 +74,38 @@ describe("--vm NAME", () => {
     expect(running).toMatchObject({ manager: "cbsd", vm: "cb1", running: true });
     const unknown = findTarget({ ...M, vms: { ...INV, cbsd, instances: ["cb1"], processes: null } }, "assign", "cb1", false);
     expect(unknown).toMatchObject({ manager: "cbsd", vm: "cb1" });
+  });
+});
+
+describe("planAssign: another VM's config pptctl cannot read (issue 32, finding 1)", () => {
+  const MSI = "    cap 05[68] = MSI supports 1 message, 64 bit";
+  const m0 = host({ pci: pci(dev("ppt0", "1:0:0", { caps: [MSI] }), dev("ppt1", "2:0:0", { caps: [MSI] }), dev("em1", "3:0:0", { caps: [MSI], cls: "0x020000" })) });
+  const target = { manager: "vm-bhyve" as const, vm: "desk", path: "/vm/desk/desk.conf", entries: [], running: false };
+  const plan = (problems: VmInventory["problems"], sel = "1/0/0") => {
+    const m = { ...m0, vms: { ...m0.vms, problems } };
+    try {
+      return planAssign(m, { action: "assign", selectors: [parseSelectorOrThrow(sel)], target, before: 'loader="uefi"\ncpu=2\nmemory=2G\n' }).warnings;
+    } catch (e) {
+      if (e instanceof PptError) return e.message;
+      throw e;
+    }
+  };
+  const crlf = (text: string) => ({ path: "/vm/lab/lab.conf", vm: "lab", layout: "vm-bhyve" as const, problem: "CRLF line ends", text });
+  test("a device written there: refused, by address or by its ppt name", () => {
+    const refused = "assign: 1/0/0 is written in lab's config (/vm/lab/lab.conf), which pptctl cannot read (CRLF line ends) but its manager may; a device goes to one VM: fix or edit that config first";
+    expect(plan([crlf('passthru0="1/0/0"\r\n')])).toBe(refused);
+    expect(plan([crlf('passthru0="ppt0"\r\n')])).toBe(refused);
+  });
+  test("other devices there, or none: a warning that says what is not known", () => {
+    const warn = "pptctl cannot read lab's config (/vm/lab/lab.conf: CRLF line ends), so whether lab names these devices too is not known";
+    expect(plan([crlf('passthru0="11/0/10"\r\npassthru1="ppt10"\r\n')])).toContain(warn);
+    expect(plan([{ path: "/vm/lab/lab.conf", vm: "lab", problem: "permission denied" }])).toContain(warn.replace("CRLF line ends", "permission denied"));
+  });
+  test("a ppt name counts only for a device on ppt: em1 is no ppt unit", () => {
+    expect(plan([crlf('passthru0="em1"\r\n')], "3/0/0")).toEqual(expect.arrayContaining([expect.stringContaining("whether lab names these devices too is not known")]));
+  });
+  test("a problem of no VM, or of the VM being assigned to, says nothing here", () => {
+    expect(plan([{ path: "/vm", vm: null, problem: "permission denied" }])).toEqual([]);
+    expect(plan([{ ...crlf('passthru0="1/0/0"\r\n'), vm: "desk" }])).toEqual([]);
   });
 });
