@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { configTarget, findTarget } from "../src/core/assign/target.ts";
 import { planAssign } from "../src/core/assign/plan.ts";
+import { editFor } from "../src/core/assign/edit.ts";
+import { addr, addrKey } from "../src/core/pci/address.ts";
 import { parseSelectorOrThrow } from "../src/core/pci/selector.ts";
 import { PptError } from "../src/core/errors.ts";
 import type { PciDevice } from "../src/core/pci/device.ts";
@@ -107,5 +109,34 @@ describe("planAssign: another VM's config pptctl cannot read (issue 32, finding 
   test("a problem of no VM, or of the VM being assigned to, says nothing here", () => {
     expect(plan([{ path: "/vm", vm: null, problem: "permission denied" }])).toEqual([]);
     expect(plan([{ ...crlf('passthru0="1/0/0"\r\n'), vm: "desk" }])).toEqual([]);
+  });
+});
+
+describe("editFor, the edge of each config kind", () => {
+  const A = addr(1, 0, 0);
+  const B = addr(2, 0, 0);
+  const IGD = new Set([addrKey(A)]);
+  const t = (manager: "hoster" | "bhyve-config") => ({ manager, vm: manager === "hoster" ? "desk" : null, path: "/vm/desk.json", entries: [], running: false });
+  test("Hoster: unassign takes only the devices named, and says nothing of an IGD it takes out", () => {
+    const e = editFor("unassign", t("hoster"), '{"passthru": ["1/0/0", "2/0/0"]}', [A], IGD, DEVICES);
+    expect(e.after).toBe('{"passthru": ["2/0/0"]}');
+    expect(e.warnings).toEqual([]);
+  });
+  test("Hoster: assign of an IGD beside another device warns of the IGD", () => {
+    const e = editFor("assign", t("hoster"), '{"passthru": []}', [B, A], IGD, DEVICES);
+    expect(e.warnings).toHaveLength(1);
+    expect(e.warnings[0]).toStartWith("1/0/0 is Intel integrated graphics");
+  });
+  test("bhyve -k: unassign past a node whose ppt name this host does not know; no warnings", () => {
+    const text = "pci.0.6.0.device=passthru\npci.0.6.0.bus=1\npci.0.6.0.slot=0\npci.0.6.0.func=0\npci.0.7.0.device=passthru\npci.0.7.0.pptdev=ppt9\n";
+    const e = editFor("unassign", t("bhyve-config"), text, [A], new Set(), DEVICES);
+    expect(e.after).toBe("pci.0.7.0.device=passthru\npci.0.7.0.pptdev=ppt9\n");
+    expect(e.warnings).toEqual([]);
+  });
+  test("bhyve -k: no free guest slot, with the slots in use in order", () => {
+    const used = [30, ...Array.from({ length: 29 }, (_, i) => i + 1)].map((s) => `pci.0.${s}.0.device=virtio-blk\n`).join("");
+    expect(refusal(() => editFor("assign", t("bhyve-config"), used, [A], new Set(), DEVICES))).toBe(
+      `assign: /vm/desk.json: no free guest slot left for these devices (used: ${Array.from({ length: 30 }, (_, i) => i + 1).join(", ")}); nothing was changed`,
+    );
   });
 });
