@@ -88,3 +88,8 @@ describe("vm_config.json edited in its own layout (hoster-edit.ts)", () => {
     expect(add('{"passthru": ["", "1/0/0"]}', "2/0/0")).toBe('{"passthru": ["", "1/0/0", "2/0/0"]}');
   });
 });
+
+test("host_config.json read first in a fresh process: the schemas are made on that first use", async () => {
+  const fresh = (await import(`../src/core/vm/hoster.ts?fresh=${Date.now()}`)) as typeof import("../src/core/vm/hoster.ts");
+  expect(fresh.parseHosterHost('{"active_datasets": ["tank/vms"]}')).toMatchObject({ value: { active_datasets: ["tank/vms"] } });
+});

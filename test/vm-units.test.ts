@@ -64,6 +64,9 @@ describe("parsePassthruEntry", () => {
     ["pci1:0:0:0", { error: "passthru entry 'pci1:0:0:0': domain 1: bhyve passthru and pptdevs reach only PCI domain 0" }],
   ];
   for (const [input, want] of rows) test(JSON.stringify(input), () => expect(parsePassthruEntry(input, units)).toEqual(want as never));
+  test("splitEntries: a piece that only starts like an address is an option of the entry before it", () => {
+    expect(splitEntries(["1/0/0,rom=/x.rom", "2/0/0junk"])).toEqual(["1/0/0,rom=/x.rom,2/0/0junk"]);
+  });
   test("splitEntries: commas and blanks, empty pieces dropped", () => {
     expect(splitEntries(["1/0/0,2/0/0", " 3/0/0 ", "", "-4/0/0,rom=/x.rom"])).toEqual(["1/0/0", "2/0/0", "3/0/0", "-4/0/0,rom=/x.rom"]);
     expect(splitEntries(["1/0/0\t2/0/0  3/0/0"])).toEqual(["1/0/0", "2/0/0", "3/0/0"]);

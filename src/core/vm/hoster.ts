@@ -94,7 +94,8 @@ export function parseHosterVm(text: string): HosterVm | { error: string } {
     }
   }
   // Hoster skips an entry without three '/'-separated parts (passthruPciSplitter), so "" means nothing.
-  const entries = raw.filter((e) => e.trim() !== "" && e === e.trim());
+  // An entry with blanks around it was named above; parsePassthruEntry trims, so it is not named twice.
+  const entries = raw.filter((e) => e.trim() !== "");
   for (const e of entries) {
     if (e.split("/").length < 3) {
       // passthruPciSplitter logs "would not be added to passthru" and goes on without it.
