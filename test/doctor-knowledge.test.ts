@@ -1,27 +1,14 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { quirksCheck, resetCheck } from "../src/core/doctor/knowledge.ts";
-import type { Check, CheckStatus } from "../src/core/doctor/types.ts";
 import type { HostModel } from "../src/core/model/model.ts";
 import type { VmConfig } from "../src/core/vm/configs.ts";
-import { cfgOf, dev, host, line, loader, no, pci } from "./doctor-model.ts";
+import { cfgOf, dev, host, loader, no, pci, checkTable } from "./doctor-model.ts";
 
 /**
  * The reset and quirks checks case by case (issue 36): what the listing says of each reserved
  * device, and where the VM configs put an Intel IGD. Statuses here, whole lines in the snapshot.
  */
-type Row = readonly [name: string, m: HostModel, status: CheckStatus];
-
-function table(title: string, run: (m: HostModel) => Check, rows: readonly Row[]) {
-  describe(title, () => {
-    for (const [name, m, status] of rows) {
-      test(name, () => {
-        const c = run(m);
-        expect(c.status).toBe(status);
-        expect(line(c)).toMatchSnapshot();
-      });
-    }
-  });
-}
+const table = checkTable;
 
 const FLR = "    cap 10[ac] = PCI-Express 2 endpoint max data 128(256) FLR RO NS";
 const PM = "    cap 01[60] = powerspec 3  supports D0 D3  current D0";

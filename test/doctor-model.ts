@@ -1,4 +1,5 @@
-import type { Check } from "../src/core/doctor/types.ts";
+import { describe, expect, test } from "bun:test";
+import type { Check, CheckStatus } from "../src/core/doctor/types.ts";
 import type { HostModel, Known } from "../src/core/model/model.ts";
 import { type BootFacts, parseDmesg } from "../src/core/parse/dmesg.ts";
 import { parseKldstat } from "../src/core/parse/kldstat.ts";
@@ -78,4 +79,19 @@ export const cfgOf = (m: HostModel): PptdevsConfig => readPptdevsConfig(m.loader
 /** A check as one line, the way the snapshot and a reader see it. */
 export function line(c: Check): string {
   return `${c.status.toUpperCase()} ${c.id} [${c.area}] ${c.summary}${c.fix ? ` | fix: ${c.fix}` : ""}`;
+}
+
+export type Row = readonly [name: string, m: HostModel, status: CheckStatus];
+
+/** One test per row: the check's status asserted here, its whole line held by the snapshot. */
+export function checkTable(title: string, run: (m: HostModel) => Check, rows: readonly Row[]) {
+  describe(title, () => {
+    for (const [name, m, status] of rows) {
+      test(name, () => {
+        const c = run(m);
+        expect(c.status).toBe(status);
+        expect(line(c)).toMatchSnapshot();
+      });
+    }
+  });
 }

@@ -2,26 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { cpuVirtCheck, iommuCheck, platformCheck, vmmCheck } from "../src/core/doctor/platform.ts";
 import type { CheckStatus } from "../src/core/doctor/types.ts";
 import type { HostModel } from "../src/core/model/model.ts";
-import { acpi, boot, host, kld, kv, line, loader, no, ok } from "./doctor-model.ts";
+import { acpi, boot, host, kld, kv, line, loader, no, ok, checkTable } from "./doctor-model.ts";
 
 /**
  * The host-level checks case by case (issue 36): each row is a host as doctor may meet it, with the
  * status it must get; the whole line (summary and fix) is held by the snapshot, so a changed
  * word shows as a diff to review.
  */
-type Row = readonly [name: string, m: HostModel, status: CheckStatus];
-
-function table(title: string, run: (m: HostModel) => import("../src/core/doctor/types.ts").Check, rows: readonly Row[]) {
-  describe(title, () => {
-    for (const [name, m, status] of rows) {
-      test(name, () => {
-        const c = run(m);
-        expect(c.status).toBe(status);
-        expect(line(c)).toMatchSnapshot();
-      });
-    }
-  });
-}
+const table = checkTable;
 
 const plat = (osrelease: string | null, machine: string | null = "amd64", model = "Intel(R) Xeon(R)") =>
   host({ platform: ok(kv({ ...(osrelease === null ? {} : { "kern.osrelease": osrelease }), ...(machine === null ? {} : { "hw.machine": machine }), "hw.model": model })) });

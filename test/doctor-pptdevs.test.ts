@@ -1,26 +1,13 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { boundCheck, bridgeCheck, listSome, msiCheck, siblingsCheck, syntaxCheck } from "../src/core/doctor/pptdevs.ts";
-import type { Check, CheckStatus } from "../src/core/doctor/types.ts";
 import type { HostModel } from "../src/core/model/model.ts";
-import { MSIX, NO_MSI, cfgOf, dev, host, kv, line, loader, no, ok, pci } from "./doctor-model.ts";
+import { MSIX, NO_MSI, cfgOf, dev, host, kv, line, loader, no, ok, pci, checkTable } from "./doctor-model.ts";
 
 /**
  * The pptdevs checks case by case (issue 36): the loader lines, the bus and the running kernel's
  * environment as doctor may meet them. Statuses are asserted here, the whole lines by the snapshot.
  */
-type Row = readonly [name: string, m: HostModel, status: CheckStatus];
-
-function table(title: string, run: (m: HostModel) => Check, rows: readonly Row[]) {
-  describe(title, () => {
-    for (const [name, m, status] of rows) {
-      test(name, () => {
-        const c = run(m);
-        expect(c.status).toBe(status);
-        expect(line(c)).toMatchSnapshot();
-      });
-    }
-  });
-}
+const table = checkTable;
 
 const conf = (text: string, over: Partial<HostModel> = {}) => host({ loader: loader(`vmm_load="YES"\n${text}`), ...over });
 

@@ -3,30 +3,18 @@ import { runDoctor } from "../src/core/doctor/doctor.ts";
 import { instancesCheck } from "../src/core/doctor/instances.ts";
 import { runtimeOnlyCheck } from "../src/core/doctor/runtime.ts";
 import { conflictsCheck, rebootCheck } from "../src/core/doctor/state.ts";
-import { type Check, type CheckStatus, EXIT_CODE, check, overall } from "../src/core/doctor/types.ts";
+import { type CheckStatus, EXIT_CODE, check, overall } from "../src/core/doctor/types.ts";
 import type { HostModel } from "../src/core/model/model.ts";
 import { assignmentsOf } from "../src/core/vm/assignments.ts";
 import type { VmConfig, VmInventory } from "../src/core/vm/configs.ts";
 import { vmProcesses } from "../src/core/vm/instances.ts";
-import { cfgOf, dev, host, kv, line, loader, no, ok, pci } from "./doctor-model.ts";
+import { cfgOf, dev, host, kv, line, loader, no, ok, pci, checkTable } from "./doctor-model.ts";
 
 /**
  * The doctor checks of what changed since boot, of the VM configs and of /dev/vmm, case by case
  * (issue 36). Statuses are asserted here, the whole lines by the snapshot.
  */
-type Row = readonly [name: string, m: HostModel, status: CheckStatus];
-
-function table(title: string, run: (m: HostModel) => Check, rows: readonly Row[]) {
-  describe(title, () => {
-    for (const [name, m, status] of rows) {
-      test(name, () => {
-        const c = run(m);
-        expect(c.status).toBe(status);
-        expect(line(c)).toMatchSnapshot();
-      });
-    }
-  });
-}
+const table = checkTable;
 
 /** A host whose loader.conf and kernel environment are the ones given. */
 const boot = (conf: string, env: Record<string, string>, over: Partial<HostModel> = {}) => host({ loader: loader(conf), kenv: ok(kv(env)), ...over });
