@@ -5,7 +5,8 @@ import { joinPath as join } from "../core/text/path.ts";
 import { type CommandResult, type DirResult, type FileResult, type StatResult, commandKey } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
 import { FILE_LIMIT, describeErrno, kindOf } from "./node-fs.ts";
-import { HostJsonSchema, describeIssues } from "./recording-format.ts";
+import { describeIssues } from "../core/text/issues.ts";
+import { HostJsonSchema } from "./recording-format.ts";
 
 /** A command's recorded output may be big (a 10,000-device pciconf listing is 6.5 MB). */
 const OUTPUT_LIMIT = 256 << 20;

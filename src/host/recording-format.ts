@@ -29,10 +29,3 @@ export const HostJsonSchema = v.object({
 
 export type HostJson = v.InferOutput<typeof HostJsonSchema>;
 
-/** One line naming where in host.json the first problem is. */
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  const first = issues[0];
-  if (!first) return "invalid";
-  const where = first.path?.map((p) => String(p.key)).join(".") ?? "";
-  return where ? `${where}: ${first.message}` : first.message;
-}

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { parsePassthruEntry } from "./passthru-entry.ts";
 import { goFields } from "../text/go-json.ts";
 import { topObject } from "../text/json-spans.ts";
+import { describeIssues } from "../text/issues.ts";
 
 function hosterSchemas() {
   return {
@@ -40,13 +41,7 @@ function parseJson<T>(text: string, schema: v.GenericSchema<unknown, T>): { valu
     return { error: `not valid JSON (${(e as Error).message})` };
   }
   const r = v.safeParse(schema, data);
-  return r.success ? { value: r.output } : { error: issueText(r.issues[0]) };
-}
-
-/** valibot's first issue as one line: where in the document, then what. */
-function issueText(issue: v.BaseIssue<unknown>): string {
-  const where = issue.path?.map((p) => String(p.key)).join(".");
-  return where ? `${where}: ${issue.message}` : issue.message;
+  return r.success ? { value: r.output } : { error: describeIssues(r.issues) };
 }
 
 /**
@@ -84,7 +79,7 @@ export function parseHosterVm(text: string): HosterVm | { error: string } {
   if (top === null) return { error: "is not a JSON object" };
   // The fields as Go's decoder fills them: keys matched case-insensitively, the last match kept.
   const fields = v.safeParse((schemas ??= hosterSchemas()).vm, goFields(text, top, VM_FIELDS));
-  if (!fields.success) return { error: issueText(fields.issues[0]) };
+  if (!fields.success) return { error: describeIssues(fields.issues) };
   const r = { value: fields.output };
   const problems: string[] = [];
   const raw = r.value.passthru ?? [];
