@@ -37,7 +37,11 @@ export class RecordedHost implements Host {
     // start-up, for every command (+2 ms for args, which never reads a recording).
     const fs = await import("node:fs");
     const folder = new Folder(dir, fs);
-    const raw = folder.read("host.json", OUTPUT_LIMIT, `${dir} is not a recorded host: no host.json in it; ${recordingsIn(dir, fs) ?? "make one with 'pptctl capture DIR' on the FreeBSD host"}`);
+    const raw = folder.read(
+      "host.json",
+      OUTPUT_LIMIT,
+      () => `${dir} is not a recorded host: no host.json in it; ${recordingsIn(dir, fs) ?? "make one with 'pptctl capture DIR' on the FreeBSD host"}`,
+    );
     let data: unknown;
     try {
       data = JSON.parse(raw.toString("utf8"));
@@ -49,7 +53,7 @@ export class RecordedHost implements Host {
       throw new PptError(`${jsonPath}: not a pptctl-host/1 recording (${describeIssues(parsed.issues)}); re-capture it with 'pptctl capture DIR'`);
     }
     const spec = parsed.output;
-    const missing = (rel: string) => `${jsonPath} names ${rel}, which is missing from ${dir}; copy the whole folder`;
+    const missing = (rel: string) => () => `${jsonPath} names ${rel}, which is missing from ${dir}; copy the whole folder`;
     const output = (rel: string | null) => (rel === null ? "" : folder.read(rel, OUTPUT_LIMIT, missing(rel)).toString("utf8"));
     const commands = new Map<string, CommandResult>();
     for (const c of spec.commands) {
@@ -119,7 +123,8 @@ class Folder {
     }
   }
 
-  read(rel: string, limit: number, missing: string): Buffer {
+  /** `missing` is asked only when the file is missing: its message may list the folder. */
+  read(rel: string, limit: number, missing: () => string): Buffer {
     const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
     let path = this.root;
     for (const [i, part] of parts.entries()) {
@@ -131,7 +136,7 @@ class Folder {
         st = this.fs.lstatSync(path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing);
+        if (code === "ENOENT" || code === "ENOTDIR") throw new PptError(missing());
         throw new PptError(`${join(this.dir, rel)}: ${describeErrno(e)}`);
       }
       if (st.isSymbolicLink()) {
@@ -140,7 +145,7 @@ class Folder {
         );
       }
       if (!last) {
-        if (!st.isDirectory()) throw new PptError(missing);
+        if (!st.isDirectory()) throw new PptError(missing());
         this.checked.add(path);
       } else if (!st.isFile()) {
         throw new PptError(`${join(this.dir, rel)}: is ${kindOf(st)}, not a regular file; a recording holds only regular files: re-capture the host`);
@@ -152,7 +157,7 @@ class Folder {
   }
 
   /** A recorded host file: its bytes as captured; over the live bound it is unknown, as live. */
-  readBytes(rel: string, missing: string): FileResult {
+  readBytes(rel: string, missing: () => string): FileResult {
     const bytes = this.read(rel, OUTPUT_LIMIT, missing);
     if (bytes.length > FILE_LIMIT) return { kind: "unknown", reason: `is ${bytes.length} bytes, over the ${FILE_LIMIT} bytes pptctl reads of one file; not read` };
     return { kind: "file", text: bytes.toString("latin1") };
