@@ -42,6 +42,10 @@ describe("redact", () => {
     ["config: 'Serial Number' is a dmesg rule, not a config one", "config", "# Serial Number S123\n", { text: "# Serial Number S123\n", items: [] }],
     ["config: a password commented out with blanks after the #", "config", "#   vnc_password=x\n#\tpassword=y\n", { text: `#   vnc_password="${REDACTED}"\n#\tpassword="${REDACTED}"\n`, items: ["vnc_password", "password"] }],
     ["pciconf without a serial number: nothing said", "pciconf", "    ecap 0001[100] = AER 2 0 fatal 0 non-fatal 1 corrected\n", { text: "    ecap 0001[100] = AER 2 0 fatal 0 non-fatal 1 corrected\n", items: [] }],
+    // The version is 4 bits (PCI_EXTCAP_VER), so it may take two digits.
+    ["pciconf: a serial capability of a two-digit version", "pciconf", "    ecap 0003[100] = Serial 15 24f5a96983b30200\n", { text: `    ecap 0003[100] = Serial 15 ${REDACTED}\n`, items: ["1 PCIe device serial number"] }],
+    ["pciconf: a serial with something after it is still redacted", "pciconf", "    ecap 0003[100] = Serial 1 24f5a96983b30200 \n", { text: `    ecap 0003[100] = Serial 1 ${REDACTED} \n`, items: ["1 PCIe device serial number"] }],
+    ["pciconf: only the capability's own line, not the words quoted after other text", "pciconf", "    device     = x ecap 0003[100] = Serial 1 24f5\n", { text: "    device     = x ecap 0003[100] = Serial 1 24f5\n", items: [] }],
     ["the serial rule is pciconf's only", "dmesg", "    ecap 0003[100] = Serial 1 24f5a96983b30200\n", { text: "    ecap 0003[100] = Serial 1 24f5a96983b30200\n", items: [] }],
   ];
   for (const [name, kind, input, want] of rows) test(name, () => expect(redact(kind, input)).toEqual(want));

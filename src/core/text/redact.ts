@@ -21,8 +21,9 @@ const SERIAL_LINE = /(Serial Number:?\s+)(\S+)/g;
  * (usr.sbin/pciconf/cap.c ecap_sernum). It is one device's own number, and NICs often build it
  * from their MAC (EUI-64). pptctl reads nothing from it.
  * https://github.com/freebsd/freebsd-src/blob/main/usr.sbin/pciconf/cap.c
+ * Not held to the end of the line: a number with something after it is still a number.
  */
-const DEVICE_SERIAL = /^(\s*ecap 0003\[[0-9a-f]+\] = Serial \d+ )[0-9a-f]+$/gm;
+const DEVICE_SERIAL = /^(\s*ecap 0003\[[0-9a-f]+\] = Serial \d+ )[0-9a-f]+/gm;
 
 /** The process list has its own rules (vm/instances.ts redactProcessList): it knows which lines name VMs. */
 export type RedactKind = "kenv" | "dmesg" | "config" | "lock" | "pciconf";
@@ -70,17 +71,18 @@ export function redact(kind: RedactKind, text: string): Redaction {
 
 // name="value", name='value' or name=value, one per line (kenv, loader.conf, rc.conf, vm-bhyve
 // .conf), also commented out (`# password=…` still holds the password) or after a word
-// (`export TOKEN=…`). A CR at the end is part of what follows the value (\s*).
-const ASSIGNMENT = /(\s*(?:#\s*)?)([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(["']?)(.*?)\4(\s*(?:#.*)?)$/;
+// (`export TOKEN=…`). Whatever comes before the name (blanks, `#`, `export`) is kept as it is,
+// so the pattern starts at the name. A CR at the end is part of what follows the value (\s*).
+const ASSIGNMENT = /([A-Za-z0-9_.\-[\]]+)(\s*=\s*)(["']?)(.*?)\3(\s*(?:#.*)?)$/;
 
 function redactAssignments(text: string, secret: (key: string) => boolean, items: string[]): string {
   return text
     .split("\n")
     .map((line) => {
       const m = ASSIGNMENT.exec(line);
-      if (!m || !secret(m[2]!) || m[5] === "" || m[5] === REDACTED) return line;
-      items.push(m[2]!);
-      return `${line.slice(0, m.index)}${m[1]}${m[2]}${m[3]}${m[4] || '"'}${REDACTED}${m[4] || '"'}${m[6]}`;
+      if (!m || !secret(m[1]!) || m[4] === "" || m[4] === REDACTED) return line;
+      items.push(m[1]!);
+      return `${line.slice(0, m.index)}${m[1]}${m[2]}${m[3] || '"'}${REDACTED}${m[3] || '"'}${m[5]}`;
     })
     .join("\n");
 }
