@@ -34,6 +34,7 @@ table("pptdevs syntax", (m) => syntaxCheck(cfgOf(m), m.loaderUnknown), [
   ["hw.vmm.amdvi.enable with $NAME: only the line can be named", conf('hw.vmm.amdvi.enable="${X}"\n'), "fail"],
   ["pptdevs set twice", conf('pptdevs="1/0/0"\npptdevs="2/0/0"\n'), "warn"],
   ["one duplicate across records", conf('pptdevs="1/0/0"\npptdevs2="1/0/0"\n'), "warn"],
+  ["set twice and a duplicate: both said", conf('pptdevs="1/0/0"\npptdevs="2/0/0"\npptdevs2="2/0/0"\n'), "warn"],
 ]);
 
 const gpu = dev("ppt0", "1:0:0", { caps: [MSIX] });

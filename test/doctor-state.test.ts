@@ -32,6 +32,8 @@ table("reboot pending", rebootCheck, [
   ["vmm_load written since boot", boot('vmm_load="YES"\n', {}), "warn"],
   ["vmm_load only in the kernel", boot("", { vmm_load: "YES" }), "warn"],
   ["vmm_load differs only in case and blanks", boot('vmm_load=" yes"\n', { vmm_load: "YES" }), "pass"],
+  ["the kernel's vmm_load has a blank after it", boot('vmm_load="YES"\n', { vmm_load: "YES " }), "pass"],
+  ["two added since boot, one line naming both", boot('vmm_load="YES"\npptdevs="1/0/0 2/0/0 4/0/0"\n', { vmm_load: "YES", pptdevs: "1/0/0" }), "warn"],
   ["amdvi enabled since boot", boot('hw.vmm.amdvi.enable="1"\n', { "hw.vmm.amdvi.enable": "0" }), "warn"],
   ["iommu setting changed", boot('hw.vmm.iommu.enable="0"\n', {}), "warn"],
   [
@@ -124,6 +126,8 @@ table("on ppt at run time only", runtime, [
   ["a VF on ppt with iovctl_files set", ppt("", [PF, VF("ppt0", 1)], { rc: new Map([["iovctl_files", "/etc/iov/ixl0.conf"]]) }), "pass"],
   ["two VFs on ppt with iovctl_files set", ppt("", [PF, VF("ppt0", 1), VF("ppt1", 2)], { rc: new Map([["iovctl_files", "/etc/iov/ixl0.conf"]]) }), "pass"],
   ["a VF on ppt, iovctl_files blank", ppt("", [PF, VF("ppt0", 1)], { rc: new Map([["iovctl_files", " "]]) }), "warn"],
+  ["a VF on ppt, iovctl_files not set", ppt("", [PF, VF("ppt0", 1)]), "warn"],
+  ["two VFs and a loose card with iovctl_files set", ppt("", [PF, VF("ppt0", 1), VF("ppt1", 2), dev("ppt2", "5:0:0")], { rc: new Map([["iovctl_files", "/etc/iov/ixl0.conf"]]) }), "warn"],
   ["a VF and a loose card with iovctl_files set", ppt("", [PF, VF("ppt0", 1), dev("ppt1", "5:0:0")], { rc: new Map([["iovctl_files", "/etc/iov/ixl0.conf"]]) }), "warn"],
 ]);
 

@@ -1,3 +1,4 @@
+import { PptError } from "../errors.ts";
 import { type Quirk, indexListing, quirksFor } from "../knowledge/quirks.ts";
 import { resetMethod } from "../knowledge/reset.ts";
 import type { HostModel } from "../model/model.ts";
@@ -10,9 +11,8 @@ import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
 /** Devices that are, or are configured to be, passthrough devices and are on the bus. */
-function reserved(m: HostModel, cfg: PptdevsConfig): PciDevice[] {
-  if (!m.pci.ok) return [];
-  return m.pci.value.devices.filter((d) => d.driver === "ppt" || cfg.entries.some((a) => sameAddr(a, d.addr)));
+function reserved(devices: readonly PciDevice[], cfg: PptdevsConfig): PciDevice[] {
+  return devices.filter((d) => d.driver === "ppt" || cfg.entries.some((a) => sameAddr(a, d.addr)));
 }
 
 const name = (d: PciDevice) => `${d.name} (${formatBhyve(d.addr)})`;
@@ -21,7 +21,7 @@ const name = (d: PciDevice) => `${d.name} (${formatBhyve(d.addr)})`;
 export function resetCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const area = "reset";
   if (!m.pci.ok) return check("reset", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
-  const devs = reserved(m, cfg);
+  const devs = reserved(m.pci.value.devices, cfg);
   if (devs.length === 0) return check("reset", area, "skip", "no reserved devices");
   const listed = capsListed(m.pci.value.devices);
   if (!listed) return check("reset", area, "unknown", "the PCI listing has no capability lines (made without pciconf -c)", "run 'pciconf -lvc' by hand, or capture the host again");
@@ -47,13 +47,13 @@ function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number; ma
     const entries = c.entries.map((e) => parsePassthruEntry(e, m.vms.pptNames));
     if (entries.some((e) => "error" in e)) continue;
     const ok = entries as Exclude<(typeof entries)[number], { error: string }>[];
-    if (!ok.some((e) => sameAddr(e.addr, a))) continue;
     try {
       const plan = allocateSlots(ok, { firstSlot: DEFAULT_FIRST_SLOT, reserved: new Set() });
       const hit = plan.assignments.find((x) => sameAddr(x.entry.addr, a));
       if (hit) out.push({ vm: c.vm, slot: hit.slot, manager: c.manager });
-    } catch {
+    } catch (e) {
       // args reports a broken passthru list itself; here it only means "cannot tell".
+      if (!(e instanceof PptError)) throw e;
     }
   }
   return out;
@@ -64,7 +64,7 @@ export function quirksCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const area = "quirks";
   if (!m.pci.ok) return check("quirks", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const devices = m.pci.value.devices;
-  const devs = reserved(m, cfg);
+  const devs = reserved(devices, cfg);
   if (devs.length === 0) return check("quirks", area, "skip", "no reserved devices");
   const listed = capsListed(devices);
   const index = indexListing(devices);
@@ -78,7 +78,8 @@ export function quirksCheck(m: HostModel, cfg: PptdevsConfig): Check {
           const how = g.manager === "hoster" ? "Hoster cannot pin a slot (its NIC is at slot 2): pass it with vm-bhyve or plain bhyve" : `pin it (${formatBhyve(d.addr)}=2:0)`;
           risks.push({ d, q, why: `${name(d)} lands at guest slot ${g.slot} in ${g.vm}, not 2: ${how}` });
         }
-        if (wrong.length === 0) infos.push(`${q.id} ${formatBhyve(d.addr)}`);
+        // Shown only when nothing is at risk, so an IGD at a wrong slot needs no exception here.
+        infos.push(`${q.id} ${formatBhyve(d.addr)}`);
       } else if (q.risk) risks.push({ d, q, why: `${name(d)}: ${q.title}` });
       else infos.push(`${q.id} ${formatBhyve(d.addr)}`);
     }
