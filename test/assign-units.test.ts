@@ -163,6 +163,11 @@ describe("planAssign case by case", () => {
     ["no PCI listing", () => run("vm-preflight", { commands: { [commandKey(CMD.pciconf)]: { kind: "ran", exit: 1, stdout: "", stderr: "denied\n" } } }, "assign", "test-vm-2", ["47/0/0"])],
     ["the same device twice", () => run("vm-preflight", {}, "assign", "test-vm-2", ["47/0/0", "aq0"])],
     ["unassign a card taken out", () => run("vm-preflight", {}, "unassign", "gw", ["89/0/0", "89/0/1"])],
+    ["unassign a function gone from the bus: its sibling on the bus stays", () => run("vm-preflight", {}, "unassign", "gw", ["89/0/1"])],
+    // QLogic FC functions go together (quirk qlogic-fc-functions), but only those on the bus pull their card along.
+    ["unassign a QLogic FC function gone from the bus: function 0 on the bus stays", () => run("vm-preflight", extra("isp0@pci0:5:0:0:\tclass=0x0c0400 rev=0x02 hdr=0x00 vendor=0x1077 device=0x2532 subvendor=0x1077 subdevice=0x015d\n    cap 11[ac] = MSI-X supports 16 messages\n"), "unassign", "test-vm-1", ["5/0/1"])],
+    ["assign a storage controller already on ppt: no danger to the host", () => run("vm-preflight", { pciconf: readFileSync(join(host("vm-preflight"), "pciconf-lvc.txt"), "utf8").replace("nvme0@pci0:90:0:0:", "ppt9@pci0:90:0:0:") }, "assign", "test-vm-2", ["90/0/0"])],
+    ["assign a storage controller on its host driver: the danger said", () => run("vm-preflight", {}, "assign", "test-vm-2", ["90/0/0"])],
     ["unassign a GPU: its audio goes too", () => run("vm-preflight", {}, "unassign", "test-vm-1", ["1/0/0"])],
     ["with --attach: no 'host loses it' warning", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/2/0"], true)],
     ["without --attach: the warning", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/2/0"])],
@@ -170,6 +175,7 @@ describe("planAssign case by case", () => {
     ["no capability list: refused", () => run("vm-preflight", {}, "assign", "test-vm-2", ["0/31/5"])],
     ["another PCI domain: refused", () => run("vm-preflight", extra("em9@pci1:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x10d3 subvendor=0x8086 subdevice=0xa01f\n    cap 05[c8] = MSI supports 1 message, 64 bit\n"), "assign", "test-vm-2", ["pci1:3:0:0"])],
     ["one function of a three-function card left", () => run("vm-preflight", extra("igb0@pci0:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb1@pci0:3:0:1:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb2@pci0:3:0:2:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n"), "assign", "test-vm-2", ["3/0/0", "3/0/1"])],
+    ["one function of a three-function card, and a device of another card", () => run("vm-preflight", extra("igb0@pci0:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb1@pci0:3:0:1:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n"), "assign", "test-vm-2", ["3/0/0", "47/0/0"])],
     ["two functions of it left", () => run("vm-preflight", extra("igb0@pci0:3:0:0:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb1@pci0:3:0:1:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\nigb2@pci0:3:0:2:\tclass=0x020000 rev=0x01 hdr=0x00 vendor=0x8086 device=0x1521 subvendor=0x8086 subdevice=0x0001\n    cap 11[70] = MSI-X supports 10 messages\n"), "assign", "test-vm-2", ["3/0/0"])],
     ["a device written in a config pptctl cannot read: refused", () => run("list-vms", { files: { "/zroot/vm-encrypted/test-vm-3/vm_config.json": '{ "passthru": ["47/0/0", ' } }, "assign", "gw", ["47/0/0"])],
     ["by its ppt name in a config pptctl cannot read: refused", () => run("list-vms", { files: { "/zroot/vm-encrypted/test-vm-3/vm_config.json": '{ "passthru": ["ppt4", ' } }, "assign", "gw", ["0/13/2"])],
@@ -200,6 +206,12 @@ describe("editFor: each manager's edit, and what stops it", () => {
       configNotWired: go(() => editFor("assign", t("bhyve-config"), "name=x\nmemory.wired=false\n", A, new Set(), [])),
       configFull: go(() => editFor("assign", t("bhyve-config"), Array.from({ length: 29 }, (_, i) => `pci.0.${i + 1}.0.device=virtio-net\n`).reverse().join(""), A, new Set(), [])),
       nothing: go(() => editFor("assign", t("hoster"), "{}", [], new Set(), [])),
+    }).toMatchSnapshot();
+  });
+  test("unassign: a Hoster list with an entry Hoster would skip is refused; a -k file's unassign has nothing to run", () => {
+    expect({
+      hosterBesideBroken: go(() => editFor("unassign", t("hoster"), '{ "passthru": ["9/9", "47/0/0"] }\n', A, new Set(), [])),
+      config: go(() => editFor("unassign", t("bhyve-config"), "memory.wired=true\npci.0.6.0.device=passthru\npci.0.6.0.bus=47\npci.0.6.0.slot=0\npci.0.6.0.func=0\n", A, new Set(), [])),
     }).toMatchSnapshot();
   });
   test("the IGD: pinned to 2 where free, said where another entry holds 2", () => {

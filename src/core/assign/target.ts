@@ -88,10 +88,10 @@ export function configTarget(action: Action, path: string, before: string | null
   if (known) {
     throw new PptError(`${action}: ${path} is ${known.vm}'s ${known.layout === "hoster" ? "Hoster" : "vm-bhyve"} config, not a bhyve_config(5) file: use --vm ${shellWord(known.vm!)}`, 1);
   }
-  const look = before === null ? null : foreignFormat(before);
-  if (look) throw new PptError(`${action}: ${path} looks like ${look}, not a bhyve_config(5) file, and its manager would never read pci.0.S.F lines: give the VM with --vm NAME (and its directory with --vms PATH)`, 1);
   const entries: string[] = [];
   if (before !== null) {
+    const look = foreignFormat(before);
+    if (look) throw new PptError(`${action}: ${path} looks like ${look}, not a bhyve_config(5) file, and its manager would never read pci.0.S.F lines: give the VM with --vm NAME (and its directory with --vms PATH)`, 1);
     const config = parseBhyveConfig(before);
     if ("error" in config) throw new PptError(`${action}: ${path}: ${config.error}; nothing was changed`, 1);
     for (const p of config.passthru) {
