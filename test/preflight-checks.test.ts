@@ -23,6 +23,8 @@ const MSIX = "    cap 11[70] = MSI-X supports 4 messages";
 const GPU = dev("ppt0", "1:0:0", { caps: [FLR, MSI] });
 const AUDIO = dev("ppt1", "1:0:1", { cls: "0x040300", caps: [PM, MSI] });
 const NIC = dev("ppt2", "2:0:0", { vendor: 0x8086, cls: "0x020000", caps: [FLR, MSIX] });
+/** QLogic Fibre Channel functions, which go to a guest together (quirk qlogic-fc-functions). */
+const QL = (f: number) => dev(`ppt${10 + f}`, `5:0:${f}`, { vendor: 0x1077, cls: "0x0c0400", caps: [FLR, MSIX] });
 /** 32 GiB the host lets users wire, none wired yet. */
 const WIRING = ok({ maxPages: 1 << 23, wiredPages: 0, pageSize: 4096 });
 const BASE = { pci: pci(GPU, AUDIO, NIC), loader: loader('vmm_load="YES"\npptdevs="1/0/0 1/0/1 2/0/0"\n'), wiring: WIRING };
@@ -63,8 +65,14 @@ const ROWS: readonly Row[] = [
   ["a device with no capability list", host({ ...BASE, pci: pci(GPU, dev("ppt4", "4:0:0", { caps: [] })) }), spec(["4/0/0"])],
   ["a device with INTx only", host({ ...BASE, pci: pci(GPU, dev("ppt4", "4:0:0", { caps: [PM] })) }), spec(["4/0/0"])],
   ["a device in domain 1", host({ ...BASE, pci: pci(GPU, dev("ppt4", "4:0:0").replace("@pci0:", "@pci1:")) }), spec([], { devices: [{ addr: addr(4, 0, 0, 1), text: "pci.0.6.0", entry: null, guest: null, rom: null }] })],
+  ["two devices with INTx only", host({ ...BASE, pci: pci(GPU, dev("ppt4", "4:0:0", { caps: [PM] }), dev("ppt5", "5:0:0", { caps: [PM] })) }), spec(["4/0/0", "5/0/0"])],
   // the card
   ["a GPU without its audio", M, spec(["1/0/0"])],
+  ["a GPU and its audio on bus 0: chipset functions, not a card", host({ ...BASE, pci: pci(dev("ppt6", "0:3:0", { caps: [FLR, MSI] }), dev("ppt7", "0:3:1", { cls: "0x040300", caps: [PM, MSI] })) }), spec(["0/3/0"])],
+  ["a QLogic FC function not on the bus, function 0 on it", host({ ...BASE, pci: pci(GPU, QL(0)) }), spec(["5/0/1"])],
+  ["two QLogic FC functions of three: the third named once", host({ ...BASE, pci: pci(QL(0), QL(1), QL(2)) }), spec(["5/0/0", "5/0/1"])],
+  ["one QLogic FC function of three: both others in one fix", host({ ...BASE, pci: pci(QL(0), QL(1), QL(2)) }), spec(["5/0/0"])],
+  ["a QLogic FC function listed twice, one left out: said once", host({ ...BASE, pci: pci(QL(0), QL(1)) }), spec(["5/0/0", "5/0/0"])],
   ["a GPU without its audio, bhyve -k file", M, spec(["1/0/0"], { manager: "bhyve-config", vm: "/vm/my desk.conf", path: "/vm/my desk.conf" })],
   // ppt
   ["a device on its host driver and one without a driver", host({ ...BASE, pci: pci(dev("vgapci0", "1:0:0", { caps: [FLR, MSI] }), dev("none1", "1:0:1", { cls: "0x040300", caps: [PM, MSI] })) }), WHOLE],
@@ -73,6 +81,7 @@ const ROWS: readonly Row[] = [
   // holders and the VM's own instance
   ["another VM runs with the device", withVms(M, { configs: [DESK, vm("lab", ["1/0/0"])], instances: ["lab"], processes: ps("4242 bhyve: lab") }), WHOLE],
   ["another VM's config names the device", withVms(M, { configs: [DESK, vm("lab", ["1/0/0"]), vm("old", ["1/0/1"])], instances: [], processes: [] }), WHOLE],
+  ["a running VM no config describes may hold the devices", withVms(M, { configs: [DESK], instances: ["ghost"], processes: ps("4242 bhyve: ghost") }), WHOLE],
   ["/dev/vmm unreadable", withVms(M, { configs: [DESK], instances: null, processes: [] }), WHOLE],
   ["running now", withVms(M, { configs: [DESK], instances: ["desk"], processes: ps("4242 bhyve: desk") }), WHOLE],
   ["starting now", withVms(M, { configs: [DESK], instances: ["desk"], processes: ps("70 /bin/sh /usr/local/sbin/vm _run desk", "77 bhyveload -m 8G desk") }), WHOLE],
@@ -130,6 +139,10 @@ test("the statuses an admin acts on", () => {
   expect(status("another VM runs with the device", "vm.holders")).toBe("fail");
   expect(status("another VM's config names the device", "vm.holders")).toBe("warn");
   expect(status("/dev/vmm unreadable", "vm.holders")).toBe("unknown");
+  expect(status("a running VM no config describes may hold the devices", "vm.holders")).toBe("warn");
+  expect(status("a GPU and its audio on bus 0: chipset functions, not a card", "vm.card")).toBe("pass");
+  expect(status("a QLogic FC function not on the bus, function 0 on it", "vm.card")).toBe("pass");
+  expect(status("one QLogic FC function of three: both others in one fix", "vm.card")).toBe("warn");
   expect(status("left behind", "vm.instance")).toBe("fail");
   expect(status("starting now", "vm.instance")).toBe("pass");
   expect(status("ROM unreadable", "vm.rom")).toBe("unknown");

@@ -6,7 +6,7 @@ import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } fr
 import { baseClassName, subClassName } from "./pci/classes.ts";
 import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci/device.ts";
 import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
-import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "./knowledge/interrupts.ts";
+import { NO_CAPS_WORDS, interruptsOf, intxWords } from "./knowledge/interrupts.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
 import { readPptdevsConfig } from "./loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "./runtime/kenv.ts";
@@ -78,7 +78,7 @@ export function eligibility(d: PciDevice, capsListed = true): Eligibility {
   if (!d.hasCapInfo && !capsListed) return { ok: null, text: "maybe (no capability list)", reason: "the listing was made without pciconf -c, so MSI/MSI-X support is unknown" };
   const irq = interruptsOf(d, capsListed);
   if (irq === "none") return { ok: false, text: "no (no capability list)", reason: `it ${NO_CAPS_WORDS}` };
-  if (irq === "intx") return { ok: true, text: "yes (INTx only)", reason: `it ${INTX_WORDS}` };
+  if (irq === "intx") return { ok: true, text: "yes (INTx only)", reason: `it ${intxWords()}` };
   return { ok: true, text: irq === "msix" ? "yes (MSI-X)" : "yes (MSI)" };
 }
 

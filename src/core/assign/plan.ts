@@ -5,7 +5,7 @@
  */
 import { PptError } from "../errors.ts";
 import { indexListing, quirksFor } from "../knowledge/quirks.ts";
-import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
+import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { resetMethod } from "../knowledge/reset.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
@@ -132,7 +132,7 @@ function refuseDevice(d: PciDevice, listed: boolean, warnings: string[]): void {
   if (platform) throw new PptError(`assign: ${describe(d)} is the ${platform[0]}: ${platform[1]}`, 1);
   const irq = interruptsOf(d, listed);
   if (irq === "none") throw new PptError(`assign: ${describe(d)} ${NO_CAPS_WORDS}; it cannot go to a guest`, 1);
-  if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
+  if (irq === "intx") warnings.push(`${describe(d)} ${intxWords()}`);
 }
 
 /**

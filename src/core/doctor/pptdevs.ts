@@ -1,7 +1,7 @@
 import { formatBhyve, sameAddr } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader, leftBehind, looksWedged } from "../pci/device.ts";
 import type { HostModel } from "../model/model.ts";
-import { INTX_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
+import { interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "../runtime/kenv.ts";
 import { PPTDEVS_NAMES } from "../loader/pptdevs.ts";
@@ -141,7 +141,7 @@ export function msiCheck(m: HostModel): Check {
     return check("ppt-msi", area, "warn", list(wedged.map((d) => `${d.name} (${formatBhyve(d.addr)}) reads all ones: the device may be wedged`)), "reset it with a reboot; if it stays so, reseat or replace the card");
   }
   if (intx.length > 0) {
-    return check("ppt-msi", area, "warn", `${list(intx.map(named))} ${INTX_WORDS.replace("has neither", intx.length === 1 ? "has neither" : "have neither")}`, "fine for a device that needs one interrupt; for one that needs more, pass a device with MSI or MSI-X");
+    return check("ppt-msi", area, "warn", `${list(intx.map(named))} ${intxWords(intx.length)}`, "fine for a device that needs one interrupt; for one that needs more, pass a device with MSI or MSI-X");
   }
   if (!listed) return check("ppt-msi", area, "unknown", "the PCI listing has no capability lines (made without pciconf -c)", "run 'pciconf -lvc' by hand, or capture the host again");
   return check("ppt-msi", area, "pass", `every ppt device has MSI or MSI-X (${ppt.map((d) => d.name).join(", ")})`);

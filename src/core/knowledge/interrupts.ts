@@ -20,7 +20,9 @@ export function interruptsOf(d: PciDevice, listed: boolean): Interrupts {
   return listed ? "none" : "unknown";
 }
 
-export const INTX_WORDS =
-  "has neither MSI nor MSI-X: bhyve gives the guest an emulated one-message MSI capability and vmm delivers the device's legacy interrupt line (INTx, which it may share with host devices) to it, so it works with one interrupt and no more";
+/** What an INTx-only device means for a guest, after the name of one device (or of `count`). */
+export function intxWords(count = 1): string {
+  return `${count === 1 ? "has" : "have"} neither MSI nor MSI-X: bhyve gives the guest an emulated one-message MSI capability and vmm delivers the device's legacy interrupt line (INTx, which it may share with host devices) to it, so it works with one interrupt and no more`;
+}
 
 export const NO_CAPS_WORDS = "has no PCI capability list at all, so bhyve cannot offer the guest an MSI capability for it and refuses it ('failed to initialize MSI')";

@@ -6,7 +6,7 @@ import type { Setting } from "./edit.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { baseClassName } from "../pci/classes.ts";
-import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
+import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { wholeCardCompanions } from "../knowledge/whole-card.ts";
 import { type PciDevice, baseClass, capsListed, isBridgeHeader, leftBehind } from "../pci/device.ts";
 import { PPTDEVS_NAMES, type PptdevsRecord, normalizeEntries, packPptdevs } from "./pptdevs.ts";
@@ -153,7 +153,7 @@ function addedWarnings(devices: readonly PciDevice[], added: readonly PciAddress
     const irq = interruptsOf(d, capsListed(devices));
     if (irq === "unknown") warnings.push(`${describe(d)}: pciconf showed no capabilities, so MSI/MSI-X support is unknown`);
     else if (irq === "none") warnings.push(`${describe(d)} ${NO_CAPS_WORDS}`);
-    else if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
+    else if (irq === "intx") warnings.push(`${describe(d)} ${intxWords()}`);
   }
   const left = leftBehind(devices, wanted);
   if (left.length > 0 && !withFunctions) {

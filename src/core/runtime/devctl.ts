@@ -16,7 +16,7 @@ import { assignmentsOf } from "../vm/assignments.ts";
 import { holderWords, holdersOf } from "../vm/holders.ts";
 import { PptError } from "../errors.ts";
 import { dangersOf } from "../model/guards.ts";
-import { INTX_WORDS, NO_CAPS_WORDS, interruptsOf } from "../knowledge/interrupts.ts";
+import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { hasModule } from "../parse/kldstat.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
@@ -107,7 +107,7 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
     for (const d of picked) {
       const irq = interruptsOf(d, listed);
       if (irq === "none") warnings.push(`${describe(d)} ${NO_CAPS_WORDS}, even on ppt`);
-      if (irq === "intx") warnings.push(`${describe(d)} ${INTX_WORDS}`);
+      if (irq === "intx") warnings.push(`${describe(d)} ${intxWords()}`);
     }
   }
   // The environment as each step will find it: devices released together share its records.
