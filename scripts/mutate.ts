@@ -34,17 +34,17 @@ export const MODULES: readonly Module[] = [
   { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign-units", "assign-target"] },
 ];
 
-function config(m: Module): object {
+function config(m: Module, only?: { mutate: readonly string[]; report: string }): object {
   const files = m.tests.map((t) => `test/${t}.test.ts`).join(" ");
   const filter = m.skip ? ` -t '^(?!.*${m.skip})'` : "";
   return {
     testRunner: "command",
     commandRunner: { command: `${BUN} test ${files}${filter}` },
-    mutate: m.mutate,
+    mutate: only?.mutate ?? m.mutate,
     coverageAnalysis: "off",
     reporters: ["clear-text", "json"],
     clearTextReporter: { reportMutants: false, reportScoreTable: true },
-    jsonReporter: { fileName: `reports/mutation/${m.name}.json` },
+    jsonReporter: { fileName: `reports/mutation/${only?.report ?? m.name}.json` },
     tempDirName: ".stryker-tmp",
     // Bun runs TypeScript without checking types, so the sandbox's files need no @ts-nocheck
     // header (one there would change the generated report index a test compares byte for byte).
@@ -91,6 +91,19 @@ interface ReportMutant {
   location: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 
+/**
+ * The lines that held survivors, as Stryker's `file:from-to` ranges: `--recheck MODULE` runs only
+ * the mutants there against today's tests (minutes, not the module's whole run).
+ */
+export function survivorLines(report: { files: Record<string, { mutants: ReportMutant[] }> }): string[] {
+  const out: string[] = [];
+  for (const [file, f] of Object.entries(report.files)) {
+    const lines = new Set(f.mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage").map((m) => m.location.start.line));
+    for (const l of [...lines].sort((a, b) => a - b)) out.push(`${file}:${l}-${l}`);
+  }
+  return out;
+}
+
 /** Each survivor as `file:line:column Mutator 'original' -> 'replacement'`, in file order. */
 export function survivors(report: { files: Record<string, { source: string; mutants: ReportMutant[] }> }): string[] {
   const out: string[] = [];
@@ -115,6 +128,25 @@ if (import.meta.main && process.argv[2] === "--survivors") {
     process.exit(2);
   }
   console.log(survivors(JSON.parse(readFileSync(path, "utf8"))).join("\n"));
+} else if (import.meta.main && process.argv[2] === "--recheck") {
+  const m = MODULES.find((x) => x.name === process.argv[3]);
+  const path = join(ROOT, "reports", "mutation", `${m?.name}.json`);
+  if (!m || !existsSync(path)) {
+    console.error(`mutate: --recheck needs a module with a report (modules: ${MODULES.map((x) => x.name).join(", ")}); run 'npm run mutate -- MODULE' first`);
+    process.exit(2);
+  }
+  const ranges = survivorLines(JSON.parse(readFileSync(path, "utf8")));
+  if (ranges.length === 0) {
+    console.log(`mutate: ${m.name} has no survivors to recheck`);
+    process.exit(0);
+  }
+  mkdirSync(join(ROOT, ".stryker-tmp"), { recursive: true });
+  const report = `${m.name}-recheck`;
+  const file = join(ROOT, ".stryker-tmp", `${report}.conf.json`);
+  writeFileSync(file, JSON.stringify(config(m, { mutate: ranges, report }), null, 2));
+  const r = Bun.spawnSync(["npx", "stryker", "run", file], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+  if (r.exitCode !== 0) process.exit(1);
+  console.log(survivors(JSON.parse(readFileSync(join(ROOT, "reports", "mutation", `${report}.json`), "utf8"))).join("\n") || `mutate: every mutant on ${ranges.length} survivor lines of ${m.name} is killed or named now`);
 } else if (import.meta.main && process.argv[2] === "--table") {
   const report = (name: string) => join(ROOT, "reports", "mutation", `${name}.json`);
   console.log(scoreTable((name) => (existsSync(report(name)) ? readFileSync(report(name), "utf8") : null)));
