@@ -59,6 +59,10 @@ const ROWS: readonly [string, VmSpec][] = [
   ["bhyve -k, IGD at 2 with the LPC at 31", kfile("pci.0.2.0.device=passthru\npci.0.2.0.bus=0\npci.0.2.0.slot=2\npci.0.2.0.func=0\npci.0.31.0.device=lpc\n")],
   ["bhyve -k, IGD at 2 without the LPC", kfile("pci.0.2.0.device=passthru\npci.0.2.0.bus=0\npci.0.2.0.slot=2\npci.0.2.0.func=0\n")],
   ["bhyve -k, IGD at 3 without the LPC", kfile("pci.0.3.0.device=passthru\npci.0.3.0.bus=0\npci.0.3.0.slot=2\npci.0.3.0.func=0\n")],
+  ["bhyve -k, a card before an IGD without the LPC: still wanted", kfile("pci.0.6.0.device=passthru\npci.0.6.0.bus=3\npci.0.6.0.slot=0\npci.0.6.0.func=0\npci.0.2.0.device=passthru\npci.0.2.0.bus=0\npci.0.2.0.slot=2\npci.0.2.0.func=0\n")],
+  ["bhyve -k, two functions at slot 31", kfile("pci.0.31.0.device=passthru\npci.0.31.0.bus=1\npci.0.31.0.slot=0\npci.0.31.0.func=0\npci.0.31.1.device=passthru\npci.0.31.1.bus=1\npci.0.31.1.slot=0\npci.0.31.1.func=1\n")],
+  ["vm-bhyve, function 7 is a function", spec("vm-bhyve", ["1/0/0=6:0", "1/0/1=6:7"])],
+  ["Hoster, two ARI functions above 7 in one slot", spec("hoster", ["3/0/0", "3/0/8", "3/0/9"], H())],
   ["bhyve -k, a card without IGD needs no LPC", kfile("pci.0.6.0.device=passthru\npci.0.6.0.bus=3\npci.0.6.0.slot=0\npci.0.6.0.func=0\n")],
 ];
 
