@@ -270,6 +270,25 @@ describe("reportChecks: one line per card, what it says, and to whom", () => {
     expect(await run([rep("x", { guest: "Windows 10" })], "debian12")).toEqual([]);
     expect((await run([rep("x", { guest: "Windows 10" }), rep("y", { guest: null })], null))[0]).toContain("reported fails ×2; the failure (Windows 10, 14.3-RELEASE)");
   });
+  test("a Linux VM beside a report that names no guest: both kinds said", async () => {
+    const out = await run([rep("l", { guest: "Debian 12" }), rep("n", { guest: null })], "debian12");
+    expect(out[0]).toContain("reported fails ×2 (Linux guests, and guests a report does not name); the failure (Debian 12, 14.3-RELEASE)");
+  });
+  test("a contributed report with no symptom says its result; one with no guest and no release names neither", async () => {
+    const bare = rep("b", { result: "partial", guest: null, symptoms: [], source: contributed, host: { ...base.host, release: null } });
+    expect(await run([bare], null)).toEqual([
+      "vm.reports.47/0/0 warn | ppt2 (47/0/0): reported partial ×1; the partial success: no symptom given (contributed) | read the report b before relying on it ('pptctl compat 47/0/0' lists them all); if it works for you, 'pptctl report --vm router --result works --guest …' records that",
+    ]);
+  });
+  test("only the function the VM passes is looked up, not another function of its card", async () => {
+    const m = await modelOf(REPORTED);
+    const devices = m.pci.ok ? m.pci.value.devices : [];
+    const f0 = devices.find((d) => d.name === "ppt2")!;
+    const f1 = { ...f0, name: "ppt9", addr: { ...f0.addr, func: 1 }, deviceId: 0x9999 };
+    const spec = specOfVm(m, "router")!;
+    const only = { ...spec, guest: null, devices: [{ ...spec.devices[0]!, addr: f1.addr, text: "47/0/1" }] };
+    expect(reportChecks(only, [...devices, f1], [rep("x", { guest: null })])).toEqual([]);
+  });
   test("a bhyve -k file is nobody's VM name: no report command offered", async () => {
     const [line] = await run([rep("x", { guest: null })], null, "bhyve-config");
     expect(line).toEndWith("before relying on it ('pptctl compat 47/0/0' lists them all)");

@@ -8,7 +8,7 @@ import { KIND_WORDS, guestKind, sameGuest } from "../compat/guest.ts";
 import { sourceShort, sourceUrl } from "../compat/words.ts";
 import { reportsFor, tally } from "../compat/match.ts";
 import type { Report } from "../compat/schema.ts";
-import { formatBhyve, sameDevice } from "../pci/address.ts";
+import { formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import type { PciDevice } from "../pci/device.ts";
 import { shellWord } from "../text/shell.ts";
 import type { VmSpec } from "./spec.ts";
@@ -16,7 +16,7 @@ import type { VmSpec } from "./spec.ts";
 export function reportChecks(spec: VmSpec, devices: readonly PciDevice[], reports: readonly Report[]): Check[] {
   const cards: PciDevice[] = [];
   for (const v of spec.devices) {
-    const d = devices.find((x) => sameDevice(x.addr, v.addr) && x.addr.func === v.addr.func);
+    const d = devices.find((x) => sameAddr(x.addr, v.addr));
     if (d && !cards.some((c) => sameDevice(c.addr, d.addr))) cards.push(d);
   }
   return cards.flatMap((d) => {
@@ -24,7 +24,7 @@ export function reportChecks(spec: VmSpec, devices: readonly PciDevice[], report
     const bad = mine.filter((r) => r.result !== "works");
     if (bad.length === 0) return [];
     const first = bad.find((r) => r.result === "fails") ?? bad[0]!;
-    const said = first.symptoms[0] ?? (first.source.kind === "public" ? first.source.says : first.result);
+    const said = first.symptoms[0] ?? (first.source.kind === "public" ? first.source.says : "no symptom given");
     const kind = guestKind(spec.guest);
     const where = kind === null ? "" : mine.every((r) => guestKind(r.guest) === kind) ? ` in ${KIND_WORDS[kind]} guests` : ` (${KIND_WORDS[kind]} guests, and guests a report does not name)`;
     const context = [first.guest, first.host.release].filter((x) => x !== null).join(", ");
