@@ -4,7 +4,7 @@ import { holdersOf, stateWord } from "./vm/holders.ts";
 import type { HostModel } from "./model/model.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci/address.ts";
 import { baseClassName, subClassName } from "./pci/classes.ts";
-import { type PciDevice, capsListed, isBridgeHeader, looksWedged } from "./pci/device.ts";
+import { type PciDevice, capsListed, hexId, isBridgeHeader, looksWedged } from "./pci/device.ts";
 import { type Quirk, indexListing, quirksFor } from "./knowledge/quirks.ts";
 import { NO_CAPS_WORDS, interruptsOf, intxWords } from "./knowledge/interrupts.ts";
 import { type ResetMethod, resetMethod } from "./knowledge/reset.ts";
@@ -116,8 +116,8 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       type: deviceType(d),
       // bhyve reaches domain 0 only; a B/S/F for another domain would name a different device.
       bhyve: a.domain === 0 ? formatBhyve(a) : "-",
-      vendor: d?.vendorName ?? (d ? hexId(d.vendorId) : "?"),
-      model: d?.deviceName ?? (d ? hexId(d.deviceId) : "?"),
+      vendor: d?.vendorName ?? (d ? (hexId(d.vendorId) ?? "?") : "?"),
+      model: d?.deviceName ?? (d ? (hexId(d.deviceId) ?? "?") : "?"),
       status: wanted ? statusOf(a, d, m.vms, assignments, problems, released.has(key)) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
       eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
@@ -132,10 +132,6 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
 function inOrder(addrs: PciAddress[]): PciAddress[] {
   for (let i = 1; i < addrs.length; i++) if (addrKey(addrs[i - 1]!) > addrKey(addrs[i]!)) return addrs.sort(compareAddr);
   return addrs;
-}
-
-function hexId(n: number | null): string {
-  return n === null ? "?" : `0x${n.toString(16).padStart(4, "0")}`;
 }
 
 function statusOf(a: PciAddress, d: PciDevice | null, inv: VmInventory, asg: Assignments, problems: readonly string[], released: boolean): DeviceStatus {

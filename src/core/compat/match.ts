@@ -4,10 +4,9 @@
  * another's): those are this device's reports. Reports of the same vendor and device class that
  * name another chip are only related — shown as such, never as this device's.
  */
-import type { PciDevice } from "../pci/device.ts";
+import { type PciDevice, hexId } from "../pci/device.ts";
 import type { Report, ReportResult } from "./schema.ts";
 
-const hex = (n: number | null) => (n === null ? null : `0x${n.toString(16).padStart(4, "0")}`);
 
 export interface Matched {
   readonly exact: readonly Report[];
@@ -15,8 +14,8 @@ export interface Matched {
 }
 
 export function reportsFor(d: PciDevice, reports: readonly Report[]): Matched {
-  const vendor = hex(d.vendorId);
-  const device = hex(d.deviceId);
+  const vendor = hexId(d.vendorId);
+  const device = hexId(d.deviceId);
   const base = d.classCode === null ? null : d.classCode >> 16;
   const exact: Report[] = [];
   const related: Report[] = [];
@@ -24,7 +23,7 @@ export function reportsFor(d: PciDevice, reports: readonly Report[]): Matched {
     for (const dev of [r.device, ...r.with]) {
       if (dev.vendor !== vendor) continue;
       const sameChip = dev.device !== null && dev.device === device;
-      const sameBoard = (dev.subvendor === null || dev.subvendor === hex(d.subvendorId)) && (dev.subdevice === null || dev.subdevice === hex(d.subdeviceId));
+      const sameBoard = (dev.subvendor === null || dev.subvendor === hexId(d.subvendorId)) && (dev.subdevice === null || dev.subdevice === hexId(d.subdeviceId));
       if (sameChip && sameBoard) {
         exact.push(r);
         break;
@@ -51,7 +50,7 @@ export function exactIndex(reports: readonly Report[]): (d: PciDevice) => readon
     }
   }
   return (d) => {
-    const candidates = byChip.get(`${hex(d.vendorId)}:${hex(d.deviceId)}`);
+    const candidates = byChip.get(`${hexId(d.vendorId)}:${hexId(d.deviceId)}`);
     return candidates ? reportsFor(d, candidates).exact : [];
   };
 }

@@ -82,6 +82,11 @@ export function isAttached(d: PciDevice): boolean {
   return d.driver !== "none";
 }
 
+/** An ID as pciconf and the reports write it (`0x10de`); null for one pciconf did not print. */
+export function hexId(n: number | null, width = 4): string | null {
+  return n === null ? null : `0x${n.toString(16).padStart(width, "0")}`;
+}
+
 export function hex4(n: number | null): string {
   return n === null ? "????" : n.toString(16).padStart(4, "0");
 }
