@@ -138,6 +138,20 @@ describe("buildReports", () => {
     const long = dev("ppt2", "2:0:0", { vendor: 0x15b3, cls: "0x020000", caps: [MSI], label: "L".repeat(200) });
     expect(build(onHost({ pci: pci(long) }), spec(["2/0/0"]))[0]!.device.name).toBe(`? ${"L".repeat(118)}`);
   });
+  test("a device pciconf names nothing and whose IDs it did not print: '?' and null IDs, an id without them", () => {
+    const nameless = dev("ppt2", "2:0:0", { vendor: 0x15b3, cls: "0x020000", caps: [MSI] }).replace(/\n {4}device {5}= .*/, "");
+    const m = onHost({ pci: pci(nameless) });
+    const d = m.pci.ok ? m.pci.value.devices[0]! : null;
+    const bare = { ...m, pci: ok({ ...(m.pci.ok ? m.pci.value : { devices: [] }), devices: [{ ...d!, vendorId: null, deviceId: null, subvendorId: null }] }) } as HostModel;
+    const [r] = build(bare, spec(["2/0/0"]));
+    expect(r!.device).toMatchObject({ vendor: null, device: null, subvendor: null, subdevice: "0x11bd", name: "?" });
+    expect(r!.id).toBe("unknown-windows-11-23h2-2026-12-07");
+  });
+  test("a bhyve -k file's devices have no passthru entry: no options, one slot", () => {
+    const k = spec(["2/0/0"], { manager: "bhyve-config" });
+    const [r] = build(onHost(), { ...k, devices: k.devices.map((v) => ({ ...v, entry: null })) });
+    expect(r!.passed).toMatchObject({ grouping: "one-slot", options: [] });
+  });
   test("pciconf unreadable, or none of the VM's devices on the bus: one line why", () => {
     expect(buildReports(onHost({ pci: no("pciconf: permission denied") }), spec(["1/0/0"]), INPUT)).toEqual({ error: "cannot list PCI devices: pciconf: permission denied" });
     expect(buildReports(onHost(), spec(["9/0/0"]), INPUT)).toEqual({ error: "desk has no passthru device on this host's bus to report on" });
