@@ -93,12 +93,22 @@ interface ReportMutant {
 
 /**
  * The lines that held survivors, as Stryker's `file:from-to` ranges: `--recheck MODULE` runs only
- * the mutants there against today's tests (minutes, not the module's whole run).
+ * the mutants there against today's tests (minutes, not the module's whole run). The source may
+ * have moved since the report: each line is found again by its text, the nearest copy to where it
+ * was; a line that is gone is skipped (its code changed, so its old mutants are gone too).
  */
-export function survivorLines(report: { files: Record<string, { mutants: ReportMutant[] }> }): string[] {
+export function survivorLines(report: { files: Record<string, { source: string; mutants: ReportMutant[] }> }, current: (file: string) => string | null): string[] {
   const out: string[] = [];
   for (const [file, f] of Object.entries(report.files)) {
-    const lines = new Set(f.mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage").map((m) => m.location.start.line));
+    const old = f.source.split("\n");
+    const now = current(file)?.split("\n") ?? [];
+    const lines = new Set<number>();
+    for (const m of f.mutants) {
+      if (m.status !== "Survived" && m.status !== "NoCoverage") continue;
+      const text = old[m.location.start.line - 1];
+      const at = now.flatMap((l, i) => (l === text ? [i + 1] : [])).sort((a, b) => Math.abs(a - m.location.start.line) - Math.abs(b - m.location.start.line))[0];
+      if (at !== undefined) lines.add(at);
+    }
     for (const l of [...lines].sort((a, b) => a - b)) out.push(`${file}:${l}-${l}`);
   }
   return out;
@@ -135,7 +145,7 @@ if (import.meta.main && process.argv[2] === "--survivors") {
     console.error(`mutate: --recheck needs a module with a report (modules: ${MODULES.map((x) => x.name).join(", ")}); run 'npm run mutate -- MODULE' first`);
     process.exit(2);
   }
-  const ranges = survivorLines(JSON.parse(readFileSync(path, "utf8")));
+  const ranges = survivorLines(JSON.parse(readFileSync(path, "utf8")), (file) => (existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), "utf8") : null));
   if (ranges.length === 0) {
     console.log(`mutate: ${m.name} has no survivors to recheck`);
     process.exit(0);

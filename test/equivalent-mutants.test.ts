@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { equivalents, markdown } from "../scripts/equivalent-mutants.ts";
-import { MODULES, score, scoreTable, survivors } from "../scripts/mutate.ts";
+import { MODULES, score, scoreTable, survivorLines, survivors } from "../scripts/mutate.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -45,4 +45,8 @@ test("a report read back: the score table and each survivor with its code", () =
   expect(table[2]).toBe("| loader | src/core/loader/**/*.ts | 50.0 % | 4 | 2 |");
   expect(table[3]).toStartWith("| vm | src/core/vm/");
   expect(table[3]).toEndWith("| not run | | |");
+  // --recheck: the survivor's line found again after the source moved, or skipped once it is gone.
+  expect(survivorLines(report, () => "// a comment\nconst x = 1;\nif (a === b) go();\n")).toEqual(["src/a.ts:3-3"]);
+  expect(survivorLines(report, () => "if (a === b) go();\n\n\nif (a === b) go();\n")).toEqual(["src/a.ts:1-1"]);
+  expect(survivorLines(report, () => "const x = 1;\nif (a !== b) go();\n")).toEqual([]);
 });
