@@ -111,6 +111,7 @@ const ROWS: readonly Row[] = [
   ["setup-memory: EEXIST, starting", STARTING, "vm_setup_memory: File exists", "desk"],
   ["setup-memory: EEXIST, unknown", withVms(H, { configs: [DESK], instances: ["desk"], processes: null }), "Unable to setup memory (17)", "desk"],
   ["setup-memory: EEXIST, no VM named, two instances", withVms(H, { configs: [DESK], instances: ["desk", "lab"], processes: ps("5 bhyve: lab") }), "Unable to setup memory (17)"],
+  ["setup-memory: EEXIST, no VM named, two left behind: a fix for each", withVms(H, { configs: [DESK], instances: ["desk", "lab"], processes: [] }), "Unable to setup memory (17)"],
   ["setup-memory: EEXIST, no VM named, no instance", withVms(H, { instances: [], processes: [] }), "Unable to setup memory (17)"],
   ["setup-memory: EEXIST, no VM named, /dev/vmm unreadable", withVms(H, { instances: null }), "Unable to setup memory (17)"],
   ["setup-memory: another errno", H, "Unable to setup memory (22)"],
