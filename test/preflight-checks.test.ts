@@ -24,7 +24,7 @@ const GPU = dev("ppt0", "1:0:0", { caps: [FLR, MSI] });
 const AUDIO = dev("ppt1", "1:0:1", { cls: "0x040300", caps: [PM, MSI] });
 const NIC = dev("ppt2", "2:0:0", { vendor: 0x8086, cls: "0x020000", caps: [FLR, MSIX] });
 /** QLogic Fibre Channel functions, which go to a guest together (quirk qlogic-fc-functions). */
-const QL = (f: number) => dev(`ppt${10 + f}`, `5:0:${f}`, { vendor: 0x1077, cls: "0x0c0400", caps: [FLR, MSIX] });
+const QL = (f: number, bsf = `5:0:${f}`) => dev(`ppt${10 + f}`, bsf, { vendor: 0x1077, cls: "0x0c0400", caps: [FLR, MSIX] });
 /** 32 GiB the host lets users wire, none wired yet. */
 const WIRING = ok({ maxPages: 1 << 23, wiredPages: 0, pageSize: 4096 });
 const BASE = { pci: pci(GPU, AUDIO, NIC), loader: loader('vmm_load="YES"\npptdevs="1/0/0 1/0/1 2/0/0"\n'), wiring: WIRING };
@@ -69,6 +69,8 @@ const ROWS: readonly Row[] = [
   // the card
   ["a GPU without its audio", M, spec(["1/0/0"])],
   ["a GPU and its audio on bus 0: chipset functions, not a card", host({ ...BASE, pci: pci(dev("ppt6", "0:3:0", { caps: [FLR, MSI] }), dev("ppt7", "0:3:1", { cls: "0x040300", caps: [PM, MSI] })) }), spec(["0/3/0"])],
+  ["QLogic FC functions on bus 0: chipset functions, not a card", host({ ...BASE, pci: pci(QL(0, "0:5:0"), QL(1, "0:5:1")) }), spec(["0/5/0"])],
+  ["one QLogic FC function of three, bhyve -k file: both others in one fix", host({ ...BASE, pci: pci(QL(0), QL(1), QL(2)) }), spec(["5/0/0"], { manager: "bhyve-config", vm: "/vm/fc.conf", path: "/vm/fc.conf" })],
   ["a QLogic FC function not on the bus, function 0 on it", host({ ...BASE, pci: pci(GPU, QL(0)) }), spec(["5/0/1"])],
   ["two QLogic FC functions of three: the third named once", host({ ...BASE, pci: pci(QL(0), QL(1), QL(2)) }), spec(["5/0/0", "5/0/1"])],
   ["one QLogic FC function of three: both others in one fix", host({ ...BASE, pci: pci(QL(0), QL(1), QL(2)) }), spec(["5/0/0"])],
@@ -141,6 +143,7 @@ test("the statuses an admin acts on", () => {
   expect(status("/dev/vmm unreadable", "vm.holders")).toBe("unknown");
   expect(status("a running VM no config describes may hold the devices", "vm.holders")).toBe("warn");
   expect(status("a GPU and its audio on bus 0: chipset functions, not a card", "vm.card")).toBe("pass");
+  expect(status("QLogic FC functions on bus 0: chipset functions, not a card", "vm.card")).toBe("pass");
   expect(status("a QLogic FC function not on the bus, function 0 on it", "vm.card")).toBe("pass");
   expect(status("one QLogic FC function of three: both others in one fix", "vm.card")).toBe("warn");
   expect(status("left behind", "vm.instance")).toBe("fail");
