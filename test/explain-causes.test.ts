@@ -119,6 +119,7 @@ const ROWS: readonly Row[] = [
   ["setup-memory: another errno", H, "Unable to setup memory (22)"],
   ["setup-memory: another error in words", H, "vm_setup_memory: Invalid argument "],
   ["vm-create: vmm not loaded", host({ kld: kld("kernel"), vmmModule: ok(false), loader: loader(""), kenv: ok(kv({})) }), "vm_create: No such file or directory"],
+  ["vm-create: EEXIST, which bhyve itself never prints", H, "vm_create: File exists"],
   ["vm-create: vmm not loaded, a blank after the errno", host({ kld: kld("kernel"), vmmModule: ok(false), loader: loader(""), kenv: ok(kv({})) }), "vm_create: No such file or directory "],
   [
     "vm-create: vmm.ko could not use VT-x",

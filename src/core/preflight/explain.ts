@@ -231,6 +231,14 @@ function msiSetupCause(call: string, err: string): Cause {
 }
 
 function vmCreateCause(m: HostModel, err: string): Cause {
+  // bhyverun.c do_open takes EEXIST as a VM its loader set up and goes on; perror is for the rest.
+  // https://github.com/freebsd/freebsd-src/blob/main/usr.sbin/bhyve/bhyverun.c
+  if (/file exists/i.test(err)) {
+    return {
+      cause: "vm_create found the VM's instance in /dev/vmm already; bhyve itself never prints this (do_open takes an existing instance as one its loader set up and goes on), so another program that creates VMs did",
+      fix: "'pptctl list' or 'pptctl doctor --vm NAME' shows whether a process runs that instance; destroy it only when none does",
+    };
+  }
   const vmm = vmmCheck(m, readPptdevsConfig(m.loader).records.length > 0);
   const cpu = cpuVirtCheck(m);
   const bad = [vmm, cpu].find((c) => c.status === "fail");
