@@ -120,6 +120,8 @@ const ROWS: readonly Row[] = [
   ["setup-memory: another error in words", H, "vm_setup_memory: Invalid argument "],
   ["vm-create: vmm not loaded", host({ kld: kld("kernel"), vmmModule: ok(false), loader: loader(""), kenv: ok(kv({})) }), "vm_create: No such file or directory"],
   ["vm-create: EEXIST, which bhyve itself never prints", H, "vm_create: File exists"],
+  ["vm-create: vmm not checked on arm64", host({ platform: ok(kv({ "kern.osrelease": "15.0-RELEASE", "hw.machine": "arm64" })) }), "vm_create: Device not configured"],
+  ["a passthru line on arm64: no ppt state explains it", host({ platform: ok(kv({ "kern.osrelease": "15.0-RELEASE", "hw.machine": "arm64" })) }), "bhyve: PCI device at 1/0/0 is not using the ppt(4) driver"],
   ["vm-create: vmm not loaded, a blank after the errno", host({ kld: kld("kernel"), vmmModule: ok(false), loader: loader(""), kenv: ok(kv({})) }), "vm_create: No such file or directory "],
   [
     "vm-create: vmm.ko could not use VT-x",

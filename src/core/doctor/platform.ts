@@ -65,7 +65,8 @@ export function cpuVirtCheck(m: HostModel): Check {
 
 export { cpuVendor };
 
-function isArm64(m: HostModel): boolean {
+/** FreeBSD's arm64 bhyve has no ppt driver and no IOMMU code (see platformCheck's sources). */
+export function isArm64(m: HostModel): boolean {
   return (m.platform.ok ? m.platform.value.get("hw.machine") : undefined) === "arm64";
 }
 
@@ -76,8 +77,7 @@ function tunable(m: HostModel, name: string): string | undefined {
 
 export function iommuCheck(m: HostModel): Check {
   const area = "IOMMU";
-  const machine = m.platform.ok ? m.platform.value.get("hw.machine") : undefined;
-  if (machine === "arm64") return check("iommu", area, "skip", "not applicable: FreeBSD has no PCI passthrough on arm64 (see platform)");
+  if (isArm64(m)) return check("iommu", area, "skip", "not applicable: FreeBSD has no PCI passthrough on arm64 (see platform)");
   const iommuEnable = tunable(m, "hw.vmm.iommu.enable") ?? (m.vmm.ok ? m.vmm.value.get("hw.vmm.iommu.enable") : undefined);
   if (iommuEnable !== undefined && iommuEnable.trim() === "0") {
     return check("iommu", area, "fail", "hw.vmm.iommu.enable=0 turns passthrough off", "remove hw.vmm.iommu.enable=0 from the loader.conf family and reboot");

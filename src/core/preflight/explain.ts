@@ -4,7 +4,7 @@
  * the host's state rules a cause out, it says what holds instead, or that pptctl cannot tell.
  * Pure: the ROM files' state comes in from the host layer.
  */
-import { cpuVirtCheck, iommuCheck, vmmCheck } from "../doctor/platform.ts";
+import { cpuVirtCheck, iommuCheck, isArm64, vmmCheck } from "../doctor/platform.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addr, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
@@ -40,7 +40,10 @@ type Match = RegExpExecArray;
 export function explainLine(m: HostModel, line: string, ctx: ExplainContext): Explanation {
   for (const form of CATALOGUE) {
     const x = form.pattern.exec(line);
-    if (x) return { line, id: form.id, passthrough: true, source: form.source, ...CAUSES[form.id]!(m, x, ctx) };
+    if (!x) continue;
+    // The host's ppt, IOMMU and MSI state cannot explain a passthru device on a host that has none.
+    const cause = isArm64(m) && form.source.file === PASSTHRU_FILE ? ARM64 : CAUSES[form.id]!(m, x, ctx);
+    return { line, id: form.id, passthrough: true, source: form.source, ...cause };
   }
   return { line, id: null, passthrough: PASSTHROUGH_WORDS.test(line), source: null, cause: null, fix: null };
 }
@@ -54,6 +57,11 @@ const bdf = (x: Match, i = 1) => addr(Number(x[i]), Number(x[i + 1]), Number(x[i
 const deviceAt = (m: HostModel, a: PciAddress) => (m.pci.ok ? (m.pci.value.devices.find((d) => sameAddr(d.addr, a)) ?? null) : null);
 const where = (d: PciDevice) => (d.driver === "none" ? "without a driver" : `on ${d.name}`);
 const GUESS_NOTHING = "pptctl cannot tell more from what it reads on this host";
+const PASSTHRU_FILE = "usr.sbin/bhyve/pci_passthru.c";
+const ARM64: Cause = {
+  cause: "this host is arm64, where bhyve passes no PCI device through (no ppt driver and no IOMMU code), so no state of the device here can make this line go away",
+  fix: "run VMs that pass devices through on an amd64 host",
+};
 
 const CAUSES: Record<string, (m: HostModel, x: Match, ctx: ExplainContext) => Cause> = {
   "not-ppt": (m, x, ctx) => assignCause(m, bdf(x), x[4] ? null : "ENOENT", ctx),
@@ -243,7 +251,8 @@ function vmCreateCause(m: HostModel, err: string): Cause {
   const cpu = cpuVirtCheck(m);
   const bad = [vmm, cpu].find((c) => c.status === "fail");
   if (bad) return { cause: `vmm could not create the VM (${err.trim()}): ${bad.summary}`, fix: bad.fix };
-  return { cause: `vmm could not create the VM (${err.trim()}); pptctl finds vmm in order here (${vmm.summary}), so ${GUESS_NOTHING}`, fix: "'kldstat -m vmm' and 'dmesg | tail' as root" };
+  const state = vmm.status === "pass" ? `pptctl finds vmm in order here (${vmm.summary})` : `pptctl cannot tell whether vmm is in order here (${vmm.summary})`;
+  return { cause: `vmm could not create the VM (${err.trim()}); ${state}, so ${GUESS_NOTHING}`, fix: "'kldstat -m vmm' and 'dmesg | tail' as root" };
 }
 
 /** vm-bhyve's util::check_bhyve_iommu: 'acpidump -t | grep DMAR' or 'vmm.amdvi.enable: 1' in 'sysctl hw'. */
