@@ -21,7 +21,7 @@ interface Module {
 }
 
 export const MODULES: readonly Module[] = [
-  { name: "loader", mutate: ["src/core/loader/**/*.ts"], tests: ["loader-units", "plan-units", "loader", "properties", "plan", "mutants"] },
+  { name: "loader", mutate: ["src/core/loader/**/*.ts"], tests: ["loader-units", "plan-units", "loader", "properties", "plan", "mutants", "arm64"] },
   {
     name: "vm",
     mutate: ["src/core/vm/{slots,vm-bhyve,vm-bhyve-edit,hoster,hoster-edit,bhyve-config,passthru-entry}.ts"],
@@ -29,9 +29,9 @@ export const MODULES: readonly Module[] = [
   },
   { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["safe-write-units", "writer", "mutants"], skip: "70 rounds" },
   { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["redact-units", "capture-safety", "untrusted-input"] },
-  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "report-build", "explain-causes", "preflight-slots", "preflight-checks", "explain-catalogue", "preflight", "vm-doctor", "explain", "compat", "mutants"] },
+  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "report-build", "explain-causes", "preflight-slots", "preflight-checks", "explain-catalogue", "preflight", "vm-doctor", "explain", "compat", "mutants", "arm64"] },
   { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor-units", "doctor-platform", "doctor-pptdevs", "doctor-state", "doctor-knowledge", "doctor", "knowledge", "real-hosts", "mutants"] },
-  { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign-units", "assign-target"] },
+  { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign-units", "assign-target", "arm64"] },
 ];
 
 function config(m: Module, only?: { mutate: readonly string[]; report: string }): object {

@@ -9,6 +9,7 @@ import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.
 import { resetMethod } from "../knowledge/reset.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
+import { ARM64_NO_PASSTHROUGH, isArm64 } from "../model/virt.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type Selector, describe, resolveOne } from "../pci/selector.ts";
@@ -56,6 +57,8 @@ export interface AssignRequest {
 export function planAssign(m: HostModel, req: AssignRequest): AssignPlan {
   const { action, target } = req;
   if (req.selectors.length === 0) throw new PptError(`${action}: name at least one device, e.g. 'pptctl ${action} 1/0/0 --vm NAME'`);
+  // unassign still works there: an old entry may be cleaned up.
+  if (action === "assign" && isArm64(m)) throw new PptError(`assign: ${ARM64_NO_PASSTHROUGH}, so the VM could not start with the device; nothing was changed`, 1);
   if (!m.pci.ok) throw new PptError(`${action}: cannot list PCI devices: ${m.pci.reason}`, 1);
   const devices = m.pci.value.devices;
   const index = indexListing(devices);

@@ -1,5 +1,5 @@
 import { hasModule } from "../parse/kldstat.ts";
-import { cpuVendor, vmmInit } from "../model/virt.ts";
+import { cpuVendor, isArm64, vmmInit } from "../model/virt.ts";
 import { isYes } from "../parse/loader-conf.ts";
 import type { HostModel } from "../model/model.ts";
 import { type Check, check } from "./types.ts";
@@ -64,11 +64,6 @@ export function cpuVirtCheck(m: HostModel): Check {
 }
 
 export { cpuVendor };
-
-/** FreeBSD's arm64 bhyve has no ppt driver and no IOMMU code (see platformCheck's sources). */
-export function isArm64(m: HostModel): boolean {
-  return (m.platform.ok ? m.platform.value.get("hw.machine") : undefined) === "arm64";
-}
 
 /** The value the next boot uses: loader.conf family first, then what the kernel got. */
 function tunable(m: HostModel, name: string): string | undefined {

@@ -4,6 +4,7 @@ import { PptError } from "../errors.ts";
 import { isYes, where } from "../parse/loader-conf.ts";
 import type { Setting } from "./edit.ts";
 import type { HostModel } from "../model/model.ts";
+import { ARM64_NO_PASSTHROUGH, isArm64 } from "../model/virt.ts";
 import { type PciAddress, addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { baseClassName } from "../pci/classes.ts";
 import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.ts";
@@ -42,6 +43,8 @@ export interface Plan {
 
 /** From selectors to loader.conf settings. Pure; every refusal is a one-line PptError. */
 export function makePlan(m: HostModel, req: PlanRequest): Plan {
+  // Taking entries out still works there: an old pptdevs line may be cleaned up.
+  if (req.select.length > 0 && isArm64(m)) throw new PptError(`plan: ${ARM64_NO_PASSTHROUGH}, so a pptdevs entry reserves nothing; nothing was changed`, 1);
   if (!m.pci.ok) throw new PptError(`plan: cannot list PCI devices: ${m.pci.reason}`, 1);
   const devices = m.pci.value.devices;
   if (m.loaderUnknown.length > 0) {

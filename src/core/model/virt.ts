@@ -14,6 +14,18 @@ export function cpuVendor(m: HostModel): "intel" | "amd" | null {
   return null;
 }
 
+/**
+ * FreeBSD 14 has no vmm on arm64; the arm64 vmm of later releases has no ppt driver and no IOMMU
+ * code (sys/arm64/vmm/io holds only vgic and vtimer).
+ * https://github.com/freebsd/freebsd-src/tree/main/sys/arm64/vmm
+ */
+export function isArm64(m: HostModel): boolean {
+  return (m.platform.ok ? m.platform.value.get("hw.machine") : undefined) === "arm64";
+}
+
+/** Why nothing about passthrough can be set up or fixed on an arm64 host. */
+export const ARM64_NO_PASSTHROUGH = "this host is arm64, where FreeBSD's bhyve passes no PCI device through (no ppt driver and no IOMMU code)";
+
 /** Did vmm.ko's initialisation (VT-x / SVM set-up) succeed? */
 export type VmmInit =
   | { readonly state: "not-loaded" }

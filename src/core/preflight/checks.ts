@@ -9,6 +9,7 @@ import { type QuirkIndex, indexListing, quirksFor } from "../knowledge/quirks.ts
 import { resetMethod } from "../knowledge/reset.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
+import { ARM64_NO_PASSTHROUGH, isArm64 } from "../model/virt.ts";
 import { addrKey, formatBhyve, sameAddr, sameDevice } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { assignmentsOf } from "../vm/assignments.ts";
@@ -27,6 +28,7 @@ export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, 
   const n = spec.devices.length;
   const checks = [configCheck(spec)];
   if (n === 0) return [...checks, check("vm.devices", "devices", "skip", "the VM has no passthru devices")];
+  if (isArm64(m)) return [...checks, check("vm.devices", "devices", "fail", `${ARM64_NO_PASSTHROUGH}: ${spec.vm} cannot start with its passthru devices here`, "run the VM on an amd64 host, or take the passthru entries out of its config")];
   if (!m.pci.ok) return [...checks, check("vm.devices", "devices", "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand")];
   const devices = m.pci.value.devices;
   const listed = capsListed(devices);

@@ -4,7 +4,8 @@
  * the host's state rules a cause out, it says what holds instead, or that pptctl cannot tell.
  * Pure: the ROM files' state comes in from the host layer.
  */
-import { cpuVirtCheck, iommuCheck, isArm64, vmmCheck } from "../doctor/platform.ts";
+import { cpuVirtCheck, iommuCheck, vmmCheck } from "../doctor/platform.ts";
+import { ARM64_NO_PASSTHROUGH, isArm64 } from "../model/virt.ts";
 import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addr, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
@@ -59,7 +60,7 @@ const where = (d: PciDevice) => (d.driver === "none" ? "without a driver" : `on 
 const GUESS_NOTHING = "pptctl cannot tell more from what it reads on this host";
 const PASSTHRU_FILE = "usr.sbin/bhyve/pci_passthru.c";
 const ARM64: Cause = {
-  cause: "this host is arm64, where bhyve passes no PCI device through (no ppt driver and no IOMMU code), so no state of the device here can make this line go away",
+  cause: `${ARM64_NO_PASSTHROUGH}, so no state of the device here can make this line go away`,
   fix: "run VMs that pass devices through on an amd64 host",
 };
 
@@ -259,7 +260,7 @@ function vmCreateCause(m: HostModel, err: string): Cause {
 function vmBhyveIommuCause(m: HostModel): Cause {
   const iommu = iommuCheck(m);
   // iommuCheck skips only arm64, where bhyve has no ppt driver and no IOMMU code (doctor/platform.ts).
-  if (iommu.status === "skip") return { cause: "vm-bhyve found no IOMMU, and this arm64 host has none bhyve could use: FreeBSD passes PCI devices through on amd64 only", fix: "run VMs that pass devices through on an amd64 host" };
+  if (iommu.status === "skip") return { cause: `vm-bhyve found no IOMMU: ${ARM64_NO_PASSTHROUGH}`, fix: ARM64.fix };
   const dmar = m.acpi.ok && m.acpi.value.status === "ok" ? m.acpi.value.tables.includes("DMAR") : null;
   const amdvi = m.vmm.ok ? m.vmm.value.get("hw.vmm.amdvi.enable")?.trim() === "1" : null;
   if (dmar || amdvi) {

@@ -19,6 +19,7 @@ import { dangersOf } from "../model/guards.ts";
 import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { hasModule } from "../parse/kldstat.ts";
 import type { HostModel } from "../model/model.ts";
+import { ARM64_NO_PASSTHROUGH, isArm64 } from "../model/virt.ts";
 import { type PciAddress, addrKey, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type KenvChange, reattachChanges, releaseChanges } from "./kenv.ts";
@@ -82,6 +83,7 @@ export function planRuntime(m: HostModel, action: Action, selectors: readonly Se
   }
   if (picked.length === 0) return { action, steps: [], warnings: [], already };
   if (action === "attach") {
+    if (isArm64(m)) throw new PptError(`attach: ${ARM64_NO_PASSTHROUGH}; nothing was moved`, 1);
     if (!m.kld.ok) throw new PptError(`attach: cannot tell whether vmm.ko is loaded (${m.kld.reason}); run as root`, 1);
     if (!hasModule(m.kld.value, "vmm.ko")) {
       throw new PptError("attach: vmm.ko is not loaded, so there is no ppt driver to attach to; load it with 'kldload vmm' (and add vmm_load=\"YES\" to /boot/loader.conf for pptdevs)", 1);
