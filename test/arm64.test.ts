@@ -52,3 +52,10 @@ test("doctor --vm: the VM cannot start with its devices, and no ppt fix is offer
     `FAIL vm.devices [devices] ${REASON}: desk cannot start with its passthru devices here | fix: run the VM on an amd64 host, or take the passthru entries out of its config`,
   ]);
 });
+
+test("list --all: no device there can be passed through, with the reason in JSON", async () => {
+  const r = await cli(["--from", ARM, "list", "--all", "--json"]);
+  const devices = JSON.parse(r.stdout).devices as { eligible: boolean; eligibility: string; eligibilityReason: string }[];
+  expect(devices.length).toBeGreaterThan(3);
+  for (const d of devices) expect(d).toMatchObject({ eligible: false, eligibility: "no (arm64)", eligibilityReason: REASON });
+});

@@ -2,6 +2,7 @@ import { type Assignments, assignmentsOf } from "./vm/assignments.ts";
 import type { VmInventory } from "./vm/configs.ts";
 import { holdersOf, stateWord } from "./vm/holders.ts";
 import type { HostModel } from "./model/model.ts";
+import { ARM64_NO_PASSTHROUGH, isArm64 } from "./model/virt.ts";
 import { type PciAddress, addrKey, compareAddr, formatBhyve, formatSelector } from "./pci/address.ts";
 import { baseClassName, subClassName } from "./pci/classes.ts";
 import { type PciDevice, capsListed, hexId, isBridgeHeader, looksWedged } from "./pci/device.ts";
@@ -102,6 +103,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
   const index = indexListing(devices);
   const reserved = new Set(pptdevs.map(addrKey));
   const released = new Set((m.kenv.ok ? releasedAtRuntime(m.kenv.value) : []).map(addrKey));
+  const arm64: Eligibility | null = isArm64(m) ? { ok: false, text: "no (arm64)", reason: ARM64_NO_PASSTHROUGH } : null;
   const rows = inOrder([...keys.values()]).map((a): InventoryRow => {
     const key = addrKey(a);
     const d = byAddr.get(key) ?? null;
@@ -120,7 +122,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       model: d?.deviceName ?? (d ? (hexId(d.deviceId) ?? "?") : "?"),
       status: wanted ? statusOf(a, d, m.vms, assignments, problems, released.has(key)) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
-      eligibility: d ? eligibility(d, listed) : { ok: false, text: "no (not on the bus)" },
+      eligibility: d ? (arm64 ?? eligibility(d, listed)) : { ok: false, text: "no (not on the bus)" },
       reset,
       quirks: d ? quirksFor(d, index, reset) : [],
     };
