@@ -436,7 +436,37 @@ describe("makePlan, case by case", () => {
       "o": {},
       "change": {
         "files": {
-          "/boot/loader.conf": "hw.vmm.amdvi.enable=\" 1 \"\nvmm_load=\"YES\"\n"
+          "/boot/loader.conf": "hw.vmm.amdvi.enable=\" 1 \"\nvmm_load=\"YES\"\npptdevs=\"3/0/0 3/0/1\"\n"
+        }
+      },
+      "want": {
+        "entries": [
+          "3/0/0",
+          "3/0/1"
+        ],
+        "added": [],
+        "removed": [],
+        "settings": [
+          {
+            "name": "pptdevs",
+            "value": "3/0/0 3/0/1"
+          }
+        ],
+        "unset": [],
+        "warnings": [],
+        "inSync": true,
+        "sysrc": [
+          "sysrc -f /boot/loader.conf 'pptdevs=3/0/0 3/0/1'"
+        ]
+      }
+    },
+    {
+      "name": "AMD reserving nothing: neither amdvi nor vmm_load asked",
+      "host": "A",
+      "o": {},
+      "change": {
+        "files": {
+          "/boot/loader.conf": "# nothing\n"
         }
       },
       "want": {
@@ -605,7 +635,7 @@ describe("makePlan, case by case", () => {
       }
     },
     {
-      "name": "no loader.conf at all",
+      "name": "no loader.conf at all, nothing asked: nothing to add, not even vmm_load",
       "host": "S",
       "o": {},
       "change": {
@@ -617,17 +647,50 @@ describe("makePlan, case by case", () => {
         "entries": [],
         "added": [],
         "removed": [],
+        "settings": [],
+        "unset": [],
+        "warnings": [],
+        "inSync": true,
+        "sysrc": []
+      }
+    },
+    {
+      "name": "no loader.conf at all, one device asked: vmm_load comes with it",
+      "host": "S",
+      "o": {
+        "select": [
+          "47/0/0"
+        ]
+      },
+      "change": {
+        "files": {
+          "/boot/loader.conf": null
+        }
+      },
+      "want": {
+        "entries": [
+          "47/0/0"
+        ],
+        "added": [
+          "47/0/0"
+        ],
+        "removed": [],
         "settings": [
           {
             "name": "vmm_load",
             "value": "YES"
+          },
+          {
+            "name": "pptdevs",
+            "value": "47/0/0"
           }
         ],
         "unset": [],
         "warnings": [],
         "inSync": false,
         "sysrc": [
-          "sysrc -f /boot/loader.conf vmm_load=YES"
+          "sysrc -f /boot/loader.conf vmm_load=YES",
+          "sysrc -f /boot/loader.conf pptdevs=47/0/0"
         ]
       }
     },

@@ -98,8 +98,10 @@ export function makePlan(m: HostModel, req: PlanRequest): Plan {
     );
   }
   const settings: Setting[] = [];
-  if (!isYes(m.loader.effective.get("vmm_load")?.value)) settings.push({ name: "vmm_load", value: "YES" });
-  if (cpuVendor(m) === "amd" && m.loader.effective.get("hw.vmm.amdvi.enable")?.value.trim() !== "1") {
+  // What pptdevs needs from the loader; a plan that leaves no entry needs neither.
+  const reserving = wanted.length > 0;
+  if (reserving && !isYes(m.loader.effective.get("vmm_load")?.value)) settings.push({ name: "vmm_load", value: "YES" });
+  if (reserving && cpuVendor(m) === "amd" && m.loader.effective.get("hw.vmm.amdvi.enable")?.value.trim() !== "1") {
     settings.push({ name: "hw.vmm.amdvi.enable", value: "1" });
   }
   settings.push(...packed.records);
