@@ -146,6 +146,11 @@ describe("buildReports", () => {
     const [r] = build(bare, spec(["2/0/0"]));
     expect(r!.device).toMatchObject({ vendor: null, device: null, subvendor: null, subdevice: "0x11bd", name: "?" });
     expect(r!.id).toBe("unknown-windows-11-23h2-2026-12-07");
+    // Either ID missing is enough: half an ID would name another chip.
+    const only = (over: object) => build({ ...bare, pci: ok({ devices: [{ ...d!, ...over }], unparsed: [] }) } as HostModel, spec(["2/0/0"]))[0]!.id;
+    expect(only({ vendorId: null })).toBe("unknown-windows-11-23h2-2026-12-07");
+    expect(only({ deviceId: null })).toBe("unknown-windows-11-23h2-2026-12-07");
+    expect(only({})).toBe("15b3-1cb2-windows-11-23h2-2026-12-07");
   });
   test("a bhyve -k file's devices have no passthru entry: no options, one slot", () => {
     const k = spec(["2/0/0"], { manager: "bhyve-config" });
