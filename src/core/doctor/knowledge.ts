@@ -4,9 +4,9 @@ import { resetMethod } from "../knowledge/reset.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, formatBhyve, sameAddr } from "../pci/address.ts";
 import { type PciDevice, capsListed } from "../pci/device.ts";
-import { parsePassthruEntry } from "../vm/passthru-entry.ts";
+import { type PassthruEntry, parsePassthruEntry } from "../vm/passthru-entry.ts";
 import type { PptdevsConfig } from "../loader/pptdevs-config.ts";
-import { DEFAULT_FIRST_SLOT, allocateSlots } from "../vm/slots.ts";
+import { DEFAULT_FIRST_SLOT, type SlotPlan, allocateSlots } from "../vm/slots.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
@@ -46,19 +46,23 @@ function guestSlots(m: HostModel, a: PciAddress): { vm: string; slot: number; ma
   for (const c of m.vms.configs) {
     const entries = c.entries.map((e) => parsePassthruEntry(e, m.vms.pptNames));
     if (entries.some((e) => "error" in e)) continue;
-    const ok = entries as Exclude<(typeof entries)[number], { error: string }>[];
-    try {
-      const plan = allocateSlots(ok, { firstSlot: DEFAULT_FIRST_SLOT, reserved: new Set() });
-      const hit = plan.assignments.find((x) => sameAddr(x.entry.addr, a));
-      if (hit) out.push({ vm: c.vm, slot: hit.slot, manager: c.manager });
-      // args reports a broken passthru list itself; here it only means "cannot tell".
-      // Stryker disable next-line BlockStatement: allocateSlots throws nothing but PptError, so rethrowing the rest cannot show
-    } catch (e) {
-      // Stryker disable next-line ConditionalExpression: allocateSlots throws nothing but PptError, so rethrowing the rest cannot show
-      if (!(e instanceof PptError)) throw e;
-    }
+    const plan = slotPlan(entries as PassthruEntry[]);
+    if (plan === null) continue;
+    const hit = plan.assignments.find((x) => sameAddr(x.entry.addr, a));
+    if (hit) out.push({ vm: c.vm, slot: hit.slot, manager: c.manager });
   }
   return out;
+}
+
+/** args's layout of a passthru list; null for a list args refuses (it says why itself, so here it only means "cannot tell"). */
+function slotPlan(entries: readonly PassthruEntry[]): SlotPlan | null {
+  try {
+    return allocateSlots(entries, { firstSlot: DEFAULT_FIRST_SLOT, reserved: new Set() });
+  } catch (e) {
+    // Stryker disable next-line ConditionalExpression: allocateSlots throws nothing but PptError, so rethrowing the rest cannot show
+    if (e instanceof PptError) return null;
+    throw e;
+  }
 }
 
 /** Known device behaviour that puts a reserved device's passthrough at risk. */
