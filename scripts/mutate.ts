@@ -145,7 +145,9 @@ if (import.meta.main && process.argv[2] === "--survivors") {
     console.error(`mutate: --recheck needs a module with a report (modules: ${MODULES.map((x) => x.name).join(", ")}); run 'npm run mutate -- MODULE' first`);
     process.exit(2);
   }
-  const ranges = survivorLines(JSON.parse(readFileSync(path, "utf8")), (file) => (existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), "utf8") : null));
+  // Files named after the module are run whole: code rewritten since the report has new mutants.
+  const files = process.argv.slice(4);
+  const ranges = files.length > 0 ? files : survivorLines(JSON.parse(readFileSync(path, "utf8")), (file) => (existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), "utf8") : null));
   if (ranges.length === 0) {
     console.log(`mutate: ${m.name} has no survivors to recheck`);
     process.exit(0);
