@@ -158,7 +158,7 @@ if (import.meta.main && process.argv[2] === "--survivors") {
   writeFileSync(file, JSON.stringify(config(m, { mutate: ranges, report }), null, 2));
   const r = Bun.spawnSync(["npx", "stryker", "run", file], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
   if (r.exitCode !== 0) process.exit(1);
-  console.log(survivors(JSON.parse(readFileSync(join(ROOT, "reports", "mutation", `${report}.json`), "utf8"))).join("\n") || `mutate: every mutant on ${ranges.length} survivor lines of ${m.name} is killed or named now`);
+  console.log(survivors(JSON.parse(readFileSync(join(ROOT, "reports", "mutation", `${report}.json`), "utf8"))).join("\n") || `mutate: every mutant ${files.length > 0 ? `in ${files.join(", ")}` : `on the ${ranges.length} survivor lines of ${m.name}`} is killed or named now`);
 } else if (import.meta.main && process.argv[2] === "--table") {
   const report = (name: string) => join(ROOT, "reports", "mutation", `${name}.json`);
   console.log(scoreTable((name) => (existsSync(report(name)) ? readFileSync(report(name), "utf8") : null)));
