@@ -258,9 +258,8 @@ function vmCreateCause(m: HostModel, err: string): Cause {
 
 /** vm-bhyve's util::check_bhyve_iommu: 'acpidump -t | grep DMAR' or 'vmm.amdvi.enable: 1' in 'sysctl hw'. */
 function vmBhyveIommuCause(m: HostModel): Cause {
+  if (isArm64(m)) return { cause: `vm-bhyve found no IOMMU: ${ARM64_NO_PASSTHROUGH}`, fix: ARM64.fix };
   const iommu = iommuCheck(m);
-  // iommuCheck skips only arm64, where bhyve has no ppt driver and no IOMMU code (doctor/platform.ts).
-  if (iommu.status === "skip") return { cause: `vm-bhyve found no IOMMU: ${ARM64_NO_PASSTHROUGH}`, fix: ARM64.fix };
   const dmar = m.acpi.ok && m.acpi.value.status === "ok" ? m.acpi.value.tables.includes("DMAR") : null;
   const amdvi = m.vmm.ok ? m.vmm.value.get("hw.vmm.amdvi.enable")?.trim() === "1" : null;
   if (dmar || amdvi) {
