@@ -6,6 +6,7 @@ import { parseHosterHost, parseHosterVm } from "../src/core/vm/hoster.ts";
 import { parsePassthruEntry, pptUnits, splitEntries } from "../src/core/vm/passthru-entry.ts";
 import { allocateSlots, slotArgv, slotConfig } from "../src/core/vm/slots.ts";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
+import { goFold } from "../src/core/text/go-json.ts";
 import { fileResult } from "../src/core/snapshot.ts";
 import { recordedSnapshot } from "./model-of.ts";
 import { recordedHosts } from "./recorded-hosts.ts";
@@ -172,5 +173,21 @@ describe("the guest and its firmware, as the config says them (compat, issue 34)
   test("Hoster: os_type and loader, by Go's rules for keys", () => {
     expect(parseHosterVm('{"OS_Type": "win11", "loader": "bios"}')).toMatchObject({ guest: "win11", firmware: "bios" });
     expect(parseHosterVm('{"os_type": 7, "loader": "grub"}')).toMatchObject({ guest: null, firmware: null });
+  });
+});
+
+describe("goFold: Go's foldName (encoding/json fold.go)", () => {
+  test("ASCII: letters up, everything else kept", () => {
+    expect(goFold("pass_Thru-9.x")).toBe("PASS_THRU-9.X");
+    fc.assert(
+      fc.property(fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) }), (k) => {
+        expect(goFold(k)).toBe([...k].map((c) => (c >= "a" && c <= "z" ? c.toUpperCase() : c)).join(""));
+      }),
+    );
+  });
+  test("beyond ASCII: a rune folds to one rune or stays", () => {
+    // U+017F (long s) lower-cases to s; U+00DF (sharp s) upper-cases to two letters, so it stays.
+    expect(goFold("pa\u017f\u017fthru")).toBe("PASSTHRU");
+    expect(goFold("stra\u00dfe")).toBe("STRA\u00dfE");
   });
 });

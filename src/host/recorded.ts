@@ -128,7 +128,9 @@ class Folder {
     const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
     let path = this.root;
     for (const [i, part] of parts.entries()) {
-      path = join(path, part);
+      // The root is a real path and the parts hold no `.` or `..` (the schema refuses it):
+      // appending is joining.
+      path = path.endsWith("/") ? path + part : `${path}/${part}`;
       const last = i === parts.length - 1;
       if (!last && this.checked.has(path)) continue;
       let st: Stats;

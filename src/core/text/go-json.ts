@@ -10,6 +10,8 @@
 import type { Member, TopObject } from "./json-spans.ts";
 
 export function goFold(key: string): string {
+  // An ASCII key (nearly every key) folds as toUpperCase does it: a-z up, the rest kept.
+  if (/^[\x00-\x7f]*$/.test(key)) return key.toUpperCase();
   let out = "";
   for (const ch of key) {
     const cp = ch.codePointAt(0) ?? 0;
@@ -32,10 +34,17 @@ export function goMembers(top: TopObject, tag: string): Member[] {
 
 /** The members' values as Go's decoder would see them for these fields: the last match of each. */
 export function goFields(text: string, top: TopObject, tags: readonly string[]): Record<string, unknown> {
+  // Each key is folded once, not once per field.
+  const tagOf = new Map(tags.map((t) => [goFold(t), t]));
+  const last = new Map<string, Member>();
+  for (const m of top.members) {
+    const tag = tagOf.get(goFold(m.key));
+    if (tag !== undefined) last.set(tag, m);
+  }
   const out: Record<string, unknown> = {};
   for (const tag of tags) {
-    const last = goMembers(top, tag).at(-1);
-    if (last) out[tag] = JSON.parse(text.slice(last.valueStart, last.valueEnd));
+    const m = last.get(tag);
+    if (m) out[tag] = JSON.parse(text.slice(m.valueStart, m.valueEnd));
   }
   return out;
 }
