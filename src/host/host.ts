@@ -1,4 +1,5 @@
 import type { CommandResult, DirResult, FileResult, StatResult } from "../core/snapshot.ts";
+import { jitForAnswer } from "./jit.ts";
 
 export interface RunOptions {
   /** Overrides the host's per-command timeout (devctl can take a minute to re-attach a driver). */
@@ -56,7 +57,11 @@ export class MemoHost implements Host {
     const key = argv.join("\u0000");
     let hit = this.commands.get(key);
     if (!hit) {
-      hit = { argv: [...argv], result: this.note(this.answered.commands, key, this.inner.run(argv)) };
+      const result = this.inner.run(argv).then((r) => {
+        if (r.kind === "ran") jitForAnswer(r.stdout.length);
+        return r;
+      });
+      hit = { argv: [...argv], result: this.note(this.answered.commands, key, result) };
       this.commands.set(key, hit);
     }
     return hit.result;
