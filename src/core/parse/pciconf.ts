@@ -18,6 +18,10 @@ const HEADER = /^\s*([A-Za-z0-9_]*)@pci(\d+):(\d+):(\d+)(?::(\d+))?:?(?:\s+(.*))
 const LONG_LIST =
   /^([0-9a-fA-F]{6})\s+([0-9a-fA-F]{2})\s+([0-9a-fA-F]{2})\s+([0-9a-fA-F]{4})\s+([0-9a-fA-F]{4})\s+([0-9a-fA-F]{4})\s+([0-9a-fA-F]{4})\b/;
 const LONG_KEYS = ["class", "rev", "hdr", "vendor", "device", "subvendor", "subdevice"] as const;
+// The header as 13.0 and later print it, the same seven in the same order: read in one match.
+// Any other shape (card=/chip=, a wrapped or edited line) goes to FIELD, key by key.
+const MODERN =
+  /^class=0x([0-9a-fA-F]+) rev=0x([0-9a-fA-F]+) hdr=0x([0-9a-fA-F]+) vendor=0x([0-9a-fA-F]+) device=0x([0-9a-fA-F]+) subvendor=0x([0-9a-fA-F]+) subdevice=0x([0-9a-fA-F]+)$/;
 // `class=0x030000 rev=0xa1 …`, and before 13.0 `card=0x… chip=0x…`; the first of each key counts.
 // A character class before the key, not a lookbehind: with one, the 33 headers of the sample took
 // 0.8-2.8 ms instead of 0.4 ms in a compiled binary.
@@ -59,8 +63,10 @@ export function parsePciconf(text: string): PciconfListing {
   const devices: PciDevice[] = [];
   const unparsed: { line: number; text: string }[] = [];
   let cur: Draft | null = null;
-  for (const [i, rawLine] of text.split("\n").entries()) {
-    const raw = rawLine.trimEnd();
+  const lines = text.split("\n");
+  // An index loop: entries() made a pair per line, a third of the time of a 6.5 MB listing.
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trimEnd();
     if (raw === "") continue;
     const head = raw.includes("@pci") ? HEADER.exec(raw) : null;
     if (head) {
@@ -104,8 +110,8 @@ function startDevice(m: RegExpExecArray, line: number): Draft {
     line,
     fresh: true,
   };
-  const long = LONG_LIST.exec(rest);
-  if (long) LONG_KEYS.forEach((k, j) => (d.fields[k] = parseInt(long[j + 1]!, 16)));
+  const cols = MODERN.exec(rest) ?? LONG_LIST.exec(rest);
+  if (cols) for (let j = 0; j < LONG_KEYS.length; j++) d.fields[LONG_KEYS[j]!] = parseInt(cols[j + 1]!, 16);
   else readFields(d, rest);
   return d;
 }
