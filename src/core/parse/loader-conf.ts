@@ -73,7 +73,9 @@ function valued(kind: Pattern["kind"], head: string): Pattern {
 
 const PATTERNS: readonly Pattern[] = [
   { kind: "comment", res: [new RegExp(`^${S}*(#.*)${S}*(.*)$`, "s")] },
-  ...MODULE_KEYS.map((k) => valued("module", `([-A-Za-z0-9_]+_${k})`)),
+  // config.lua tries MODULE_load, then MODULE_name, … in turn; one alternation is the same test:
+  // the name is the run of name characters before `=`, so its suffix picks at most one of them.
+  valued("module", `([-A-Za-z0-9_]+_(?:${MODULE_KEYS.join("|")}))`),
   { kind: "exec", res: [new RegExp(`^${S}*(exec)${S}*=${S}*"(.*)"${S}*(.*)$`, "s")] },
   valued("env", "([A-Za-z0-9][-A-Za-z0-9_.]*)"),
 ];
