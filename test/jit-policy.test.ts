@@ -14,7 +14,7 @@ describe("the JIT policy: held back at start, normal again for a big answer", ()
     expect(Number(flag?.split("=")[1])).toBeGreaterThan(1);
   });
 
-  test("jitForAnswer sets scale 1 only over BIG_ANSWER bytes", () => {
+  test("jitForAnswer sets scale 1 only over BIG_ANSWER characters", () => {
     const calls: number[] = [];
     jitForAnswer(BIG_ANSWER, (s) => calls.push(s));
     expect(calls).toEqual([]);

@@ -7,6 +7,7 @@
  */
 export const BIG_ANSWER = 1 << 20;
 
-export function jitForAnswer(bytes: number, setPolicy: (scale: number) => void = Bun.unsafe.setJITPolicy): void {
-  if (bytes > BIG_ANSWER) setPolicy(1);
+/** `length`: the answer's length in characters, its size in bytes for the ASCII pptctl reads. */
+export function jitForAnswer(length: number, setPolicy: (scale: number) => void = Bun.unsafe.setJITPolicy): void {
+  if (length > BIG_ANSWER) setPolicy(1);
 }
