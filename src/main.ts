@@ -36,8 +36,8 @@ const failed = writeFailure(1);
 if (failed !== null) {
   writeOut(2, `pptctl: cannot write to standard output: ${failed}; what was written is incomplete: make room or send the output elsewhere\n`);
   await flush();
-  process.exitCode = writeFailedExit(argv);
-} else {
-  // A reader that went away (`pptctl list | head -1`) is not a failure of ours.
-  process.exitCode = stdoutClosed() && code === 0 ? 0 : code;
 }
+// Everything is written (flush was awaited) and nothing else runs: exit now, rather than wait
+// for the runtime's own shutdown, which took 0.3-0.5 ms of every run (list 0.95x, args 0.94x
+// in paired runs). A reader that went away (`pptctl list | head -1`) is not a failure of ours.
+process.exit(failed !== null ? writeFailedExit(argv) : stdoutClosed() && code === 0 ? 0 : code);
