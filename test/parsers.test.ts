@@ -69,6 +69,9 @@ describe("loader.conf family, read as FreeBSD's Lua loader reads it (stand/lua/c
     { line: 'pptdevs[2]="1/0/0"', refused: /'\[' is not allowed/ },
     { line: '\xef\xbb\xbfpptdevs="1/0/0"', refused: /byte-order mark/ },
     { line: 'pptdevs="1/0/0\\"', refused: /Stray escape at end of line/ },
+    // MODULE_load … MODULE_error are module settings, kept as written: no $ expansion to doubt.
+    ...["load", "name", "type", "flags", "before", "after", "error"].map((k) => ({ line: `geom_eli_${k}="$x"`, set: [`geom_eli_${k}`, "$x"] as [string, string] })),
+    { line: 'geom_eli_loader="$x"', set: ["geom_eli_loader", "$x"], inexact: /expands from its own environment/ },
   ];
   for (const r of rows) {
     test(JSON.stringify(r.line), () => {
