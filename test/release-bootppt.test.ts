@@ -152,12 +152,15 @@ describe("doctor and list after a run-time release", () => {
 });
 
 describe("list --json carries what list says on stderr", () => {
-  test("vmm.ko loaded but failed to initialise is in the JSON too", async () => {
+  test("vmm.ko loaded but failed to initialise is in the JSON too, and so is the device bhyve refuses", async () => {
     const r = await cli(["--from", BOOTPPT_REC, "list", "--json"]);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    expect(doc.warnings).toEqual([expect.stringContaining("vmm.ko is loaded but failed to initialise (vmx_modinit: processor does not support VMX operation)")]);
-    expect(r.stderr).toContain(doc.warnings[0]);
+    expect(doc.warnings).toEqual([
+      expect.stringContaining("vmm.ko is loaded but failed to initialise (vmx_modinit: processor does not support VMX operation)"),
+      "ppt0 (2/0/0) cannot be passed through: it has no PCI capability list at all, so bhyve cannot offer the guest an MSI capability for it and refuses it ('failed to initialize MSI'); give it back to the host for good with 'pptctl release 2/0/0 --persist'",
+    ]);
+    for (const w of doc.warnings) expect(r.stderr).toContain(w);
   });
 });
 

@@ -1,4 +1,4 @@
-import { buildInventory, severity } from "../core/inventory.ts";
+import { buildInventory, severity, unpassable } from "../core/inventory.ts";
 import { PptError } from "../core/errors.ts";
 import { printable } from "../core/text/printable.ts";
 import { CMD } from "../core/snapshot.ts";
@@ -31,7 +31,7 @@ export default defineCommand({
     const vmm = vmmInit(model);
     for (const w of warnings) ctx.log.warn(w);
 
-    const code = vmm.state === "failed" || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
+    const code = vmm.state === "failed" || unpassable(inv).length > 0 || inv.rows.some((r) => ["conflict", "not-bound", "not-on-bus"].includes(r.status.kind)) ? 1 : 0;
     const format = formatOf("list", args, "table");
     // The reports are read only where list shows them (--all, JSON): plain list stays quick.
     const reports = args.all === true || format === "json" ? (await import("../core/compat/known.ts")).shippedReports() : [];

@@ -50,6 +50,8 @@ export interface InventoryRow {
   readonly model: string;
   readonly status: DeviceStatus;
   readonly inPptdevs: boolean;
+  /** The VMs whose configs name it. */
+  readonly vms: readonly string[];
   readonly eligibility: Eligibility;
   /** How ppt resets it between guests; unknown without a -c listing or a device. */
   readonly reset: ResetMethod;
@@ -71,8 +73,9 @@ export function deviceType(d: PciDevice | null): string {
 
 /** Whether `d` can be a ppt device; `capsListed` says the listing was made with -c. */
 export function eligibility(d: PciDevice, capsListed = true): Eligibility {
-  if (d.addr.domain !== 0) return { ok: false, text: `no (domain ${d.addr.domain})` };
-  if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)" };
+  if (d.addr.domain !== 0) return { ok: false, text: `no (domain ${d.addr.domain})`, reason: `it is in PCI domain ${d.addr.domain}, and bhyve passthru and pptdevs reach only domain 0` };
+  // ppt_probe takes only a type 0 header, "an endpoint device" (sys/amd64/vmm/io/ppt.c).
+  if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)", reason: "it is a bridge, and ppt claims only endpoint devices: reserve the devices behind it instead" };
   const platform = platformFunction(d);
   if (platform) return { ok: false, text: `no (${platform[0]})`, reason: platform[1] };
   if (looksWedged(d)) return { ok: false, text: "no (not answering)", reason: "its config header reads all ones: the device does not answer" };
@@ -84,6 +87,14 @@ export function eligibility(d: PciDevice, capsListed = true): Eligibility {
 }
 
 /** The `list` table: ppt devices, configured entries and VM-referenced devices, with true status. Pure. */
+/**
+ * Rows list shows (on ppt, in pptdevs, in a VM config) whose device bhyve cannot pass through:
+ * `Available` alone would read as ready, and doctor fails the same devices.
+ */
+export function unpassable(inv: Inventory): readonly InventoryRow[] {
+  return inv.rows.filter((r) => r.device !== null && r.status.kind !== "host" && r.eligibility.ok === false);
+}
+
 export function buildInventory(m: HostModel, all: boolean): Inventory {
   const devices = m.pci.ok ? m.pci.value.devices : [];
   const pptdevs = readPptdevsConfig(m.loader).entries;
@@ -122,6 +133,7 @@ export function buildInventory(m: HostModel, all: boolean): Inventory {
       model: d?.deviceName ?? (d ? (hexId(d.deviceId) ?? "?") : "?"),
       status: wanted ? statusOf(a, d, m.vms, assignments, problems, released.has(key)) : { kind: "host", driver: d && d.driver !== "none" ? d.name : null },
       inPptdevs,
+      vms: assignments.byDevice.get(key)?.uses.map((u) => u.vm) ?? [],
       eligibility: d ? (arm64 ?? eligibility(d, listed)) : { ok: false, text: "no (not on the bus)" },
       reset,
       quirks: d ? quirksFor(d, index, reset) : [],

@@ -1,4 +1,4 @@
-import { type Inventory, type InventoryRow, statusText } from "../core/inventory.ts";
+import { type Inventory, type InventoryRow, statusText, unpassable } from "../core/inventory.ts";
 import { sourceUrl } from "../core/compat/words.ts";
 import { exactIndex, tally } from "../core/compat/match.ts";
 import type { Report } from "../core/compat/schema.ts";
@@ -7,6 +7,7 @@ import type { HostModel } from "../core/model/model.ts";
 import { pciNotes, unparsedLines } from "../core/parse/pciconf.ts";
 import { vmmInit } from "../core/model/virt.ts";
 import { namesWithoutConfig } from "../core/vm/instances.ts";
+import { shellWord } from "../core/text/shell.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Reported", "Notes", "Status"];
@@ -89,5 +90,19 @@ export function listWarnings(model: HostModel, inv: Inventory, all: boolean): st
   if (vmm.state === "failed") {
     warnings.push(`vmm.ko is loaded but failed to initialise${vmm.reason ? ` (${vmm.reason})` : ""}: no VM can start, so no device below can be used; see 'pptctl doctor'`);
   }
-  return warnings;
+  return [...warnings, ...unpassable(inv).map(unpassableWarning)];
+}
+
+/** A listed device bhyve cannot pass through: why, and the command that takes it out again. */
+function unpassableWarning(r: InventoryRow): string {
+  const sel = r.bhyve !== "-" ? r.bhyve : r.selector.replace(/:$/, "");
+  return `${r.device?.name ?? sel} (${sel}) cannot be passed through: ${r.eligibility.reason ?? r.eligibility.text}; ${takeOut(r, sel)}`;
+}
+
+function takeOut(r: InventoryRow, sel: string): string {
+  // release refuses a device that is not on ppt (a bridge in pptdevs never is): plan edits pptdevs alone.
+  if (r.device?.driver === "ppt") return `give it back to the host for good with 'pptctl release ${sel} --persist'`;
+  if (r.inPptdevs) return `take it out of pptdevs with 'pptctl plan --remove ${sel} --write'`;
+  // Not on ppt and not in pptdevs: only a VM config puts it in list.
+  return `take it out with ${r.vms.map((vm) => `'pptctl unassign ${sel} --vm ${shellWord(vm)}'`).join(", ")}`;
 }
