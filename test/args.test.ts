@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type PassthruEntry, parsePassthruEntry, splitEntries } from "../src/core/vm/passthru-entry.ts";
 import { allocateSlots } from "../src/core/vm/slots.ts";
-import { SAMPLE, cli, tempDir } from "./helpers.ts";
+import { SAMPLE, cli, host, tempDir } from "./helpers.ts";
 
 const args = (...argv: string[]) => cli(["args", ...argv]);
 
@@ -149,6 +149,15 @@ describe("--vm and --check read the host", () => {
       stdout: "",
       stderr: "pptctl: 0/2/0 is attached to vgapci0, not ppt: move it and keep it there with 'pptctl attach 0/2/0 --persist'\n",
     });
+  });
+  // attach refuses each of these: --check names why bhyve cannot take it, never 'attach' as the fix.
+  test.each([
+    ["a device without a capability list, though on ppt (a real 14.0 host's e1000)", host("qemu-amd-bridge-e1000"), "0/3/0", "0/3/0 cannot be passed through: it has no PCI capability list at all, so bhyve cannot offer the guest an MSI capability for it and refuses it ('failed to initialize MSI'); pass another device"],
+    ["a bridge, which ppt never claims", host("bridge-in-pptdevs"), "0/28/0", "0/28/0 cannot be passed through: it is a bridge, and ppt claims only endpoint devices, such as the ones behind it; pass another device"],
+    ["an arm64 host", host("qemu-arm64"), "1/0/0", "no entry can be passed through: this host is arm64, where FreeBSD's bhyve passes no PCI device through (no ppt driver and no IOMMU code)"],
+    ["a device not on the bus", SAMPLE, "9/0/0", "9/0/0 is not on the PCI bus; check the address with 'pptctl list --all'"],
+  ])("--check: %s", async (_, from, entry, line) => {
+    expect(await cli(["--from", from, "args", "--check", entry])).toEqual({ code: 1, stdout: "", stderr: `pptctl: ${line}\n` });
   });
 });
 

@@ -39,7 +39,7 @@ test("the host bridge on ppt: the platform's reason", () => {
 test("a bridge in pptdevs, which ppt never claims: plan --remove, since release refuses a bridge", () => {
   const m = host({ pci: pci(dev("pcib1", "0:28:0", { hdr: 1, cls: "0x060400", vendor: 0x8086 }), HOST_NIC), loader: loader('vmm_load="YES"\npptdevs="0/28/0"\n'), kenv: ok(kv({ pptdevs: "0/28/0" })) });
   expect(warningsOf(m)).toEqual([
-    "pcib1 (0/28/0) cannot be passed through: it is a bridge, and ppt claims only endpoint devices: reserve the devices behind it instead; take it out of pptdevs with 'pptctl plan --remove 0/28/0 --write'",
+    "pcib1 (0/28/0) cannot be passed through: it is a bridge, and ppt claims only endpoint devices, such as the ones behind it; take it out of pptdevs with 'pptctl plan --remove 0/28/0 --write'",
   ]);
 });
 

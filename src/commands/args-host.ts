@@ -5,6 +5,7 @@ import { indexListing, quirksFor } from "../core/knowledge/quirks.ts";
 import { resetMethod } from "../core/knowledge/reset.ts";
 import type { PassthruEntry } from "../core/vm/passthru-entry.ts";
 import { capsListed } from "../core/pci/device.ts";
+import { boundProblems } from "../core/preflight/bound.ts";
 import type { SlotPlan } from "../core/vm/slots.ts";
 import type { VmManager } from "../core/vm/configs.ts";
 import { gather } from "../host/gather.ts";
@@ -64,21 +65,7 @@ export async function igdNotAtSlot2(host: MemoHost, plan: SlotPlan, manager: VmM
   return out;
 }
 
-/** Reasons why entries are not usable right now (not on the bus, not bound to ppt). */
+/** Reasons why entries are not usable right now (boundProblems). */
 export async function checkBound(host: MemoHost, entries: readonly PassthruEntry[]): Promise<string[]> {
-  const model = buildModel(await gather(host));
-  if (!model.pci.ok) return [`cannot check devices: ${model.pci.reason}`];
-  const devices = model.pci.value.devices;
-  const problems: string[] = [];
-  for (const e of entries) {
-    const d = devices.find((x) => sameAddr(x.addr, e.addr));
-    const b = formatBhyve(e.addr);
-    if (!d) problems.push(`${b} is not on the PCI bus; check the address with 'pptctl list --all'`);
-    else if (d.driver !== "ppt") {
-      problems.push(
-        `${b} is ${d.driver === "none" ? "not attached to any driver" : `attached to ${d.name}`}, not ppt: move it and keep it there with 'pptctl attach ${b} --persist'`,
-      );
-    }
-  }
-  return problems;
+  return boundProblems(buildModel(await gather(host)), entries);
 }

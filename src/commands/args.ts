@@ -16,7 +16,7 @@ export default defineCommand({
     wired: { type: "boolean", description: "Prepend -S (wired guest memory, which passthrough needs)" },
     format: { type: "enum", options: ["shell", "json", "config"], description: "shell (default), json (pptctl-args/1), config (bhyve_config(5) lines)" },
     "next-slot": { type: "boolean", description: "Print only the first guest slot left free after passthrough" },
-    check: { type: "boolean", description: "Also check that every device is bound to ppt on the host (exit 1 if not)" },
+    check: { type: "boolean", description: "Also check that every device is bound to ppt and is one bhyve can take (exit 1 if not)" },
     from: commonArgs.from,
     json: { type: "boolean", description: "Same as --format json" },
     "no-color": commonArgs["no-color"],

@@ -75,7 +75,7 @@ export function deviceType(d: PciDevice | null): string {
 export function eligibility(d: PciDevice, capsListed = true): Eligibility {
   if (d.addr.domain !== 0) return { ok: false, text: `no (domain ${d.addr.domain})`, reason: `it is in PCI domain ${d.addr.domain}, and bhyve passthru and pptdevs reach only domain 0` };
   // ppt_probe takes only a type 0 header, "an endpoint device" (sys/amd64/vmm/io/ppt.c).
-  if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)", reason: "it is a bridge, and ppt claims only endpoint devices: reserve the devices behind it instead" };
+  if (isBridgeHeader(d)) return { ok: false, text: "no (bridge)", reason: "it is a bridge, and ppt claims only endpoint devices, such as the ones behind it" };
   const platform = platformFunction(d);
   if (platform) return { ok: false, text: `no (${platform[0]})`, reason: platform[1] };
   if (looksWedged(d)) return { ok: false, text: "no (not answering)", reason: "its config header reads all ones: the device does not answer" };
