@@ -29,7 +29,7 @@ export const MODULES: readonly Module[] = [
   },
   { name: "host", mutate: ["src/host/safe-write.ts", "src/host/file-lock.ts"], tests: ["safe-write-units", "writer", "mutants"], skip: "70 rounds" },
   { name: "redact", mutate: ["src/core/text/redact.ts"], tests: ["redact-units", "capture-safety", "untrusted-input"] },
-  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "report-build", "explain-causes", "preflight-slots", "preflight-checks", "explain-catalogue", "preflight", "vm-doctor", "explain", "compat", "mutants", "arm64", "args"] },
+  { name: "preflight", mutate: ["src/core/preflight/**/*.ts"], tests: ["preflight-units", "report-build", "explain-causes", "preflight-slots", "preflight-checks", "explain-catalogue", "preflight", "vm-doctor", "explain", "compat", "mutants", "arm64", "args", "unpassable"] },
   { name: "doctor", mutate: ["src/core/doctor/**/*.ts"], tests: ["doctor-units", "doctor-platform", "doctor-pptdevs", "doctor-state", "doctor-knowledge", "doctor", "knowledge", "real-hosts", "mutants"] },
   { name: "assign", mutate: ["src/core/assign/**/*.ts"], tests: ["assign-units", "assign-target", "arm64"] },
 ];

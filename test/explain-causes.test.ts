@@ -37,6 +37,7 @@ const ROWS: readonly Row[] = [
   // vm_assign_pptdev, the older line that stands for every errno: the host decides
   ["not-ppt: no device there", H, "bhyve: PCI device at 9/0/0 is not using the ppt(4) driver"],
   ["not-ppt: on its host driver", H, "bhyve: PCI device at 2/0/0 is not using the ppt(4) driver"],
+  ["not-ppt: a bridge, which attach refuses", host({ pci: pci(dev("ppt0", "1:0:0"), dev("pcib1", "4:0:0", { hdr: 1, cls: "0x060400" })) }), "bhyve: PCI device at 4/0/0 is not using the ppt(4) driver"],
   ["not-ppt: on ppt, no IOMMU", NO_IOMMU, "bhyve: PCI device at 1/0/0 is not using the ppt(4) driver"],
   ["not-ppt: on ppt, IOMMU in order, nobody holds it", H, "bhyve: PCI device at 1/0/0 is not using the ppt(4) driver"],
   ["not-ppt: on ppt, held by a running VM", RUNNING, "bhyve: PCI device at 1/0/0 is not using the ppt(4) driver"],

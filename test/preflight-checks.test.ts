@@ -138,6 +138,9 @@ test("the statuses an admin acts on", () => {
   expect(status("a GPU without its audio", "vm.card")).toBe("warn");
   expect(status("on ppt but not in pptdevs", "vm.ppt")).toBe("warn");
   expect(status("a device on its host driver and one without a driver", "vm.ppt")).toBe("fail");
+  // attach refuses a bridge, and a device not on the bus is not attached: devices fails both.
+  expect(status("a bridge", "vm.ppt")).toBe("skip");
+  expect(status("a device not on the bus", "vm.ppt")).toBe("skip");
   expect(status("another VM runs with the device", "vm.holders")).toBe("fail");
   expect(status("another VM's config names the device", "vm.holders")).toBe("warn");
   expect(status("/dev/vmm unreadable", "vm.holders")).toBe("unknown");

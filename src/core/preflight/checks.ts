@@ -105,19 +105,24 @@ function cardCheck(spec: VmSpec, on: readonly On[], devices: readonly PciDevice[
   return check("vm.card", "card", "warn", listSome(split), fix);
 }
 
-function pptCheck(m: HostModel, on: readonly On[]): Check {
+function pptCheck(m: HostModel, all: readonly On[]): Check {
   const reserved = readPptdevsConfig(m.loader).entries;
-  const off = on.filter((x) => x.d && x.d.driver !== "ppt");
+  // A device not on the bus, or a bridge (never on ppt, and attach refuses it): the devices check
+  // fails it with its reason, and this check neither counts it as attached nor says to attach it.
+  const on = all.filter((x): x is On & { d: PciDevice } => x.d !== null && !isBridgeHeader(x.d));
+  if (on.length === 0) return check("vm.ppt", "ppt", "skip", "no device here that ppt can claim (see devices)");
+  const off = on.filter((x) => x.d.driver !== "ppt");
   if (off.length > 0) {
     const sels = off.map(b).join(" ");
-    const where = off.map((x) => `${b(x)} is ${x.d!.driver === "none" ? "without a driver" : `on ${x.d!.name}`}`);
+    const where = off.map((x) => `${b(x)} is ${x.d.driver === "none" ? "without a driver" : `on ${x.d.name}`}`);
     return check("vm.ppt", "ppt", "fail", `${listSome(where)}, not ppt: bhyve says "not using the ppt(4) driver"`, `pptctl attach ${sels} --persist`);
   }
-  const loose = on.filter((x) => x.d && !reserved.some((r) => sameAddr(r, x.v.addr)));
+  const loose = on.filter((x) => !reserved.some((r) => sameAddr(r, x.v.addr)));
   if (loose.length > 0) {
     return check("vm.ppt", "ppt", "warn", `${loose.map(b).join(" ")} ${loose.length === 1 ? "is" : "are"} on ppt now but not in pptdevs: the next boot gives ${loose.length === 1 ? "it" : "them"} back to the host`, `pptctl attach ${loose.map(b).join(" ")} --persist`);
   }
-  return check("vm.ppt", "ppt", "pass", "every device is attached to ppt now and reserved in pptdevs");
+  const which = on.length === all.length ? "every device is" : `${on.map(b).join(" ")} ${on.length === 1 ? "is" : "are"}`;
+  return check("vm.ppt", "ppt", "pass", `${which} attached to ppt now and reserved in pptdevs`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { readPptdevsConfig } from "../loader/pptdevs-config.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, addr, formatBhyve, formatSelector, sameAddr } from "../pci/address.ts";
 import type { PciDevice } from "../pci/device.ts";
-import { capsListed } from "../pci/device.ts";
+import { capsListed, isBridgeHeader } from "../pci/device.ts";
 import type { StatResult } from "../snapshot.ts";
 import { assignmentsOf } from "../vm/assignments.ts";
 import { holderWords, holdersOf } from "../vm/holders.ts";
@@ -149,6 +149,7 @@ function assignCause(m: HostModel, a: PciAddress | null, errno: string | null, c
     if (held) return held;
     if (errno === "EBUSY") return { cause: `EBUSY: another VM instance owned ${b} when bhyve ran; pptctl sees none holding it now`, fix: "start the VM again; if it fails the same way, 'pptctl list' and 'ls /dev/vmm' show the instances" };
   }
+  if (d && d.driver !== "ppt" && isBridgeHeader(d)) return { cause: `${b} is a bridge (${d.name}), and ppt claims only endpoint devices`, fix: "pass the devices behind it instead ('pptctl list --all' shows which can be passed)" };
   if (d && d.driver !== "ppt") return { cause: `${b} is ${where(d)}, not ppt`, fix: `pptctl attach ${b} --persist` };
   if (errno === "ENOENT" && d) return { cause: `ENOENT: ${b} was not a ppt device when bhyve ran; it is on ppt (${d.name}) now, so it was moved since`, fix: "start the VM again" };
   if (!m.pci.ok) return { cause: `cannot list PCI devices: ${m.pci.reason}`, fix: "run 'pciconf -lvc' by hand" };

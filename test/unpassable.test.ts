@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { buildInventory } from "../src/core/inventory.ts";
 import type { VmConfig } from "../src/core/vm/configs.ts";
 import { listWarnings } from "../src/render/list-view.ts";
-import { dev, host, kv, loader, ok, pci } from "./doctor-model.ts";
+import { boundProblems } from "../src/core/preflight/bound.ts";
+import { parsePassthruEntry } from "../src/core/vm/passthru-entry.ts";
+import { dev, host, kv, loader, no, ok, pci } from "./doctor-model.ts";
 import { SAMPLE, cli, removeTempDirs, tempDir } from "./helpers.ts";
 
 afterAll(removeTempDirs);
@@ -69,4 +71,18 @@ test("list exits 1 for it, as for a device not bound: a script reading the exit 
     "pptctl: warning: ppt1 (1/0/1) cannot be passed through: it has no PCI capability list at all, so bhyve cannot offer the guest an MSI capability for it and refuses it ('failed to initialize MSI'); give it back to the host for good with 'pptctl release 1/0/1 --persist'\n",
   );
   expect((await cli(["--from", SAMPLE, "list"])).code).toBe(0);
+});
+
+test("args --check's reasons (boundProblems): no listing, and a device without a driver", () => {
+  const entry = (text: string) => {
+    const e = parsePassthruEntry(text, new Map());
+    if ("error" in e) throw new Error(e.error);
+    return e;
+  };
+  expect(boundProblems(host({ pci: no("pciconf: permission denied") }), [entry("1/0/0")])).toEqual(["cannot check devices: pciconf: permission denied"]);
+  const m = host({ pci: pci(dev("ppt0", "1:0:0"), dev("none0", "2:0:0"), dev("em0", "3:0:0")) });
+  expect(boundProblems(m, [entry("1/0/0"), entry("2/0/0"), entry("3/0/0")])).toEqual([
+    "2/0/0 is not attached to any driver, not ppt: move it and keep it there with 'pptctl attach 2/0/0 --persist'",
+    "3/0/0 is attached to em0, not ppt: move it and keep it there with 'pptctl attach 3/0/0 --persist'",
+  ]);
 });
