@@ -131,6 +131,14 @@ const status = (name: string, id: string) => {
   return preflight(m, s, new Map(roms), []).find((c) => c.id === id)?.status;
 };
 
+test("vm.ppt names what it checked when a bridge or a device off the bus was left to devices", () => {
+  const ppt = (m: HostModel, s: VmSpec) => line(preflight(m, s, new Map(), []).find((c) => c.id === "vm.ppt")!);
+  const bridge = host({ ...BASE, pci: pci(GPU, AUDIO, NIC, dev("pcib3", "3:0:0", { hdr: 1, cls: "0x060400" })) });
+  expect(ppt(bridge, spec(["1/0/0", "3/0/0"]))).toBe("PASS vm.ppt [ppt] 1/0/0 is attached to ppt now and reserved in pptdevs");
+  expect(ppt(M, spec(["1/0/0", "1/0/1", "9/0/0"]))).toBe("PASS vm.ppt [ppt] 1/0/0 1/0/1 are attached to ppt now and reserved in pptdevs");
+  expect(ppt(M, WHOLE)).toBe("PASS vm.ppt [ppt] every device is attached to ppt now and reserved in pptdevs");
+});
+
 test("the statuses an admin acts on", () => {
   expect(status("all in order", "vm.devices")).toBe("pass");
   expect(status("a device not on the bus", "vm.devices")).toBe("fail");
