@@ -94,7 +94,22 @@ table("bridges", bridges, [
   ["a bridge", conf('pptdevs="0/1/0"\n', { pci: pci(bridge("pcib1", "0:1:0")) }), "fail"],
   ["two bridges, one multi-function", conf('pptdevs="0/1/0 0/1/1 1/0/0"\n', { pci: pci(gpu, bridge("pcib1", "0:1:0"), bridge("pcib2", "0:1:1", 0x81)) }), "fail"],
   ["a multi-function endpoint is no bridge", conf('pptdevs="1/0/0"\n', { pci: pci(dev("ppt0", "1:0:0", { hdr: 0x80 })) }), "pass"],
+  // The chipset's own functions have type 0 headers, so ppt claims them: plan and attach refuse them.
+  ["the host bridge on ppt", conf('pptdevs="0/0/0"\n', { pci: pci(dev("ppt0", "0:0:0", { cls: "0x060000", vendor: 0x8086 })) }), "fail"],
+  ["the SMBus and the LPC bridge, still on their drivers", conf('pptdevs="0/31/0 0/31/4"\n', { pci: pci(dev("isab0", "0:31:0", { cls: "0x060100" }), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" })) }), "fail"],
 ]);
+test("bridges: the platform's own functions, each with why, and the command that takes them out", () => {
+  const text = (m: HostModel) => {
+    const c = bridges(m);
+    return `${c.summary} | ${c.fix}`;
+  };
+  expect(text(conf('pptdevs="0/0/0"\n', { pci: pci(dev("ppt0", "0:0:0", { cls: "0x060000", vendor: 0x8086 })) }))).toBe(
+    "0/0/0 is the host bridge (ppt0): the host bridge is the CPU's own root complex, not a device to give away | give it back to the host for good with 'pptctl release 0/0/0 --persist'",
+  );
+  expect(text(conf('pptdevs="0/31/0 0/31/4"\n', { pci: pci(dev("isab0", "0:31:0", { cls: "0x060100" }), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" })) }))).toBe(
+    "0/31/0 is the ISA/LPC bridge (isab0): the ISA/LPC bridge carries the host's legacy devices (timers, keyboard controller, TPM); 0/31/4 is the SMBus (ichsmb0): the SMBus controller is the chipset's sensor and memory-SPD bus | take them out of pptdevs with 'pptctl plan --remove 0/31/0 --remove 0/31/4 --write'",
+  );
+});
 
 const siblings = (m: HostModel) => siblingsCheck(m, cfgOf(m));
 table("functions", siblings, [

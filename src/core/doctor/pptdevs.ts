@@ -1,6 +1,7 @@
 import { formatBhyve, sameAddr } from "../pci/address.ts";
 import { type PciDevice, capsListed, isBridgeHeader, leftBehind, looksWedged } from "../pci/device.ts";
 import type { HostModel } from "../model/model.ts";
+import { platformFunction } from "../pci/platform.ts";
 import { interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "../runtime/kenv.ts";
@@ -159,6 +160,17 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   const named = (d: PciDevice) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${d.hdr!.toString(16).padStart(2, "0")})`;
   if (bridges.length > 0) {
     return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `remove ${bridges.length === 1 ? "it" : "them"} from pptdevs and reserve the devices behind ${bridges.length === 1 ? "it" : "them"} instead`);
+  }
+  // The chipset's own functions have type 0 headers, so ppt does claim them; plan and attach refuse them.
+  const platform = cfg.entries.flatMap((a) => {
+    const d = devices.find((x) => sameAddr(x.addr, a));
+    const p = d ? platformFunction(d) : null;
+    return d && p ? [{ d, text: `${formatBhyve(a)} is the ${p[0]} (${d.name}): ${p[1]}` }] : [];
+  });
+  if (platform.length > 0) {
+    const sels = platform.map((x) => formatBhyve(x.d.addr));
+    const onPpt = platform.some((x) => x.d.driver === "ppt");
+    return check("ppt-bridge", area, "fail", platform.map((x) => x.text).join("; "), onPpt ? `give ${sels.length === 1 ? "it" : "them"} back to the host for good with 'pptctl release ${sels.join(" ")} --persist'` : `take ${sels.length === 1 ? "it" : "them"} out of pptdevs with 'pptctl plan --remove ${sels.join(" --remove ")} --write'`);
   }
   return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
 }
