@@ -109,6 +109,10 @@ test("bridges: the platform's own functions, each with why, and the command that
   expect(text(conf('pptdevs="0/31/0 0/31/4"\n', { pci: pci(dev("isab0", "0:31:0", { cls: "0x060100" }), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" })) }))).toBe(
     "0/31/0 is the ISA/LPC bridge (isab0): the ISA/LPC bridge carries the host's legacy devices (timers, keyboard controller, TPM); 0/31/4 is the SMBus (ichsmb0): the SMBus controller is the chipset's sensor and memory-SPD bus | take them out of pptdevs with 'pptctl plan --remove 0/31/0 --remove 0/31/4 --write'",
   );
+  // release --persist also takes a device not on ppt out of loader.conf, so one command serves both.
+  const fixOf = (conf_: string, ...blocks: string[]) => bridges(conf(conf_, { pci: pci(...blocks) })).fix;
+  expect(fixOf('pptdevs="0/31/0 0/31/4"\n', dev("ppt0", "0:31:0", { cls: "0x060100" }), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" }))).toBe("give them back to the host for good with 'pptctl release 0/31/0 0/31/4 --persist'");
+  expect(fixOf('pptdevs="0/31/4"\n', dev("ichsmb0", "0:31:4", { cls: "0x0c0500" }))).toBe("take it out of pptdevs with 'pptctl plan --remove 0/31/4 --write'");
 });
 
 const siblings = (m: HostModel) => siblingsCheck(m, cfgOf(m));
