@@ -86,7 +86,6 @@ export function eligibility(d: PciDevice, capsListed = true): Eligibility {
   return { ok: true, text: irq === "msix" ? "yes (MSI-X)" : "yes (MSI)" };
 }
 
-/** The `list` table: ppt devices, configured entries and VM-referenced devices, with true status. Pure. */
 /**
  * Rows list shows (on ppt, in pptdevs, in a VM config) whose device bhyve cannot pass through:
  * `Available` alone would read as ready, and doctor fails the same devices.
@@ -95,6 +94,7 @@ export function unpassable(inv: Inventory): readonly InventoryRow[] {
   return inv.rows.filter((r) => r.device !== null && r.status.kind !== "host" && r.eligibility.ok === false);
 }
 
+/** The `list` table: ppt devices, configured entries and VM-referenced devices, with true status. Pure. */
 export function buildInventory(m: HostModel, all: boolean): Inventory {
   const devices = m.pci.ok ? m.pci.value.devices : [];
   const pptdevs = readPptdevsConfig(m.loader).entries;
