@@ -159,7 +159,9 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   // A bridge has a header type (isBridgeHeader).
   const named = (d: PciDevice) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${d.hdr!.toString(16).padStart(2, "0")})`;
   if (bridges.length > 0) {
-    return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `remove ${bridges.length === 1 ? "it" : "them"} from pptdevs and reserve the devices behind ${bridges.length === 1 ? "it" : "them"} instead`);
+    const one = bridges.length === 1;
+    const sels = bridges.map((d) => formatBhyve(d.addr));
+    return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `take ${one ? "it" : "them"} out of pptdevs with 'pptctl plan --remove ${sels.join(" --remove ")} --write', and reserve the devices behind ${one ? "it" : "them"} instead`);
   }
   // The chipset's own functions have type 0 headers, so ppt does claim them; plan and attach refuse them.
   const platform = cfg.entries.flatMap((a) => {
