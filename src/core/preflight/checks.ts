@@ -38,7 +38,7 @@ export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, 
     ...checks,
     devicesCheck(on, listed),
     cardCheck(spec, on, devices, index, listed),
-    pptCheck(m, on),
+    pptCheck(m, on, listed),
     holdersCheck(m, spec),
     instanceCheck(m, spec),
     slotsCheck(spec, on, index, listed),
@@ -70,14 +70,17 @@ function configFix(spec: VmSpec, p: string): string {
 type On = { readonly v: VmDevice; readonly d: PciDevice | null };
 const b = (x: On) => formatBhyve(x.v.addr);
 
+/** Why bhyve cannot take this device at all, whatever its driver; null when it can. */
+function unusable(x: On, listed: boolean): string | null {
+  if (!x.d) return `${b(x)} is not on the PCI bus`;
+  if (x.v.addr.domain !== 0) return `${b(x)} is in PCI domain ${x.v.addr.domain}, which bhyve does not reach`;
+  if (isBridgeHeader(x.d)) return `${b(x)} is a bridge, which ppt never claims`;
+  if (interruptsOf(x.d, listed) === "none") return `${b(x)} ${NO_CAPS_WORDS}`;
+  return null;
+}
+
 function devicesCheck(on: readonly On[], listed: boolean): Check {
-  const bad = on.flatMap((x) => {
-    if (!x.d) return [`${b(x)} is not on the PCI bus`];
-    if (x.v.addr.domain !== 0) return [`${b(x)} is in PCI domain ${x.v.addr.domain}, which bhyve does not reach`];
-    if (isBridgeHeader(x.d)) return [`${b(x)} is a bridge, which ppt never claims`];
-    if (interruptsOf(x.d, listed) === "none") return [`${b(x)} ${NO_CAPS_WORDS}`];
-    return [];
-  });
+  const bad = on.flatMap((x) => unusable(x, listed) ?? []);
   if (bad.length > 0) return check("vm.devices", "devices", "fail", listSome(bad), "correct the VM's passthru list ('pptctl list --all' shows the devices and whether each can be passed through)");
   const intx = on.filter((x) => x.d && interruptsOf(x.d, listed) === "intx");
   if (intx.length > 0) return check("vm.devices", "devices", "warn", `${intx.map(b).join(" ")} ${intxWords(intx.length)}`, "fine for a device that needs one interrupt; for one that needs more, pass a device with MSI or MSI-X");
@@ -105,12 +108,12 @@ function cardCheck(spec: VmSpec, on: readonly On[], devices: readonly PciDevice[
   return check("vm.card", "card", "warn", listSome(split), fix);
 }
 
-function pptCheck(m: HostModel, all: readonly On[]): Check {
+function pptCheck(m: HostModel, all: readonly On[], listed: boolean): Check {
   const reserved = readPptdevsConfig(m.loader).entries;
-  // A device not on the bus, or a bridge (never on ppt, and attach refuses it): the devices check
-  // fails it with its reason, and this check neither counts it as attached nor says to attach it.
-  const on = all.filter((x): x is On & { d: PciDevice } => x.d !== null && !isBridgeHeader(x.d));
-  if (on.length === 0) return check("vm.ppt", "ppt", "skip", "no device here that ppt can claim (see devices)");
+  // A device bhyve cannot take at all (not on the bus, a bridge, no capability list): the devices
+  // check fails it with its reason, and this check neither counts it nor says to attach it.
+  const on = all.filter((x): x is On & { d: PciDevice } => unusable(x, listed) === null);
+  if (on.length === 0) return check("vm.ppt", "ppt", "skip", "no device here that bhyve can take (see devices)");
   const off = on.filter((x) => x.d.driver !== "ppt");
   if (off.length > 0) {
     const sels = off.map(b).join(" ");
