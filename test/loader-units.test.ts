@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { editLoaderConf, majorityEol } from "../src/core/loader/edit.ts";
 import { checkPptdevsValue, isIgnoredPptdevsName, packPptdevs } from "../src/core/loader/pptdevs.ts";
-import { kenvPptdevs, readPptdevsConfig, replaceCommand } from "../src/core/loader/pptdevs-config.ts";
+import { kenvPptdevs, readPptdevsConfig, removeCommand, replaceCommand } from "../src/core/loader/pptdevs-config.ts";
 import { mergeLoaderFiles, parseLoaderConf } from "../src/core/parse/loader-conf.ts";
 import { addr } from "../src/core/pci/address.ts";
 
@@ -442,4 +442,9 @@ describe("editLoaderConf: every byte but the managed lines stays", () => {
     expect(majorityEol("\na\r\nb\r\n")).toBe("\r\n");
     expect(majorityEol("\n\na\r\n")).toBe("\n");
   });
+});
+
+test("removeCommand: one --remove per entry, then --write", () => {
+  expect(removeCommand(["0/28/0"])).toBe("pptctl plan --remove 0/28/0 --write");
+  expect(removeCommand(["0/31/0", "0/31/4"])).toBe("pptctl plan --remove 0/31/0 --remove 0/31/4 --write");
 });

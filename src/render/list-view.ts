@@ -8,6 +8,7 @@ import { pciNotes, unparsedLines } from "../core/parse/pciconf.ts";
 import { vmmInit } from "../core/model/virt.ts";
 import { namesWithoutConfig } from "../core/vm/instances.ts";
 import { shellWord } from "../core/text/shell.ts";
+import { removeCommand } from "../core/loader/pptdevs-config.ts";
 
 const HEADER = ["PPT Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Status"];
 const HEADER_ALL = ["Device", "PCI ID Raw", "Type", "Bhyve PCI ID", "Vendor", "Model", "Passthrough", "Reset", "Reported", "Notes", "Status"];
@@ -102,7 +103,7 @@ function unpassableWarning(r: InventoryRow): string {
 function takeOut(r: InventoryRow, sel: string): string {
   // release refuses a device that is not on ppt (a bridge in pptdevs never is): plan edits pptdevs alone.
   if (r.device?.driver === "ppt") return `give it back to the host for good with 'pptctl release ${sel} --persist'`;
-  if (r.inPptdevs) return `take it out of pptdevs with 'pptctl plan --remove ${sel} --write'`;
+  if (r.inPptdevs) return `take it out of pptdevs with '${removeCommand([sel])}'`;
   // Not on ppt and not in pptdevs: only a VM config puts it in list.
   return `take it out with ${r.vms.map((vm) => `'pptctl unassign ${sel} --vm ${shellWord(vm)}'`).join(", ")}`;
 }

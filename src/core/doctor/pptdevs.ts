@@ -3,7 +3,7 @@ import { type PciDevice, capsListed, isBridgeHeader, leftBehind, looksWedged } f
 import type { HostModel } from "../model/model.ts";
 import { platformFunction } from "../pci/platform.ts";
 import { interruptsOf, intxWords } from "../knowledge/interrupts.ts";
-import { type PptdevsConfig, kenvPptdevs, replaceCommand } from "../loader/pptdevs-config.ts";
+import { type PptdevsConfig, kenvPptdevs, removeCommand, replaceCommand } from "../loader/pptdevs-config.ts";
 import { releasedAtRuntime } from "../runtime/kenv.ts";
 import { PPTDEVS_NAMES } from "../loader/pptdevs.ts";
 import { type Check, check } from "./types.ts";
@@ -96,7 +96,7 @@ export function boundCheck(m: HostModel, cfg: PptdevsConfig): Check {
     // The same two commands doctor gives everywhere; each works for the state it is given for.
     const fixes = [
       ...(onHost.length > 0 ? [`move ${onHost.length === 1 ? "it" : "them"} to ppt now with 'pptctl attach ${onHost.join(" ")} --persist' (nothing on the host may be using ${onHost.length === 1 ? "it" : "them"})`] : []),
-      ...(gone.length > 0 ? [`take what is not on the bus out of pptdevs with 'pptctl plan --remove ${gone.join(" --remove ")} --write'`] : []),
+      ...(gone.length > 0 ? [`take what is not on the bus out of pptdevs with '${removeCommand(gone)}'`] : []),
     ];
     return check("pptdevs-bound", area, "fail", list(fails), fixes.join("; "));
   }
@@ -161,7 +161,7 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (bridges.length > 0) {
     const one = bridges.length === 1;
     const sels = bridges.map((d) => formatBhyve(d.addr));
-    return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `take ${one ? "it" : "them"} out of pptdevs with 'pptctl plan --remove ${sels.join(" --remove ")} --write', and reserve the devices behind ${one ? "it" : "them"} instead`);
+    return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `take ${one ? "it" : "them"} out of pptdevs with '${removeCommand(sels)}', and reserve the devices behind ${one ? "it" : "them"} instead`);
   }
   // The chipset's own functions have type 0 headers, so ppt does claim them; plan and attach refuse them.
   const platform = cfg.entries.flatMap((a) => {
@@ -172,7 +172,7 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (platform.length > 0) {
     const sels = platform.map((x) => formatBhyve(x.d.addr));
     const onPpt = platform.some((x) => x.d.driver === "ppt");
-    return check("ppt-bridge", area, "fail", platform.map((x) => x.text).join("; "), onPpt ? `give ${sels.length === 1 ? "it" : "them"} back to the host for good with 'pptctl release ${sels.join(" ")} --persist'` : `take ${sels.length === 1 ? "it" : "them"} out of pptdevs with 'pptctl plan --remove ${sels.join(" --remove ")} --write'`);
+    return check("ppt-bridge", area, "fail", platform.map((x) => x.text).join("; "), onPpt ? `give ${sels.length === 1 ? "it" : "them"} back to the host for good with 'pptctl release ${sels.join(" ")} --persist'` : `take ${sels.length === 1 ? "it" : "them"} out of pptdevs with '${removeCommand(sels)}'`);
   }
   return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
 }

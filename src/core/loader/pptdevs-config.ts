@@ -110,6 +110,11 @@ export function replaceCommand(cfg: PptdevsConfig, extra: readonly PciAddress[] 
   return ["pptctl plan --replace", ...entries, `--write${file}`].join(" ");
 }
 
+/** The plan command that takes these entries (bhyve B/S/F) out of pptdevs. */
+export function removeCommand(sels: readonly string[]): string {
+  return `pptctl plan ${sels.map((x) => `--remove ${x}`).join(" ")} --write`;
+}
+
 /** Entries of kenv's pptdevs records: what the running kernel was given. */
 export function kenvPptdevs(kenv: ReadonlyMap<string, string>): PciAddress[] {
   return normalizeEntries(
