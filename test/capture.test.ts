@@ -216,7 +216,7 @@ describe("the host is asked each question once", () => {
     const a = discoverVms(snap, []);
     expect(discoverVms(snap, [])).toBe(a);
     expect(discoverVms(snap, ["/vms"])).not.toBe(a);
-    expect(buildModel(snap).vms.configs).toBe(a.inventory.configs);
+    expect(buildModel(snap).vms.configs).toBe(a.found.configs);
     // A new snapshot with the same contents is asked afresh, and answers the same.
     const copy = { commands: new Map(snap.commands), files: new Map(snap.files), dirs: new Map(snap.dirs) };
     expect(discoverVms(copy, [])).not.toBe(a);

@@ -7,7 +7,7 @@ import { type PciconfListing, notPciconf, parsePciconf } from "../parse/pciconf.
 import { CMD, type HostSnapshot, commandOutput, commandResult, dirResult, fileResult, firstLine } from "../snapshot.ts";
 import { parseSysctl } from "../parse/sysctl.ts";
 import { readRc } from "../parse/rc-conf.ts";
-import { RC_FILES, type VmInventory, discoverVms } from "../vm/configs.ts";
+import { RC_FILES, type VmDiscovery, type VmInventory, discoverVms, runningVms } from "../vm/configs.ts";
 import { pptUnits } from "../vm/passthru-entry.ts";
 
 /** A fact pptctl could establish, or why it could not. */
@@ -78,15 +78,14 @@ export function buildModel(s: HostSnapshot, extraVmDirs: readonly string[] = [])
     liveDmesg: liveOut.ok ? ok(parseDmesg(liveOut.stdout)) : no(liveOut.reason),
     vmmModule: readVmmModule(s),
     defaultRouteInterface: readRoute(s),
-    vms: withPptNames(discoverVms(s, extraVmDirs).inventory, pci),
+    vms: vmInventory(discoverVms(s, extraVmDirs).found, s, pci),
     rc: readRcValues(s),
     wiring: readWiring(s),
   };
 }
 
-function withPptNames(inv: VmInventory, pci: Known<PciconfListing>): VmInventory {
-  if (!pci.ok) return inv;
-  return { ...inv, pptNames: pptUnits(pci.value.devices) };
+function vmInventory(found: VmDiscovery, s: HostSnapshot, pci: Known<PciconfListing>): VmInventory {
+  return { ...found, ...runningVms(s), pptNames: pci.ok ? pptUnits(pci.value.devices) : new Map() };
 }
 
 function readWiring(s: HostSnapshot): HostModel["wiring"] {

@@ -52,6 +52,12 @@ export interface VmInventory {
   readonly cbsd: { readonly workdir: string; readonly names: readonly string[] } | null;
 }
 
+/**
+ * What discovery finds in files and folders. The model adds what runs now (`runningVms`) and the
+ * ppt units: discovery runs once per round of reads, and neither changes what it must read.
+ */
+export type VmDiscovery = Omit<VmInventory, "instances" | "processes" | "pptNames">;
+
 /** Files and directories discovery still has to read before it can answer. */
 export interface Needs {
   readonly files: string[];
@@ -75,7 +81,7 @@ export const HOSTER_CONFIG_DIRS = [
  * Finds VM configs (Hoster, vm-bhyve, extra dirs) in what has been read so far. Pure: when it
  * needs more, it says what in `needs`, and the host layer reads it and calls again.
  */
-export function discoverVms(s: HostSnapshot, extraDirs: readonly string[]): { inventory: VmInventory; needs: Needs } {
+export function discoverVms(s: HostSnapshot, extraDirs: readonly string[]): { found: VmDiscovery; needs: Needs } {
   // The host layer's last round and buildModel ask about the same snapshot: answer once.
   const key = extraDirs.join("\u0000");
   const seen = DISCOVERED.get(s);
@@ -88,9 +94,9 @@ export function discoverVms(s: HostSnapshot, extraDirs: readonly string[]): { in
 }
 
 /** Snapshots are never changed once made, so a result stays true for as long as its snapshot lives. */
-const DISCOVERED = new WeakMap<HostSnapshot, Map<string, { inventory: VmInventory; needs: Needs }>>();
+const DISCOVERED = new WeakMap<HostSnapshot, Map<string, { found: VmDiscovery; needs: Needs }>>();
 
-function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: VmInventory; needs: Needs } {
+function discover(s: HostSnapshot, extraDirs: readonly string[]): { found: VmDiscovery; needs: Needs } {
   const needs: Needs = { files: [], dirs: [] };
   const configs: VmConfig[] = [];
   const problems: VmConfigProblem[] = [];
@@ -204,11 +210,14 @@ function discover(s: HostSnapshot, extraDirs: readonly string[]): { inventory: V
     locks.set(c.vm, lock.kind === "file" ? true : lock.kind === "absent" ? false : null);
   }
 
+  return { found: { configs, problems, locks, cbsd }, needs };
+}
+
+/** The VM instances in /dev/vmm and the processes that run, start or supervise a VM. */
+export function runningVms(s: HostSnapshot): Pick<VmInventory, "instances" | "processes"> {
   const vmm = dirResult(s, "/dev/vmm");
-  const instances = vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null;
   const ps = commandOutput(s, CMD.ps);
-  const processes = ps.ok ? vmProcesses(ps.stdout) : null;
-  return { inventory: { configs, problems, instances, processes, locks, cbsd, pptNames: new Map() }, needs };
+  return { instances: vmm.kind === "dir" ? vmm.entries : vmm.kind === "absent" ? [] : null, processes: ps.ok ? vmProcesses(ps.stdout) : null };
 }
 
 /**
