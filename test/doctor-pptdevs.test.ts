@@ -114,6 +114,16 @@ test("bridges: the platform's own functions, each with why, and the command that
   expect(fixOf('pptdevs="0/31/0 0/31/4"\n', dev("ppt0", "0:31:0", { cls: "0x060100" }), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" }))).toBe("give them back to the host for good with 'pptctl release 0/31/0 0/31/4 --persist'");
   expect(fixOf('pptdevs="0/31/4"\n', dev("ichsmb0", "0:31:4", { cls: "0x0c0500" }))).toBe("take it out of pptdevs with 'pptctl plan --remove 0/31/4 --write'");
 });
+test("bridges: a bridge and a platform function in one pptdevs are named in one run, each with its command", () => {
+  const c = bridges(conf('pptdevs="0/1/0 0/31/4 1/0/0"\n', { pci: pci(gpu, bridge("pcib1", "0:1:0"), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" })) }));
+  expect(c.status).toBe("fail");
+  expect(`${c.summary} | ${c.fix}`).toBe(
+    "0/1/0 is a bridge (pcib1, header type 0x01): ppt never claims bridges; 0/31/4 is the SMBus (ichsmb0): the SMBus controller is the chipset's sensor and memory-SPD bus | take them out of pptdevs with 'pptctl plan --remove 0/1/0 --remove 0/31/4 --write', and reserve the devices behind the bridge instead",
+  );
+  // The function on ppt goes back with release, which also takes it out of loader.conf.
+  const onPpt = bridges(conf('pptdevs="0/1/0 0/31/4"\n', { pci: pci(bridge("pcib1", "0:1:0"), dev("ppt0", "0:31:4", { cls: "0x0c0500" })) }));
+  expect(onPpt.fix).toBe("take it out of pptdevs with 'pptctl plan --remove 0/1/0 --write', and reserve the devices behind it instead; give it back to the host for good with 'pptctl release 0/31/4 --persist'");
+});
 
 const siblings = (m: HostModel) => siblingsCheck(m, cfgOf(m));
 table("functions", siblings, [

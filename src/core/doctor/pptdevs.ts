@@ -155,26 +155,29 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (cfg.entries.length === 0) return check("ppt-bridge", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("ppt-bridge", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const devices = m.pci.value.devices;
-  const bridges = cfg.entries.map((a) => devices.find((d) => sameAddr(d.addr, a))).filter((d): d is PciDevice => d !== undefined && isBridgeHeader(d));
+  const listed = cfg.entries.flatMap((a) => devices.find((d) => sameAddr(d.addr, a)) ?? []);
+  const bridges = listed.filter(isBridgeHeader);
+  // The chipset's own functions have type 0 headers, so ppt does claim them; plan and attach refuse them.
+  const platform = listed.flatMap((d) => {
+    const p = isBridgeHeader(d) ? null : platformFunction(d);
+    return p ? [{ d, text: `${formatBhyve(d.addr)} is the ${p[0]} (${d.name}): ${p[1]}` }] : [];
+  });
+  if (bridges.length === 0 && platform.length === 0) return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
+  // Both kinds in one failure, so that one run of doctor names every entry to take out, and one
+  // command takes out every entry that is not on ppt.
   // A bridge has a header type (isBridgeHeader).
   const named = (d: PciDevice) => `${formatBhyve(d.addr)} is a bridge (${d.name}, header type 0x${d.hdr!.toString(16).padStart(2, "0")})`;
-  if (bridges.length > 0) {
-    const one = bridges.length === 1;
-    const sels = bridges.map((d) => formatBhyve(d.addr));
-    return check("ppt-bridge", area, "fail", `${list(bridges.map(named))}: ppt never claims bridges`, `take ${one ? "it" : "them"} out of pptdevs with '${removeCommand(sels)}', and reserve the devices behind ${one ? "it" : "them"} instead`);
-  }
-  // The chipset's own functions have type 0 headers, so ppt does claim them; plan and attach refuse them.
-  const platform = cfg.entries.flatMap((a) => {
-    const d = devices.find((x) => sameAddr(x.addr, a));
-    const p = d ? platformFunction(d) : null;
-    return d && p ? [{ d, text: `${formatBhyve(a)} is the ${p[0]} (${d.name}): ${p[1]}` }] : [];
-  });
-  if (platform.length > 0) {
-    const sels = platform.map((x) => formatBhyve(x.d.addr));
-    const onPpt = platform.some((x) => x.d.driver === "ppt");
-    return check("ppt-bridge", area, "fail", platform.map((x) => x.text).join("; "), onPpt ? `give ${sels.length === 1 ? "it" : "them"} back to the host for good with 'pptctl release ${sels.join(" ")} --persist'` : `take ${sels.length === 1 ? "it" : "them"} out of pptdevs with '${removeCommand(sels)}'`);
-  }
-  return check("ppt-bridge", area, "pass", "no bridges in pptdevs");
+  const problems = [...(bridges.length > 0 ? [`${list(bridges.map(named))}: ppt never claims bridges`] : []), ...platform.map((x) => x.text)];
+  const onPpt = platform.some((x) => x.d.driver === "ppt");
+  const released = onPpt ? platform.map((x) => formatBhyve(x.d.addr)) : [];
+  const removed = [...bridges, ...(onPpt ? [] : platform.map((x) => x.d))].map((d) => formatBhyve(d.addr));
+  const them = (n: number) => (n === 1 ? "it" : "them");
+  const behind = removed.length === bridges.length ? them(bridges.length) : bridges.length === 1 ? "the bridge" : "the bridges";
+  const fixes = [
+    ...(removed.length > 0 ? [`take ${them(removed.length)} out of pptdevs with '${removeCommand(removed)}'${bridges.length > 0 ? `, and reserve the devices behind ${behind} instead` : ""}`] : []),
+    ...(released.length > 0 ? [`give ${them(released.length)} back to the host for good with 'pptctl release ${released.join(" ")} --persist'`] : []),
+  ];
+  return check("ppt-bridge", area, "fail", problems.join("; "), fixes.join("; "));
 }
 
 export function siblingsCheck(m: HostModel, cfg: PptdevsConfig): Check {
