@@ -120,6 +120,8 @@ test("bridges: a bridge and a platform function in one pptdevs are named in one 
   expect(`${c.summary} | ${c.fix}`).toBe(
     "0/1/0 is a bridge (pcib1, header type 0x01): ppt never claims bridges; 0/31/4 is the SMBus (ichsmb0): the SMBus controller is the chipset's sensor and memory-SPD bus | take them out of pptdevs with 'pptctl plan --remove 0/1/0 --remove 0/31/4 --write', and reserve the devices behind the bridge instead",
   );
+  const two = bridges(conf('pptdevs="0/1/0 0/1/1 0/31/4"\n', { pci: pci(bridge("pcib1", "0:1:0"), bridge("pcib2", "0:1:1", 0x81), dev("ichsmb0", "0:31:4", { cls: "0x0c0500" })) }));
+  expect(two.fix).toBe("take them out of pptdevs with 'pptctl plan --remove 0/1/0 --remove 0/1/1 --remove 0/31/4 --write', and reserve the devices behind the bridges instead");
   // The function on ppt goes back with release, which also takes it out of loader.conf.
   const onPpt = bridges(conf('pptdevs="0/1/0 0/31/4"\n', { pci: pci(bridge("pcib1", "0:1:0"), dev("ppt0", "0:31:4", { cls: "0x0c0500" })) }));
   expect(onPpt.fix).toBe("take it out of pptdevs with 'pptctl plan --remove 0/1/0 --write', and reserve the devices behind it instead; give it back to the host for good with 'pptctl release 0/31/4 --persist'");

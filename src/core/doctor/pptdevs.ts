@@ -155,7 +155,7 @@ export function bridgeCheck(m: HostModel, cfg: PptdevsConfig): Check {
   if (cfg.entries.length === 0) return check("ppt-bridge", area, "skip", "no pptdevs entries");
   if (!m.pci.ok) return check("ppt-bridge", area, "unknown", `cannot list PCI devices: ${m.pci.reason}`, "run 'pciconf -lvc' by hand");
   const devices = m.pci.value.devices;
-  const listed = cfg.entries.flatMap((a) => devices.find((d) => sameAddr(d.addr, a)) ?? []);
+  const listed = cfg.entries.map((a) => devices.find((d) => sameAddr(d.addr, a))).filter((d): d is PciDevice => d !== undefined);
   const bridges = listed.filter(isBridgeHeader);
   // The chipset's own functions have type 0 headers, so ppt does claim them; plan and attach refuse them.
   const platform = listed.flatMap((d) => {
