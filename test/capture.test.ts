@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildModel } from "../src/core/model/model.ts";
-import { CORE_COMMANDS } from "../src/core/snapshot.ts";
-import { discoverVms } from "../src/core/vm/configs.ts";
+import { CORE_COMMANDS, CORE_FILES } from "../src/core/snapshot.ts";
+import { DISCOVERY_FILES, RC_FILES, discoverVms } from "../src/core/vm/configs.ts";
 import { gather, snapshotOf } from "../src/host/gather.ts";
 import { MemoHost } from "../src/host/host.ts";
 import { LiveHost } from "../src/host/live.ts";
@@ -209,6 +209,36 @@ describe("the host is asked each question once", () => {
     });
     await expect(memo.run(["/bin/false"])).rejects.toThrow("spawn failed");
     expect(memo.pending).toBe(0);
+  });
+
+  test("what discovery reads before anything leads elsewhere is asked with the core set", async () => {
+    // On a host that has answered nothing, discovery asks the rc files (core) and DISCOVERY_FILES.
+    const first = discoverVms({ commands: new Map(), files: new Map(), dirs: new Map() }, []).needs;
+    expect(new Set(first.files)).toEqual(new Set([...RC_FILES, ...DISCOVERY_FILES]));
+    // gather asks them in its first batch, beside the core set: the asks of one batch are made
+    // without an await between them, so a microtask queued by the batch's first ask ends it.
+    const batchOf = new Map<string, number>();
+    let batch = 0;
+    let open = false;
+    const recorded = await RecordedHost.load(SAMPLE);
+    const spy = Object.assign(Object.create(recorded), {
+      readFile: (p: string) => {
+        if (!open) {
+          open = true;
+          queueMicrotask(() => {
+            open = false;
+            batch++;
+          });
+        }
+        batchOf.set(p, batch);
+        return recorded.readFile(p);
+      },
+    });
+    const snap = await gather(new MemoHost(spy), { vms: true });
+    expect([...CORE_FILES, ...DISCOVERY_FILES].map((p) => batchOf.get(p))).toEqual([...CORE_FILES, ...DISCOVERY_FILES].map(() => 0));
+    // The VM configs themselves come later, once the dataset's folder is listed.
+    expect(batchOf.get("/zroot/vm-encrypted/test-vm-1/vm_config.json")).toBeGreaterThan(0);
+    expect(discoverVms(snap, []).found.configs.map((c) => c.vm)).toEqual(["test-vm-1", "test-vm-2"]);
   });
 
   test("VM discovery runs once per snapshot: gather's last round is the model's answer", async () => {

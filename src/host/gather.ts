@@ -1,6 +1,6 @@
 import { LOADER_CONF_DIR } from "../core/parse/loader-conf.ts";
 import { CORE_COMMANDS, CORE_DIRS, CORE_FILES, type HostSnapshot, dirResult } from "../core/snapshot.ts";
-import { discoverVms } from "../core/vm/configs.ts";
+import { DISCOVERY_FILES, discoverVms } from "../core/vm/configs.ts";
 import type { MemoHost } from "./host.ts";
 
 export interface GatherOptions {
@@ -23,6 +23,7 @@ export async function gather(host: MemoHost, opts: GatherOptions = {}): Promise<
   await Promise.all([
     ...CORE_COMMANDS.filter((c) => !skip.has(c.join("\u0000"))).map((c) => host.run(c)),
     ...CORE_FILES.map((f) => host.readFile(f)),
+    ...(opts.vms ? DISCOVERY_FILES : []).map((f) => host.readFile(f)),
     ...CORE_DIRS.map((d) => host.listDir(d)),
   ]);
   let snap = await snapshotOf(host);
