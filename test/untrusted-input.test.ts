@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import fc from "fast-check";
 import { parseVmBhyveConf } from "../src/core/vm/vm-bhyve.ts";
 import { makeFakeHost } from "./fake-host.ts";
@@ -129,6 +129,14 @@ describe("a recording never leads outside its folder (fault 4)", () => {
     const link = join(tempDir(), "sample");
     symlinkSync(SAMPLE, link);
     expect((await cli(["--from", link, "list"])).code).toBe(0);
+  });
+
+  test("a folder given relative to the working directory, with or without a trailing slash, reads as the absolute one", async () => {
+    const rel = relative(process.cwd(), SAMPLE);
+    expect(rel.startsWith("/")).toBe(false);
+    const absolute = await cli(["--from", SAMPLE, "list", "--json"]);
+    expect(absolute.code).toBe(0);
+    for (const given of [rel, `${rel}/`, `./${rel}`]) expect(await cli(["--from", given, "list", "--json"])).toEqual(absolute);
   });
 });
 

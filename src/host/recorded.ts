@@ -89,7 +89,6 @@ export class RecordedHost implements Host {
   }
 }
 
-/** The recording's folder: reads that stay inside it, through no symbolic link. */
 /** A folder of recordings given instead of one: the sub-folders that are recordings, named. */
 function recordingsIn(dir: string, fs: typeof import("node:fs")): string | null {
   try {
@@ -102,8 +101,8 @@ function recordingsIn(dir: string, fs: typeof import("node:fs")): string | null 
   }
 }
 
+/** The recording's folder: reads that stay inside it, through no symbolic link. */
 class Folder {
-  private readonly root: string;
   /** Sub-folders already checked. */
   private readonly checked = new Set<string>();
 
@@ -111,9 +110,10 @@ class Folder {
     private readonly dir: string,
     private readonly fs: typeof import("node:fs"),
   ) {
-    // The folder itself may be reached through a link the user chose; nothing inside it may.
+    // The folder itself may be reached through a link the user chose (stat follows it); nothing
+    // inside it may (read() looks at each part with lstat).
     try {
-      this.root = fs.realpathSync(dir);
+      fs.statSync(dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") {
@@ -126,10 +126,9 @@ class Folder {
   /** `missing` is asked only when the file is missing: its message may list the folder. */
   read(rel: string, limit: number, missing: () => string): Buffer {
     const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
-    let path = this.root;
+    let path = this.dir;
     for (const [i, part] of parts.entries()) {
-      // The root is a real path and the parts hold no `.` or `..` (the schema refuses it):
-      // appending is joining.
+      // The parts hold no `.` or `..` (the schema refuses it): appending is joining.
       path = path.endsWith("/") ? path + part : `${path}/${part}`;
       const last = i === parts.length - 1;
       if (!last && this.checked.has(path)) continue;
