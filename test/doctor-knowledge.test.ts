@@ -31,6 +31,9 @@ table("reset", reset, [
   ["one with neither", on('pptdevs="1/0/0 2/0/0"\n', dev("ppt0", "1:0:0", { caps: [FLR, MSI] }), dev("ppt1", "2:0:0", { caps: [PM_D0, MSI] })), "warn"],
   ["two with neither", on('pptdevs="1/0/0 2/0/0"\n', dev("ppt0", "1:0:0", { caps: [MSI] }), dev("ppt1", "2:0:0", { caps: [MSI] })), "warn"],
   ["a device not reserved is not judged", on('pptdevs="1/0/0"\n', dev("ppt0", "1:0:0", { caps: [FLR, MSI] }), dev("em0", "2:0:0", { caps: [MSI] })), "pass"],
+  // ppt never claims a bridge, so no guest gets it: the bridges check names it, not this one.
+  ["a bridge in pptdevs is not judged", on('pptdevs="0/28/0"\n', dev("pcib1", "0:28:0", { hdr: 1, cls: "0x060400", caps: [MSI] })), "skip"],
+  ["a bridge beside a device that resets", on('pptdevs="0/28/0 1/0/0"\n', dev("pcib1", "0:28:0", { hdr: 1, cls: "0x060400", caps: [MSI] }), dev("ppt0", "1:0:0", { caps: [FLR, MSI] })), "pass"],
 ]);
 
 /** Intel integrated graphics at 0/2/0, the one device bhyve's GVT-d passes. */
@@ -47,6 +50,7 @@ table("quirks", quirks, [
   ["pciconf unreadable", host({ pci: no("pciconf: permission denied") }), "unknown"],
   ["nothing reserved", on("", dev("vgapci0", "1:0:0")), "skip"],
   ["a device nothing is known of", on('pptdevs="1/0/0"\n', dev("ppt0", "1:0:0", { caps: [FLR, MSI] })), "pass"],
+  ["a bridge in pptdevs is not judged", on('pptdevs="0/28/0"\n', dev("pcib1", "0:28:0", { hdr: 1, cls: "0x060400", caps: [MSI] })), "skip"],
   ["an AMD GPU without FLR", on('pptdevs="3/0/0"\n', AMD_GPU), "warn"],
   ["an IGD in no VM config: a note", igdHost, "pass"],
   ["an IGD pinned at slot 2", withVms(igdHost, vm("desk", ["0/2/0=2:0"])), "pass"],

@@ -3,16 +3,20 @@ import { type Quirk, indexListing, quirksFor } from "../knowledge/quirks.ts";
 import { resetMethod } from "../knowledge/reset.ts";
 import type { HostModel } from "../model/model.ts";
 import { type PciAddress, formatBhyve, sameAddr } from "../pci/address.ts";
-import { type PciDevice, capsListed } from "../pci/device.ts";
+import { type PciDevice, capsListed, isBridgeHeader } from "../pci/device.ts";
 import { type PassthruEntry, parsePassthruEntry } from "../vm/passthru-entry.ts";
 import type { PptdevsConfig } from "../loader/pptdevs-config.ts";
 import { DEFAULT_FIRST_SLOT, type SlotPlan, allocateSlots } from "../vm/slots.ts";
 import { listSome } from "./pptdevs.ts";
 import { type Check, check } from "./types.ts";
 
-/** Devices that are, or are configured to be, passthrough devices and are on the bus. */
+/**
+ * Devices that are, or are configured to be, passthrough devices and are on the bus. A bridge in
+ * pptdevs is left out: ppt never claims one (the bridges check says so), so no guest gets it and
+ * neither its reset nor its quirks matter.
+ */
 function reserved(devices: readonly PciDevice[], cfg: PptdevsConfig): PciDevice[] {
-  return devices.filter((d) => d.driver === "ppt" || cfg.entries.some((a) => sameAddr(a, d.addr)));
+  return devices.filter((d) => d.driver === "ppt" || (cfg.entries.some((a) => sameAddr(a, d.addr)) && !isBridgeHeader(d)));
 }
 
 const name = (d: PciDevice) => `${d.name} (${formatBhyve(d.addr)})`;
