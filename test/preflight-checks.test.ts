@@ -52,6 +52,8 @@ const WHOLE = spec(["1/0/0", "1/0/1"]);
 const ROWS: readonly Row[] = [
   // the config itself
   ["config root cannot read", M, spec([], { problem: "cannot read: permission denied" })],
+  ["config missing from a recording", M, spec([], { problem: "not in the recording" })],
+  ["config over the bound pptctl reads", M, spec([], { problem: "is 5000000 bytes, over the 4194304 bytes pptctl reads of one file; not read" })],
   ["config claimed twice", M, spec([], { problem: "configs in /vm/a.conf and /vm/b.conf both claim it" })],
   ["config not a file", M, spec([], { problem: "is a directory" })],
   ["config misread, a name with a blank", M, spec([], { vm: "my desk", problem: "passthru entry '1/0': not a device address" })],

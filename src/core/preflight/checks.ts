@@ -24,7 +24,7 @@ import type { VmDevice, VmSpec } from "./spec.ts";
 import { destroyCommand, shellWord } from "../text/shell.ts";
 
 export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, StatResult>, reports: readonly Report[]): Check[] {
-  if (spec.problem !== null) return [check("vm.config", "config", "fail", `${spec.path}: ${spec.problem}`, configFix(spec, spec.problem))];
+  if (spec.problem !== null) return [check("vm.config", "config", UNREAD.test(spec.problem) ? "unknown" : "fail", `${spec.path}: ${spec.problem}`, configFix(spec, spec.problem))];
   const n = spec.devices.length;
   const checks = [configCheck(spec)];
   if (n === 0) return [...checks, check("vm.devices", "devices", "skip", "the VM has no passthru devices")];
@@ -59,9 +59,16 @@ function configCheck(spec: VmSpec): Check {
   return check("vm.config", "config", "pass", what);
 }
 
+/**
+ * Reasons that say pptctl could not look at the config, not that the manager cannot read it: the
+ * VM may well start, so the check is UNKNOWN, as monitoring plugins answer what they cannot see.
+ */
+const UNREAD = /permission denied|operation not permitted|not in the recording|pptctl reads of one file/i;
+
 /** What to do about a config pptctl cannot read as its manager reads it. */
 function configFix(spec: VmSpec, p: string): string {
   if (/permission denied|operation not permitted/i.test(p)) return "run pptctl as root";
+  if (/not in the recording/.test(p)) return `capture the host again ('pptctl capture DIR' on the host): the recording lacks ${spec.path}`;
   if (/both claim it/.test(p)) return "keep one config for the VM: remove or rename the other";
   if (/does not exist|not a regular file|FIFO|directory/i.test(p)) return `point pptctl at the VM's real config (${spec.path} is not a file it can read)`;
   return `correct ${spec.path} as said above, then run: pptctl doctor --vm ${shellWord(spec.vm)}`;
