@@ -121,7 +121,10 @@ describe("every status, from Hoster and vm-bhyve configs", () => {
   });
   test("--vms pointing nowhere is reported, not ignored", async () => {
     const r = await list(SAMPLE, ["--vms", "/nonexistent/vms"]);
-    expect(r.stderr).toContain("cannot read VM config /nonexistent/vms:");
+    // A folder of VMs, not a VM's config: the warning says what it hides.
+    expect(r.stderr).toContain(
+      "pptctl: warning: cannot find every VM config (/nonexistent/vms: not in the recording): a VM pptctl cannot see may hold any ppt device, so those no config names show as Unknown\n",
+    );
     expect(r.stdout).toContain("In use by: test-vm-1");
   });
 });

@@ -80,9 +80,15 @@ export function deviceJson(r: InventoryRow, reports: readonly Report[] = []) {
 
 /** What list says on stderr besides the table (and puts in its JSON): unread lines, unread configs, a vmm that failed. */
 export function listWarnings(model: HostModel, inv: Inventory, all: boolean): string[] {
+  // A problem of no one VM (host_config.json, rc.conf, a dataset, a VM folder) hides VMs, not one config.
+  const hidden = new Set(model.vms.problems.filter((p) => p.vm === null).map((p) => `${p.path}: ${p.problem}`));
   const warnings = [
     ...(all && model.pci.ok ? pciNotes(unparsedLines(model.pci.value)) : []),
-    ...inv.problems.map((p) => `cannot read VM config ${p}; devices it may hold show as Unknown`),
+    ...inv.problems.map((p) =>
+      hidden.has(p)
+        ? `cannot find every VM config (${p}): a VM pptctl cannot see may hold any ppt device, so those no config names show as Unknown`
+        : `cannot read VM config ${p}; devices it may hold show as Unknown`,
+    ),
     ...namesWithoutConfig(model.vms, new Set(model.vms.configs.map((c) => c.vm))).map(
       (vm) => `${vm} has an instance in /dev/vmm or a bhyve process, and no config pptctl can read says which devices it has; ppt devices it may hold show as Unknown (point pptctl at its config with --vms PATH)`,
     ),
