@@ -79,6 +79,18 @@ describe("doctor --vm: files and repeats (findings 10, 11, 13, 19)", () => {
     }
   });
 
+  test("a config pptctl cannot look at is UNKNOWN (exit 3), not FAIL: over the bound it reads, or missing from a recording", async () => {
+    const t = psTree();
+    t.write("/zroot/vm/lab/lab.conf", `loader="uefi"\ncpu=1\nmemory=1G\n${"# padding\n".repeat(430_000)}`);
+    const big = await t.run("doctor", "--vm", "lab");
+    expect(lineOf(big.stdout, "lab: config")).toContain("pptctl reads of one file; not read : UNKNOWN");
+    expect(big.code).toBe(3);
+    const recorded = await cli(["--from", PF, "doctor", "--vm", "lab"]);
+    expect(lineOf(recorded.stdout, "lab: config")).toContain("/zroot/vm/lab/lab.conf: not in the recording");
+    expect(recorded.stdout).toContain("fix: capture the host again ('pptctl capture DIR' on the host): the recording lacks /zroot/vm/lab/lab.conf");
+    expect(recorded.code).toBe(3);
+  });
+
   test("a vm-bhyve config without cpu or memory: vm-bhyve refuses to start it, so config FAILs", async () => {
     const t = psTree();
     t.write("/zroot/vm/lab/lab.conf", 'loader="uefi"\npassthru0="0/13/2"\n');
