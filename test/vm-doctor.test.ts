@@ -87,7 +87,7 @@ describe("doctor --vm: files and repeats (findings 10, 11, 13, 19)", () => {
     expect(big.code).toBe(3);
     const recorded = await cli(["--from", PF, "doctor", "--vm", "lab"]);
     expect(lineOf(recorded.stdout, "lab: config")).toContain("/zroot/vm/lab/lab.conf: not in the recording");
-    expect(recorded.stdout).toContain("fix: capture the host again ('pptctl capture DIR' on the host): the recording lacks /zroot/vm/lab/lab.conf");
+    expect(recorded.stdout).toContain("fix: capture the host again, as root ('pptctl capture DIR' on the FreeBSD host): this recording lacks what the check reads");
     expect(recorded.code).toBe(3);
   });
 

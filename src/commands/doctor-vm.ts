@@ -1,6 +1,6 @@
 import { iommuCheck, vmmCheck } from "../core/doctor/platform.ts";
 import type { DoctorReport } from "../core/doctor/doctor.ts";
-import { type Check, overall } from "../core/doctor/types.ts";
+import { type Check, overall, withRecordingFix } from "../core/doctor/types.ts";
 import { PptError } from "../core/errors.ts";
 import { readPptdevsConfig } from "../core/loader/pptdevs-config.ts";
 import type { HostModel } from "../core/model/model.ts";
@@ -55,5 +55,6 @@ export async function preflightReport(host: MemoHost, model: HostModel, t: VmTar
     const label = spec.manager === "bhyve-config" ? spec.path : spec.vm;
     for (const c of preflight(model, spec, roms, shippedReports())) checks.push({ ...c, id: `${c.id}.${label}`, area: `${label}: ${c.area}` });
   }
-  return { status: overall(checks), checks, pptDevices: model.pci.ok ? model.pci.value.devices.filter((d) => d.driver === "ppt").length : null, pciUnparsed: 0, notes: [] };
+  const mended = checks.map(withRecordingFix);
+  return { status: overall(mended), checks: mended, pptDevices: model.pci.ok ? model.pci.value.devices.filter((d) => d.driver === "ppt").length : null, pciUnparsed: 0, notes: [] };
 }

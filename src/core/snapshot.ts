@@ -34,6 +34,9 @@ export interface HostSnapshot {
   readonly dirs: ReadonlyMap<string, DirResult>;
 }
 
+/** Why a recorded host has no answer to a question: the recording lacks it (host/recorded.ts). */
+export const NOT_RECORDED = "not in the recording";
+
 export function commandKey(argv: readonly string[]): string {
   return argv.join("\u0000");
 }

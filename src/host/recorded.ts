@@ -2,7 +2,7 @@ import type { Stats } from "node:fs";
 import * as v from "valibot";
 import { PptError } from "../core/errors.ts";
 import { joinPath as join } from "../core/text/path.ts";
-import { type CommandResult, type DirResult, type FileResult, type StatResult, commandKey } from "../core/snapshot.ts";
+import { type CommandResult, type DirResult, type FileResult, NOT_RECORDED, type StatResult, commandKey } from "../core/snapshot.ts";
 import type { Host } from "./host.ts";
 import { FILE_LIMIT, describeErrno, kindOf } from "./node-fs.ts";
 import { describeIssues } from "../core/text/issues.ts";
@@ -70,21 +70,21 @@ export class RecordedHost implements Host {
   }
 
   async run(argv: readonly string[]): Promise<CommandResult> {
-    return this.commands.get(commandKey(argv)) ?? { kind: "missing", reason: `${argv.join(" ")} is not in the recording` };
+    return this.commands.get(commandKey(argv)) ?? { kind: "missing", reason: `${argv.join(" ")} is ${NOT_RECORDED}` };
   }
 
   async readFile(path: string): Promise<FileResult> {
-    return this.files.get(path) ?? { kind: "unknown", reason: "not in the recording" };
+    return this.files.get(path) ?? { kind: "unknown", reason: NOT_RECORDED };
   }
 
   async listDir(path: string): Promise<DirResult> {
-    return this.dirs.get(path) ?? { kind: "unknown", reason: "not in the recording" };
+    return this.dirs.get(path) ?? { kind: "unknown", reason: NOT_RECORDED };
   }
 
   /** A recorded file is a regular file of its copy's size; nothing else is recorded. */
   async statFile(path: string): Promise<StatResult> {
     const f = this.files.get(path);
-    if (f === undefined) return { kind: "unknown", reason: "not in the recording" };
+    if (f === undefined) return { kind: "unknown", reason: NOT_RECORDED };
     return f.kind === "file" ? { kind: "file", size: f.text.length } : f.kind === "absent" ? { kind: "absent" } : f;
   }
 }

@@ -8,7 +8,7 @@ import { quirksCheck, resetCheck } from "./knowledge.ts";
 import { instancesCheck } from "./instances.ts";
 import { runtimeOnlyCheck } from "./runtime.ts";
 import { conflictsCheck, rebootCheck } from "./state.ts";
-import { type Check, type Overall, overall } from "./types.ts";
+import { type Check, type Overall, overall, withRecordingFix } from "./types.ts";
 
 export interface DoctorReport {
   readonly status: Overall;
@@ -41,7 +41,7 @@ export function runDoctor(m: HostModel): DoctorReport {
     rebootCheck(m),
     conflictsCheck(m, assignmentsOf(m.vms)),
     instancesCheck(m),
-  ];
+  ].map(withRecordingFix);
   return {
     status: overall(checks),
     checks,

@@ -2,7 +2,7 @@
  * `doctor --vm NAME`: will this VM start with its devices? One check per thing bhyve needs, each
  * with a fix that works. Pure: the ROM files' state comes in from the host layer.
  */
-import { type Check, check } from "../doctor/types.ts";
+import { type Check, RECAPTURE, check } from "../doctor/types.ts";
 import { listSome } from "../doctor/pptdevs.ts";
 import { NO_CAPS_WORDS, interruptsOf, intxWords } from "../knowledge/interrupts.ts";
 import { type QuirkIndex, indexListing, quirksFor } from "../knowledge/quirks.ts";
@@ -19,7 +19,7 @@ import { slotsCheck } from "./slots.ts";
 import { reportChecks } from "./reports-check.ts";
 import type { Report } from "../compat/schema.ts";
 import { memoryCheck } from "./memory.ts";
-import type { StatResult } from "../snapshot.ts";
+import { NOT_RECORDED, type StatResult } from "../snapshot.ts";
 import type { VmDevice, VmSpec } from "./spec.ts";
 import { destroyCommand, shellWord } from "../text/shell.ts";
 
@@ -63,12 +63,12 @@ function configCheck(spec: VmSpec): Check {
  * Reasons that say pptctl could not look at the config, not that the manager cannot read it: the
  * VM may well start, so the check is UNKNOWN, as monitoring plugins answer what they cannot see.
  */
-const UNREAD = /permission denied|operation not permitted|not in the recording|pptctl reads of one file/i;
+const UNREAD = new RegExp(`permission denied|operation not permitted|${NOT_RECORDED}|pptctl reads of one file`, "i");
 
 /** What to do about a config pptctl cannot read as its manager reads it. */
 function configFix(spec: VmSpec, p: string): string {
   if (/permission denied|operation not permitted/i.test(p)) return "run pptctl as root";
-  if (/not in the recording/.test(p)) return `capture the host again ('pptctl capture DIR' on the host): the recording lacks ${spec.path}`;
+  if (p.includes(NOT_RECORDED)) return RECAPTURE;
   if (/both claim it/.test(p)) return "keep one config for the VM: remove or rename the other";
   if (/does not exist|not a regular file|FIFO|directory/i.test(p)) return `point pptctl at the VM's real config (${spec.path} is not a file it can read)`;
   return `correct ${spec.path} as said above, then run: pptctl doctor --vm ${shellWord(spec.vm)}`;
