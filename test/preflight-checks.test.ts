@@ -52,6 +52,8 @@ const WHOLE = spec(["1/0/0", "1/0/1"]);
 const ROWS: readonly Row[] = [
   // the config itself
   ["config root cannot read", M, spec([], { problem: "cannot read: permission denied" })],
+  ["config denied even to root", M, spec([], { problem: "permission denied, even to root (a read-only mount, or an ACL)" })],
+  ["config denied to a user", M, spec([], { problem: "permission denied (run as root)" })],
   ["config missing from a recording", M, spec([], { problem: "not in the recording" })],
   ["config over the bound pptctl reads", M, spec([], { problem: "is 5000000 bytes, over the 4194304 bytes pptctl reads of one file; not read" })],
   ["config claimed twice", M, spec([], { problem: "configs in /vm/a.conf and /vm/b.conf both claim it" })],

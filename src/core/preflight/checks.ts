@@ -24,7 +24,7 @@ import type { VmDevice, VmSpec } from "./spec.ts";
 import { destroyCommand, shellWord } from "../text/shell.ts";
 
 export function preflight(m: HostModel, spec: VmSpec, roms: ReadonlyMap<string, StatResult>, reports: readonly Report[]): Check[] {
-  if (spec.problem !== null) return [check("vm.config", "config", UNREAD.test(spec.problem) ? "unknown" : "fail", `${spec.path}: ${spec.problem}`, configFix(spec, spec.problem))];
+  if (spec.problem !== null) return [check("vm.config", "config", unread(spec.problem) ? "unknown" : "fail", `${spec.path}: ${spec.problem}`, configFix(spec, spec.problem))];
   const n = spec.devices.length;
   const checks = [configCheck(spec)];
   if (n === 0) return [...checks, check("vm.devices", "devices", "skip", "the VM has no passthru devices")];
@@ -60,14 +60,19 @@ function configCheck(spec: VmSpec): Check {
 }
 
 /**
- * Reasons that say pptctl could not look at the config, not that the manager cannot read it: the
- * VM may well start, so the check is UNKNOWN, as monitoring plugins answer what they cannot see.
+ * Whether a reason says only that pptctl could not look at the config (not as root, missing from a
+ * recording, over the bound it reads), so the VM may well start and the check is UNKNOWN, as
+ * monitoring plugins answer what they cannot see. Denied even to root (node-fs.ts describeErrno:
+ * a read-only mount, an ACL), the manager, run as root, cannot read it either: that FAILs.
  */
-const UNREAD = new RegExp(`permission denied|operation not permitted|${NOT_RECORDED}|pptctl reads of one file`, "i");
+function unread(reason: string): boolean {
+  return !reason.includes("even to root") && ["permission denied", "operation not permitted", NOT_RECORDED, "pptctl reads of one file"].some((w) => reason.includes(w));
+}
 
 /** What to do about a config pptctl cannot read as its manager reads it. */
 function configFix(spec: VmSpec, p: string): string {
-  if (/permission denied|operation not permitted/i.test(p)) return "run pptctl as root";
+  if (p.includes("even to root")) return `make ${spec.path} readable to root: the VM's manager cannot read it either`;
+  if (/permission denied|operation not permitted/.test(p)) return "run pptctl as root";
   if (p.includes(NOT_RECORDED)) return RECAPTURE;
   if (/both claim it/.test(p)) return "keep one config for the VM: remove or rename the other";
   if (/does not exist|not a regular file|FIFO|directory/i.test(p)) return `point pptctl at the VM's real config (${spec.path} is not a file it can read)`;
